@@ -1,0 +1,87 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+/** The repository root: `.data/` and the web build live under it. */
+export const repoRoot = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
+const bool = (def: boolean) =>
+  z.enum(["true", "false", "1", "0"]).default(def ? "true" : "false").transform((v) => v === "true" || v === "1");
+const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  API_HOST: z.string().min(1).default("127.0.0.1"),
+  API_PORT: int(4000, 0, 65535),
+  WEB_PORT: int(3000, 0, 65535),
+  /** The API as the browser and the web server reach it. */
+  PUBLIC_API_URL: optionalUrl,
+  DATA_DIR: z.string().min(1).default(path.join(repoRoot, ".data")),
+  DATABASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional()),
+  EMBEDDED_PG_PORT: int(5433, 1, 65535),
+  DB_POOL_MAX: int(10, 1, 1000),
+  DB_CONNECTION_TIMEOUT_MS: int(5_000, 1),
+  DB_IDLE_TIMEOUT_MS: int(30_000, 0),
+  DB_STATEMENT_TIMEOUT_MS: int(15_000, 0),
+  REDIS_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").optional()),
+  SVIX_API_KEY: z.string().min(1).optional(),
+  SVIX_SERVER_URL: optionalUrl,
+  JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/i, "must be 64 hex characters (32 bytes)").optional(),
+  MAX_BODY_BYTES: int(1_000_000, 1_000),
+  CORS_ORIGINS: z.string().default(""),
+  SEED_ON_FIRST_RUN: bool(true),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+});
+
+export type Env = Omit<z.infer<typeof schema>, "JWT_SECRET" | "ENCRYPTION_KEY" | "CORS_ORIGINS"> & {
+  JWT_SECRET: string;
+  ENCRYPTION_KEY: string;
+  CORS_ORIGINS: string[];
+  isProduction: boolean;
+};
+
+/** A bad configuration value: the message names every offending variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Parses and validates the environment. In development, missing secrets are generated once and kept under
+ * DATA_DIR; production refuses generated secrets and the embedded database.
+ */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const raw = parsed.data;
+  const isProduction = raw.NODE_ENV === "production";
+  if (isProduction) {
+    const missing = (["DATABASE_URL", "JWT_SECRET", "ENCRYPTION_KEY"] as const).filter((k) => !raw[k]);
+    if (missing.length)
+      throw new ConfigError(`invalid configuration:\n${missing.map((k) => `  ${k}: required when NODE_ENV=production (no generated secrets, no embedded database)`).join("\n")}`);
+  }
+  const secrets = raw.JWT_SECRET && raw.ENCRYPTION_KEY ? null : developmentSecrets(raw.DATA_DIR);
+  return {
+    ...raw,
+    JWT_SECRET: raw.JWT_SECRET ?? secrets!.JWT_SECRET,
+    ENCRYPTION_KEY: raw.ENCRYPTION_KEY ?? secrets!.ENCRYPTION_KEY,
+    CORS_ORIGINS: raw.CORS_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean),
+    isProduction,
+  };
+}
+
+function developmentSecrets(dataDir: string): { JWT_SECRET: string; ENCRYPTION_KEY: string } {
+  const file = path.join(dataDir, "secrets.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
+  const secrets = { JWT_SECRET: randomBytes(48).toString("base64url"), ENCRYPTION_KEY: randomBytes(32).toString("hex") };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}

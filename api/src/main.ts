@@ -1,0 +1,18 @@
+import { ConfigError, loadEnv } from "./env.ts";
+import { createLogger } from "./logger.ts";
+import { buildApp } from "./server.ts";
+
+const env = (() => {
+  try {
+    return loadEnv();
+  } catch (e) {
+    if (e instanceof ConfigError) (console.error(e.message), process.exit(2));
+    throw e;
+  }
+})();
+if (!env.DATABASE_URL) (console.error("DATABASE_URL: required by the API process (npm start sets it for the embedded database)"), process.exit(2));
+const log = createLogger(env.LOG_LEVEL, "api");
+const app = buildApp(env, { databaseUrl: env.DATABASE_URL, log });
+const { url } = await app.start();
+log.info({ url }, "api listening");
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void app.stop().then(() => process.exit(0)));

@@ -1,0 +1,254 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { useCookies } from "@whatwg-node/server-plugin-cookies";
+import { GraphQLError } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { createYoga, type YogaInitialContext } from "graphql-yoga";
+import { WebSocketServer } from "ws";
+import { createContext, type Context } from "./context.ts";
+import { connectDb, disconnectDb, prisma } from "./db/client.ts";
+import { migrationNames, pendingMigrations } from "./db/migrate.ts";
+import type { Env } from "./env.ts";
+import { AppError, ErrorCode } from "./errors.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics } from "./metrics.ts";
+import { useRejectEmptyQuery } from "./plugins/use-reject-empty-query.ts";
+import { schema } from "./schema/index.ts";
+
+interface ServerContext {
+  requestId: string;
+  ip: string | null;
+  log: Logger;
+}
+
+export interface App {
+  /** Listens on API_HOST:API_PORT (0 picks a free port); resolves with the bound URL. */
+  start(): Promise<{ url: string; port: number }>;
+  /** Graceful shutdown: stop accepting, finish in-flight requests, close sockets, then the pool. */
+  stop(): Promise<void>;
+  /** GraphQL over fetch with no port, for tests. */
+  yoga: ReturnType<typeof createYoga<ServerContext, Context>>;
+  log: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger }): App {
+  const log = options.log ?? createLogger(env.LOG_LEVEL);
+  const metrics = createMetrics();
+  connectDb(options.databaseUrl, env);
+  const expectedMigrations = migrationNames();
+
+  const yoga = createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    logging: log.child({ component: "yoga" }),
+    renderGraphiQL,
+    graphiql: { title: "H2O-ACP GraphQL", subscriptionsProtocol: "WS" },
+    cors: env.CORS_ORIGINS.length ? { origin: env.CORS_ORIGINS, credentials: true } : false,
+    context: ({ request, requestId, ip, log: requestLog }: YogaInitialContext & ServerContext) =>
+      createContext({ requestId, log: requestLog, headers: request.headers, ip }),
+    maskedErrors: {
+      maskError(error, message, isDev) {
+        const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+        if (original instanceof AppError) return original;
+        if (error instanceof GraphQLError && !error.originalError) return error; // parse/validation errors
+        log.error({ err: original }, "unexpected error");
+        return new GraphQLError(isDev && !env.isProduction ? `${message}: ${(original as Error)?.message}` : message, {
+          extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+        });
+      },
+      isDev: env.NODE_ENV === "development",
+    },
+    plugins: [useCookies(), useRejectEmptyQuery()],
+  });
+
+  async function readiness(): Promise<{ ok: boolean; detail: string }> {
+    try {
+      const pending = await withTimeout(pendingMigrations(prisma, expectedMigrations), 2_000);
+      return pending.length ? { ok: false, detail: `pending migrations: ${pending.join(", ")}` } : { ok: true, detail: "ready" };
+    } catch (err) {
+      return { ok: false, detail: `database unreachable: ${(err as Error).message.split("\n")[0]}` };
+    }
+  }
+
+  const inFlight = new Set<Promise<void>>();
+  let closing = false;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const headerId = req.headers["x-request-id"];
+    const requestId = typeof headerId === "string" && REQUEST_ID.test(headerId) ? headerId : randomUUID();
+    const requestLog = log.child({ requestId });
+    const url = new URL(req.url ?? "/", "http://localhost");
+    res.setHeader("x-request-id", requestId);
+    let route = "other";
+    try {
+      if (closing) res.setHeader("connection", "close");
+      if (url.pathname === "/healthz") {
+        route = "healthz";
+        sendJson(res, 200, { status: "ok" });
+      } else if (url.pathname === "/readyz") {
+        route = "readyz";
+        const r = closing ? { ok: false, detail: "shutting down" } : await readiness();
+        sendJson(res, r.ok ? 200 : 503, { status: r.ok ? "ready" : "not ready", detail: r.detail });
+      } else if (url.pathname === "/metrics") {
+        route = "metrics";
+        res.writeHead(200, { "content-type": metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+      } else if (url.pathname === "/graphql") {
+        route = "graphql";
+        await forwardToYoga(req, res, url, { requestId, ip: req.socket.remoteAddress ?? null, log: requestLog });
+      } else {
+        sendJson(res, 404, { errors: [{ message: "not found", extensions: { code: ErrorCode.NOT_FOUND } }] });
+      }
+    } catch (err) {
+      requestLog.error({ err }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "internal error", extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+      else res.destroy();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.httpRequests.observe({ route, method: req.method ?? "GET", status: String(res.statusCode) }, seconds);
+      requestLog.info({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
+    }
+  }
+
+  async function forwardToYoga(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerContext) {
+    let body: Buffer | undefined;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      const read = await readBody(req, env.MAX_BODY_BYTES);
+      if (read === "too-large") {
+        res.setHeader("connection", "close");
+        return sendJson(res, 413, {
+          errors: [{ message: `request body exceeds ${env.MAX_BODY_BYTES} bytes`, extensions: { code: ErrorCode.BAD_USER_INPUT } }],
+        });
+      }
+      body = read;
+    }
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+    }
+    const abort = new AbortController();
+    res.on("close", () => !res.writableFinished && abort.abort());
+    const response = await yoga.fetch(new Request(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined, signal: abort.signal }), ctx);
+    res.statusCode = response.status;
+    response.headers.forEach((value, key) => {
+      if (key !== "set-cookie") res.setHeader(key, value);
+    });
+    const cookies = response.headers.getSetCookie();
+    if (cookies.length) res.setHeader("set-cookie", cookies);
+    if (!response.body) return void res.end();
+    // yoga's Response body is a ponyfilled stream: iterate it rather than Readable.fromWeb
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      if (res.destroyed) break;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve));
+    }
+    res.end();
+  }
+
+  const server = createServer((req, res) => {
+    const p = handle(req, res).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+
+  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: env.MAX_BODY_BYTES });
+  useServer<Record<string, unknown>, { request: IncomingMessage }>(
+    {
+      execute: (args) => (args.rootValue as { execute: typeof import("graphql").execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof import("graphql").subscribe }).subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const request = ctx.extra.request;
+        const requestId = randomUUID();
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(request.headers)) if (typeof v === "string") headers.set(k, v);
+        const enveloped = yoga.getEnveloped({
+          request: new Request("http://localhost/graphql", { headers }),
+          params,
+          requestId,
+          ip: request.socket.remoteAddress ?? null,
+          log: log.child({ requestId, ws: true }),
+        });
+        const document = enveloped.parse(params.query);
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length) return errors;
+        return {
+          schema: enveloped.schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+      },
+    },
+    wss,
+  );
+
+  return {
+    yoga,
+    log,
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(env.API_PORT, env.API_HOST, () => resolve());
+      });
+      const { port } = server.address() as AddressInfo;
+      return { url: `http://${env.API_HOST}:${port}/graphql`, port };
+    },
+    async stop() {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      for (const socket of wss.clients) socket.close(1001, "server shutting down");
+      await withTimeout(Promise.allSettled([...inFlight]), env.SHUTDOWN_TIMEOUT_MS).catch(() => log.warn("in-flight requests did not finish in time"));
+      server.closeAllConnections();
+      for (const socket of wss.clients) socket.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await closed;
+      await disconnectDb();
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.resolve("too-large");
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.resume();
+        resolve("too-large");
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]);
+}
