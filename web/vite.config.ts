@@ -1,6 +1,9 @@
-import adapter from '@sveltejs/adapter-auto';
+import adapter from '@sveltejs/adapter-node';
 import { sveltekit } from '@sveltejs/kit/vite';
-import { defineConfig } from 'vite';
+import { svelteTesting } from '@testing-library/svelte/vite';
+import { defineConfig } from 'vitest/config';
+
+const port = Number(process.env.WEB_PORT ?? 3000);
 
 export default defineConfig({
 	plugins: [
@@ -10,11 +13,29 @@ export default defineConfig({
 				runes: ({ filename }) =>
 					filename.split(/[/\\]/).includes('node_modules') ? undefined : true
 			},
-
-			// adapter-auto only supports some environments, see https://svelte.dev/docs/kit/adapter-auto for a list.
-			// If your environment is not supported, or you settled on a specific environment, switch out the adapter.
-			// See https://svelte.dev/docs/kit/adapters for more information about adapters.
+			// `node build` serves on HOST/PORT (adapter-node's variables); see CONTRACT.md for WEB_PORT.
 			adapter: adapter()
 		})
-	]
+	],
+	server: { host: '127.0.0.1', port },
+	preview: { host: '127.0.0.1', port },
+	test: {
+		expect: { requireAssertions: true },
+		projects: [
+			{
+				extends: './vite.config.ts',
+				plugins: [svelteTesting()],
+				test: { name: 'client', environment: 'jsdom', include: ['src/**/*.svelte.test.ts'] }
+			},
+			{
+				extends: './vite.config.ts',
+				test: {
+					name: 'server',
+					environment: 'node',
+					include: ['src/**/*.test.ts'],
+					exclude: ['src/**/*.svelte.test.ts']
+				}
+			}
+		]
+	}
 });

@@ -49,8 +49,10 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
     renderGraphiQL,
     graphiql: { title: "H2O-ACP GraphQL", subscriptionsProtocol: "WS" },
     cors: env.CORS_ORIGINS.length ? { origin: env.CORS_ORIGINS, credentials: true } : false,
-    context: ({ request, requestId, ip, log: requestLog }: YogaInitialContext & ServerContext) =>
-      createContext({ requestId, log: requestLog, headers: request.headers, ip }),
+    context: ({ request, requestId, ip, log: requestLog }: YogaInitialContext & Partial<ServerContext>) => {
+      const id = requestId ?? randomUUID(); // yoga.fetch without a server context (tests)
+      return createContext({ requestId: id, log: requestLog ?? log.child({ requestId: id }), headers: request.headers, ip: ip ?? null });
+    },
     maskedErrors: {
       maskError(error, message, isDev) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;

@@ -1,0 +1,46 @@
+import { Logger as GraphileLogger, run, type Runner, type TaskList } from "graphile-worker";
+import pg from "pg";
+import type { Env } from "../env.ts";
+import type { Logger } from "../logger.ts";
+import { poolConfig } from "../db/client.ts";
+
+/** Every task the worker runs, by identifier. Each task is a definition plus handler in its own file. */
+export const taskList: TaskList = {};
+
+export interface WorkerHandle {
+  runner: Runner;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts graphile-worker on the application database (its schema `graphile_worker` is migrated on start).
+ * `stop` waits for running jobs to finish; a job interrupted by a crash is picked up again after its lock expires.
+ */
+export async function startWorker(env: Env, databaseUrl: string, log: Logger, concurrency = 4): Promise<WorkerHandle> {
+  const pool = new pg.Pool(poolConfig(databaseUrl, { ...env, DB_POOL_MAX: Math.max(env.DB_POOL_MAX, concurrency + 2) }));
+  pool.on("error", (err) => log.error({ err }, "worker pool: idle client error"));
+  const runner = await run({
+    pgPool: pool,
+    concurrency,
+    noHandleSignals: true,
+    pollInterval: 1_000,
+    taskList,
+    parsedCronItems: [],
+    logger: graphileLogger(log),
+  });
+  return {
+    runner,
+    async stop() {
+      await runner.stop();
+      await pool.end();
+    },
+  };
+}
+
+function graphileLogger(log: Logger): GraphileLogger {
+  const child = log.child({ component: "graphile-worker" });
+  const levels = { error: "error", warning: "warn", info: "info", debug: "debug" } as const;
+  return new GraphileLogger((scope) => (level, message, meta) => {
+    child[levels[level as keyof typeof levels] ?? "info"]({ ...scope, ...meta }, message);
+  });
+}

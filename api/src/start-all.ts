@@ -1,0 +1,93 @@
+// `npm start` / `npm run dev`: the embedded database when DATABASE_URL is unset, migrations, first-run seed,
+// then api + worker + web as child processes. Ctrl-C stops them all, then the database.
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { resolveDatabase } from "./db/database-url.ts";
+import { migrateDeploy } from "./db/migrate.ts";
+import { ConfigError, loadEnv, repoRoot } from "./env.ts";
+import { createLogger } from "./logger.ts";
+import { seedIfEmpty } from "./seed-on-start.ts";
+
+const dev = process.argv.includes("--dev");
+const withoutWeb = process.argv.includes("--no-web");
+const env = (() => {
+  try {
+    return loadEnv();
+  } catch (e) {
+    if (e instanceof ConfigError) (console.error(e.message), process.exit(2));
+    throw e;
+  }
+})();
+const log = createLogger(env.LOG_LEVEL, "start");
+const db = await resolveDatabase(env, log);
+await migrateDeploy(db.url);
+if (env.SEED_ON_FIRST_RUN && !env.isProduction) await seedIfEmpty(db.url, env, log);
+
+const apiUrl = env.PUBLIC_API_URL ?? `http://${env.API_HOST}:${env.API_PORT}/graphql`;
+const childEnv = { ...process.env, DATABASE_URL: db.url, NODE_ENV: env.NODE_ENV, JWT_SECRET: env.JWT_SECRET, ENCRYPTION_KEY: env.ENCRYPTION_KEY };
+const tsx = ["--import", "tsx"];
+const children: Array<{ name: string; proc: ChildProcess }> = [];
+let stopping = false;
+
+function launch(name: string, command: string, args: string[], extraEnv: Record<string, string> = {}, cwd = repoRoot) {
+  const proc = spawn(command, args, { cwd, env: { ...childEnv, ...extraEnv }, stdio: "inherit" });
+  proc.on("exit", (code, signal) => {
+    if (!stopping) {
+      log.error({ child: name, code, signal }, "a process exited unexpectedly; stopping everything");
+      void shutdown(1);
+    }
+  });
+  children.push({ name, proc });
+}
+
+launch("api", process.execPath, [...tsx, "api/src/main.ts"]);
+launch("worker", process.execPath, [...tsx, "api/src/worker.ts"]);
+const webEnv = { PUBLIC_API_URL: apiUrl, HOST: "127.0.0.1", PORT: String(env.WEB_PORT), ORIGIN: `http://127.0.0.1:${env.WEB_PORT}` };
+if (!withoutWeb) {
+  if (dev) launch("web", process.execPath, [path.join(repoRoot, "node_modules/vite/bin/vite.js"), "dev", "--host", "127.0.0.1", "--port", String(env.WEB_PORT), "--strictPort"], webEnv, path.join(repoRoot, "web"));
+  else launch("web", process.execPath, ["web/build/index.js"], webEnv);
+}
+
+await waitFor(`http://${env.API_HOST}:${env.API_PORT}/readyz`);
+if (!withoutWeb) await waitFor(`http://127.0.0.1:${env.WEB_PORT}/`);
+console.log(`
+  H2O-ACP is running${db.embedded ? ` (embedded PostgreSQL, data in ${path.relative(repoRoot, env.DATA_DIR) || env.DATA_DIR})` : ""}
+  GraphQL + GraphiQL  ${apiUrl}
+  Subscriptions       ${apiUrl.replace(/^http/, "ws")}
+  Health              http://${env.API_HOST}:${env.API_PORT}/readyz
+${withoutWeb ? "" : `  Dashboard           http://127.0.0.1:${env.WEB_PORT}\n`}  Ctrl-C stops everything.
+`);
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  log.info("stopping");
+  await Promise.all(
+    children.map(({ proc }) =>
+      proc.exitCode !== null || proc.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const kill = setTimeout(() => proc.kill("SIGKILL"), env.SHUTDOWN_TIMEOUT_MS + 2_000);
+            proc.once("exit", () => (clearTimeout(kill), resolve()));
+            proc.kill("SIGTERM");
+          }),
+    ),
+  );
+  await db.stop();
+  log.info("stopped");
+  process.exit(code);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(0));
+
+async function waitFor(url: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!stopping) throw new Error(`${url} did not come up within ${timeoutMs} ms`);
+}

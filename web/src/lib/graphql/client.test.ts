@@ -1,0 +1,63 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient } from './client';
+
+const query = '{ serverInfo { version } }';
+const serverInfo = { __typename: 'ServerInfo', version: '1.2.3' };
+let server: Server | undefined;
+
+/** Starts a stand-in API on 127.0.0.1; `answer` is called with the 1-based request number. */
+async function startApi(answer: (attempt: number) => 'drop' | object) {
+	let attempts = 0;
+	const listener: RequestListener = (req, res) => {
+		const reply = answer(++attempts);
+		if (reply === 'drop') return req.socket.destroy();
+		res.writeHead(200, { 'content-type': 'application/graphql-response+json' });
+		res.end(JSON.stringify(reply));
+	};
+	server = createServer(listener);
+	await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	return { url: `http://127.0.0.1:${port}/graphql`, attempts: () => attempts };
+}
+
+afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+describe('createClient', () => {
+	it('retries a network error and returns the answer that follows', async () => {
+		const api = await startApi((attempt) => (attempt === 1 ? 'drop' : { data: { serverInfo } }));
+		const result = await createClient({ url: api.url }).query(query, {}).toPromise();
+		expect(result.error).toBeUndefined();
+		expect(result.data).toEqual({ serverInfo: { version: '1.2.3' } });
+		expect(api.attempts()).toBe(2);
+	});
+
+	it('gives up on network errors after three attempts', async () => {
+		const api = await startApi(() => 'drop');
+		const result = await createClient({ url: api.url }).query(query, {}).toPromise();
+		expect(result.error?.networkError).toBeInstanceOf(Error);
+		expect(api.attempts()).toBe(3);
+	});
+
+	it('does not retry GraphQL errors', async () => {
+		const api = await startApi(() => ({ data: null, errors: [{ message: 'Not allowed' }] }));
+		const result = await createClient({ url: api.url }).query(query, {}).toPromise();
+		expect(result.error?.graphQLErrors.map((e) => e.message)).toEqual(['Not allowed']);
+		expect(api.attempts()).toBe(1);
+	});
+
+	it("sends cookies through the given fetch (SvelteKit's in load functions)", async () => {
+		const api = await startApi(() => ({ data: { serverInfo } }));
+		const credentials: Array<RequestCredentials | undefined> = [];
+		const recordingFetch: typeof fetch = (input, init) => {
+			credentials.push(init?.credentials);
+			return fetch(input, init);
+		};
+		const result = await createClient({ url: api.url, fetch: recordingFetch })
+			.query(query, {})
+			.toPromise();
+		expect(result.data).toEqual({ serverInfo: { version: '1.2.3' } });
+		expect(credentials).toEqual(['include']);
+	});
+});
