@@ -1,0 +1,42 @@
+import jwt from "jsonwebtoken";
+import { unauthenticated } from "../errors.ts";
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+const ALGORITHM = "HS256" as const;
+const ISSUER = "h2o-acp";
+const AUDIENCE = "h2o-acp-api";
+
+/** What an access token says: who, for which tenant (optional), in which session (refresh-token family). */
+export interface AccessClaims {
+  sub: string;
+  tid?: string;
+  sid: string;
+}
+
+export function signAccessToken(claims: AccessClaims, secret: string, ttlSeconds = ACCESS_TOKEN_TTL_SECONDS): string {
+  return jwt.sign({ tid: claims.tid, sid: claims.sid }, secret, {
+    algorithm: ALGORITHM,
+    subject: claims.sub,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    expiresIn: ttlSeconds,
+  });
+}
+
+/**
+ * Verifies an access token: the algorithm is pinned (no `alg: none`, no RS/HS confusion), issuer and audience
+ * are checked. Any failure is the same UNAUTHENTICATED error, without detail.
+ */
+export function verifyAccessToken(token: string, secret: string): AccessClaims & { exp: number } {
+  try {
+    const payload = jwt.verify(token, secret, { algorithms: [ALGORITHM], issuer: ISSUER, audience: AUDIENCE });
+    if (typeof payload === "string" || typeof payload.sub !== "string" || typeof payload.sid !== "string" || typeof payload.exp !== "number")
+      throw new Error("malformed");
+    return { sub: payload.sub, sid: payload.sid, tid: typeof payload.tid === "string" ? payload.tid : undefined, exp: payload.exp };
+  } catch {
+    throw unauthenticated("invalid or expired token");
+  }
+}
+
+/** A JWT has three base64url parts; an API key has our prefix. Lets the context pick the verifier without trying both. */
+export const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
