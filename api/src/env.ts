@@ -43,8 +43,8 @@ const schema = z.object({
     (v) => (v === "" || v === undefined ? "0,5000,300000,1800000,7200000,18000000,36000000,36000000" : v),
     z
       .string()
-      .transform((s) => s.split(",").map((p) => p.trim()))
-      .pipe(z.array(z.coerce.number().int().min(0).max(7 * 24 * 3_600_000)).min(1).max(50)),
+      .transform((s) => s.split(",").map((p) => (p.trim() === "" ? Number.NaN : Number(p))))
+      .pipe(z.array(z.number().int().min(0).max(7 * 24 * 3_600_000)).min(1).max(50)),
   ),
   /** http:// endpoint URLs; unset: allowed outside production only. */
   WEBHOOK_ALLOW_HTTP: z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1").optional(),

@@ -79,6 +79,15 @@ export type DeliveryResult =
   /** One outcome per target, in the order of the targets. */
   | { via: "builtin"; deliveries: EndpointDelivery[] };
 
+/** An entry of the event catalog, as the provider needs it to let endpoints filter on it. */
+export interface EventTypeDefinition {
+  /** e.g. `job.created`: letters, digits, `-`, `_`, `.`. */
+  name: string;
+  description: string;
+  /** JSON Schema of the payload, by payload version (`{ "1": {...} }`), as Svix shows it in its portal. */
+  schemas?: Record<string, unknown>;
+}
+
 export interface PortalLink {
   url: string;
   token: string;
@@ -102,6 +111,8 @@ export interface PortalLink {
 export interface WebhookDeliverer {
   readonly kind: "builtin" | "svix";
   readonly fansOut: boolean;
+  /** Declares the event catalog to the provider (Svix refuses endpoint filters on unknown types); idempotent. */
+  syncEventTypes(catalog: readonly EventTypeDefinition[]): Promise<void>;
   upsertEndpoint(endpoint: WebhookEndpointConfig): Promise<void>;
   deleteEndpoint(tenantId: string, endpointId: string): Promise<void>;
   /** After `rotateSecrets` was stored: makes `secrets[0]` current, older ones verifying until they expire. */

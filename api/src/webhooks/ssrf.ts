@@ -103,11 +103,11 @@ export function guardedLookup(policy: UrlPolicy): LookupFunction {
       (all) => {
         const wanted = options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
         const first = wanted[0];
-        if (!first) return callback(new WebhookUrlRejectedError("unresolvable", `${hostname}: no IPv${options.family} address`), "", 0);
+        if (!first) return callback(asErrno(new WebhookUrlRejectedError("unresolvable", `${hostname}: no IPv${options.family} address`)), "", 0);
         if (options.all) callback(null, wanted);
         else callback(null, first.address, first.family);
       },
-      (err: NodeJS.ErrnoException) => callback(err, "", 0),
+      (err: Error) => callback(asErrno(err), "", 0),
     );
   };
 }
@@ -131,3 +131,6 @@ function ipLiteral(url: URL): string | null {
   const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   return ipaddr.isValid(host) ? host : null;
 }
+
+/** `lookup` callbacks are typed for errno errors; ours (an AppError) reaches the request's "error" event as is. */
+const asErrno = (err: Error) => err as NodeJS.ErrnoException;
