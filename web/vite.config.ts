@@ -35,6 +35,19 @@ export default defineConfig({
 					include: ['src/**/*.test.ts'],
 					exclude: ['src/**/*.svelte.test.ts']
 				}
+			},
+			{
+				// Real headless Chromium against the real API and the built dashboard (e2e/support/global-setup.ts).
+				test: {
+					name: 'e2e',
+					environment: 'node',
+					include: ['e2e/**/*.e2e.ts'],
+					globalSetup: ['e2e/support/global-setup.ts'],
+					testTimeout: 60_000,
+					hookTimeout: 60_000,
+					fileParallelism: false,
+					maxWorkers: 1
+				}
 			}
 		]
 	}

@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from './client';
+import { NetworkStatus } from './network-status.svelte';
 
 const query = '{ serverInfo { version } }';
 const serverInfo = { __typename: 'ServerInfo', version: '1.2.3' };
@@ -59,5 +60,38 @@ describe('createClient', () => {
 			.toPromise();
 		expect(result.data).toEqual({ serverInfo: { version: '1.2.3' } });
 		expect(credentials).toEqual(['include']);
+	});
+
+	it('sends the given headers (the tenant) with every operation', async () => {
+		const api = await startApi(() => ({ data: { serverInfo } }));
+		const sent: Array<string | null> = [];
+		const recordingFetch: typeof fetch = (input, init) => {
+			sent.push(new Headers(init?.headers).get('x-dev-tenant'));
+			return fetch(input, init);
+		};
+		const client = createClient({ url: api.url, fetch: recordingFetch, headers: { 'x-dev-tenant': 'acme' } });
+		await client.query(query, {}).toPromise();
+		expect(sent).toEqual(['acme']);
+	});
+
+	it('tells the network status when the API cannot be reached, and when it answers again', async () => {
+		let down = true;
+		const api = await startApi(() => (down ? 'drop' : { data: { serverInfo } }));
+		const network = new NetworkStatus();
+		const client = createClient({ url: api.url, network });
+		const failed = await client.query(query, {}, { requestPolicy: 'network-only' }).toPromise();
+		expect(failed.error?.networkError).toBeInstanceOf(Error);
+		expect(network.lost).toBe(true);
+		down = false;
+		await client.query(query, {}, { requestPolicy: 'network-only' }).toPromise();
+		expect(network.lost).toBe(false);
+		expect(network.http).toBe('up');
+	});
+
+	it('counts a GraphQL error as the API answering', async () => {
+		const api = await startApi(() => ({ data: null, errors: [{ message: 'Not allowed' }] }));
+		const network = new NetworkStatus();
+		await createClient({ url: api.url, network }).query(query, {}).toPromise();
+		expect(network.http).toBe('up');
 	});
 });

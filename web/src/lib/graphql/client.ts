@@ -1,18 +1,36 @@
 import { browser } from '$app/environment';
-import { Client, fetchExchange, subscriptionExchange, type Exchange } from '@urql/core';
+import {
+	Client,
+	fetchExchange,
+	mapExchange,
+	subscriptionExchange,
+	type Exchange
+} from '@urql/core';
 import { cacheExchange } from '@urql/exchange-graphcache';
 import { retryExchange } from '@urql/exchange-retry';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { cacheConfig } from './cache';
+import type { NetworkStatus } from './network-status.svelte';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:4000/graphql';
 
 export interface ClientOptions {
 	/** The GraphQL endpoint over HTTP. */
 	url: string;
-	/** SvelteKit's `fetch` in a `load` function; the global `fetch` otherwise. */
+	/** SvelteKit's `fetch` in a `load` function (its `handleFetch` forwards the API cookies); the global `fetch` otherwise. */
 	fetch?: typeof fetch;
 	/** The graphql-ws endpoint; defaults to `url` with `http` replaced by `ws`. */
 	wsUrl?: string;
+	/** Headers sent with every HTTP operation, and as the socket's `connectionParams` (e.g. the tenant). */
+	headers?: Record<string, string>;
+	/**
+	 * In the browser: told of every HTTP network failure/success and of the socket's connects and closes.
+	 * When given, the socket opens at once and stays open (reconnecting forever), so a lost API shows
+	 * even on a screen with no live subscription.
+	 */
+	network?: NetworkStatus;
+	/** Closes the socket for good when aborted (the browser session's client is replaced, e.g. on sign-out). */
+	signal?: AbortSignal;
 }
 
 /**
@@ -20,12 +38,12 @@ export interface ClientOptions {
  * shared at module level on the server: the client's cache holds the signed-in user's data.
  *
  * Exchanges, in order: graphcache; retries of network errors only (never of GraphQL errors,
- * which the API answered on purpose); in the browser, subscriptions over graphql-ws, whose
- * socket opens on the first subscription; fetch, with cookies sent (`credentials: 'include'`).
+ * which the API answered on purpose); in the browser, subscriptions over graphql-ws; the network
+ * status feed; fetch, with cookies sent (`credentials: 'include'`).
  */
-export function createClient({ url, fetch, wsUrl }: ClientOptions): Client {
+export function createClient({ url, fetch, wsUrl, headers, network, signal }: ClientOptions): Client {
 	const exchanges: Exchange[] = [
-		cacheExchange({ keys: { ServerInfo: () => null } }),
+		cacheExchange(cacheConfig),
 		retryExchange({
 			initialDelayMs: 300,
 			maxDelayMs: 5_000,
@@ -33,19 +51,68 @@ export function createClient({ url, fetch, wsUrl }: ClientOptions): Client {
 			retryIf: (error) => Boolean(error.networkError)
 		})
 	];
-	if (browser) exchanges.push(lazySubscriptionExchange(wsUrl ?? url.replace(/^http/, 'ws')));
+	if (browser) {
+		const ws = createSocket(wsUrl ?? url.replace(/^http/, 'ws'), headers, network, signal);
+		exchanges.push(socketSubscriptionExchange(ws));
+	}
+	if (network) exchanges.push(networkStatusExchange(network));
 	exchanges.push(fetchExchange);
 
-	return new Client({ url, fetch, fetchOptions: { credentials: 'include' }, exchanges });
+	return new Client({
+		url,
+		fetch,
+		fetchOptions: { credentials: 'include', headers },
+		exchanges
+	});
 }
 
-function lazySubscriptionExchange(url: string): Exchange {
+/** Reports each HTTP operation's outcome: a network error, or any answer from the API. */
+export function networkStatusExchange(network: NetworkStatus): Exchange {
+	return mapExchange({
+		onResult(result) {
+			if (result.operation.kind === 'teardown') return;
+			if (result.error?.networkError) network.fetchFailed();
+			else network.fetchSucceeded();
+		}
+	});
+}
+
+/** Delay before reconnect attempt `n` (0-based): 0.5 s doubling to 3 s, with jitter so clients spread out. */
+const reconnectDelay = (n: number) => Math.min(3_000, 500 * 2 ** n) * (0.75 + Math.random() * 0.5);
+
+/**
+ * The graphql-ws client. Without `network` it is lazy (the socket opens on the first subscription);
+ * with it, the socket opens now and reconnects forever, feeding `network` on every connect and close.
+ */
+function createSocket(
+	url: string,
+	headers?: Record<string, string>,
+	network?: NetworkStatus,
+	signal?: AbortSignal
+): () => WsClient {
 	let ws: WsClient | undefined;
+	signal?.addEventListener('abort', () => void ws?.dispose(), { once: true });
+	const open = () =>
+		createWsClient({
+			url,
+			lazy: !network,
+			connectionParams: headers,
+			keepAlive: 15_000,
+			retryAttempts: network ? Infinity : 5,
+			retryWait: (n) => new Promise((resolve) => setTimeout(resolve, reconnectDelay(n))),
+			shouldRetry: () => true,
+			onNonLazyError: () => undefined,
+			on: network ? { connected: network.connected, closed: network.closed } : undefined
+		});
+	if (network) ws = open();
+	return () => (ws ??= open());
+}
+
+function socketSubscriptionExchange(ws: () => WsClient): Exchange {
 	return subscriptionExchange({
 		forwardSubscription: (request) => ({
 			subscribe(sink) {
-				ws ??= createWsClient({ url, lazy: true });
-				const unsubscribe = ws.subscribe({ ...request, query: request.query ?? '' }, sink);
+				const unsubscribe = ws().subscribe({ ...request, query: request.query ?? '' }, sink);
 				return { unsubscribe };
 			}
 		})

@@ -1,0 +1,63 @@
+// Helpers for e2e tests: one headless Chromium per test file, a fresh browser context per page (its own
+// cookies), screenshots for review, and control of the API process under the running dashboard.
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, inject } from 'vitest';
+import { launchChromium } from '../../../api/test/support/browser.ts';
+import type { E2EEnvironment } from './environment.ts';
+
+export const e2e: E2EEnvironment = inject('e2e');
+
+export const viewports = {
+	phone: { width: 390, height: 844 },
+	tablet: { width: 820, height: 1180 },
+	desktop: { width: 1280, height: 800 }
+} as const;
+
+export interface NewPageOptions {
+	viewport?: keyof typeof viewports;
+	/** Development only: the tenant slug to act for (the `h2o_dev_tenant` cookie, sent as `X-Dev-Tenant`). */
+	devTenant?: string;
+}
+
+let browser: Promise<Browser> | undefined;
+const contexts: BrowserContext[] = [];
+
+afterAll(async () => {
+	await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => undefined)));
+	await (await browser)?.close();
+	browser = undefined;
+});
+
+/** A page in a new browser context (separate cookies and storage, like another user's browser), at `baseURL` = the dashboard. */
+export async function newPage({ viewport = 'desktop', devTenant }: NewPageOptions = {}): Promise<Page> {
+	browser ??= launchChromium();
+	const context = await (await browser).newContext({ baseURL: e2e.webUrl, viewport: viewports[viewport] });
+	contexts.push(context);
+	if (devTenant) await context.addCookies([{ name: 'h2o_dev_tenant', value: devTenant, url: e2e.webUrl }]);
+	return context.newPage();
+}
+
+/** Saves a full-page screenshot as test-results/screenshots/<name>.png; returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+	const file = path.join(e2e.screenshotsDir, `${name}.png`);
+	await page.screenshot({ path: file, fullPage: true });
+	return file;
+}
+
+async function control(action: 'stop' | 'start' | 'restart', query = ''): Promise<number> {
+	const res = await fetch(`${e2e.controlUrl}/api/${action}${query}`, { method: 'POST' });
+	if (!res.ok) throw new Error(`api ${action}: ${res.status} ${await res.text()}`);
+	return ((await res.json()) as { ms: number }).ms;
+}
+
+/**
+ * The API process under the running dashboard. `stop()` ends it (SIGTERM; `{ kill: true }` for SIGKILL, a
+ * crash) and resolves once it has exited; `start()` resolves once `/readyz` answers, on the same port.
+ * Each returns how long it took, in ms. A test that stops the API must start it again (use try/finally).
+ */
+export const api = {
+	stop: ({ kill = false } = {}) => control('stop', kill ? '?kill=1' : ''),
+	start: () => control('start'),
+	restart: () => control('restart')
+};

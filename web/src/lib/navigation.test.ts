@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { isCurrent, NAV_ITEMS, visibleNavItems } from './navigation';
+
+const labels = (capabilities: Parameters<typeof visibleNavItems>[1]) =>
+	visibleNavItems(NAV_ITEMS, capabilities).map((item) => item.label);
+
+describe('visibleNavItems', () => {
+	it("shows only the sections of the tenant's capabilities", () => {
+		expect(labels(['serviceCalls'])).toEqual(['Service calls', 'Settings']);
+		expect(labels(['jobs', 'bids'])).toEqual(['Jobs board', 'Bids', 'Builders', 'Settings']);
+		expect(labels(['bids'])).toEqual(['Bids', 'Builders', 'Settings']);
+		expect(labels([])).toEqual(['Settings']);
+	});
+});
+
+describe('isCurrent', () => {
+	it('matches the section and the pages below it, not look-alike prefixes', () => {
+		expect(isCurrent('/jobs', '/jobs')).toBe(true);
+		expect(isCurrent('/jobs', '/jobs/J1')).toBe(true);
+		expect(isCurrent('/jobs', '/jobsite')).toBe(false);
+		expect(isCurrent('/', '/jobs')).toBe(false);
+	});
+});

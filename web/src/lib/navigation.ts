@@ -1,0 +1,36 @@
+/**
+ * Entity kinds a tenant may have switched on: the fields of the API's `TenantCapabilities`.
+ * Phase 2: take this union from the generated types (`keyof TenantCapabilities`) once the schema has it.
+ */
+export type Capability = 'jobs' | 'bids' | 'serviceCalls' | 'marketing';
+
+export const ALL_CAPABILITIES: readonly Capability[] = ['jobs', 'bids', 'serviceCalls', 'marketing'];
+
+export interface NavItem {
+	href: string;
+	label: string;
+	/** Shown when the tenant has any of these on; always shown when absent. */
+	requires?: readonly Capability[];
+}
+
+export const NAV_ITEMS: readonly NavItem[] = [
+	{ href: '/jobs', label: 'Jobs board', requires: ['jobs'] },
+	{ href: '/bids', label: 'Bids', requires: ['bids'] },
+	{ href: '/service-calls', label: 'Service calls', requires: ['serviceCalls'] },
+	{ href: '/builders', label: 'Builders', requires: ['jobs', 'bids'] },
+	{ href: '/settings', label: 'Settings' }
+];
+
+/** The items a tenant with `capabilities` on should see, in their order. */
+export function visibleNavItems(
+	items: readonly NavItem[],
+	capabilities: Iterable<Capability>
+): NavItem[] {
+	const on = new Set(capabilities);
+	return items.filter((item) => !item.requires || item.requires.some((c) => on.has(c)));
+}
+
+/** Whether `href` is the current section: the page itself or one below it (`/jobs/123` is in `/jobs`). */
+export function isCurrent(href: string, pathname: string): boolean {
+	return href === '/' ? pathname === '/' : pathname === href || pathname.startsWith(`${href}/`);
+}

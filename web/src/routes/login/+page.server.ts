@@ -1,0 +1,26 @@
+import { safeRedirect, validateCredentials } from '$lib/auth/credentials';
+import { signIn } from '$lib/auth/sign-in.server';
+import { fail, redirect } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = ({ locals, url }) => {
+	if (locals.session) redirect(303, safeRedirect(url.searchParams.get('redirectTo')));
+};
+
+export const actions: Actions = {
+	default: async ({ request, fetch, cookies, url }) => {
+		const form = await request.formData();
+		const email = String(form.get('email') ?? '').trim();
+		const password = String(form.get('password') ?? '');
+		const fieldErrors = validateCredentials({ email, password });
+		if (Object.keys(fieldErrors).length) {
+			return fail(400, { email, fieldErrors, message: 'Check the fields marked below.' });
+		}
+		const result = await signIn({ email, password }, { fetch, cookies });
+		if (!result.ok) {
+			const { message, fieldErrors } = result.error;
+			return fail(result.status, { email, fieldErrors, message });
+		}
+		redirect(303, safeRedirect(url.searchParams.get('redirectTo')));
+	}
+};
