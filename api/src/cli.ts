@@ -1,6 +1,6 @@
 // `npm run cli -- <command> [--flag value ...]`: operator commands (CONTRACT.md).
-import { parseArgs } from "node:util";
 import { seed } from "../../prisma/seed.ts";
+import { generateLargeDataset } from "../scripts/generate-large-dataset.ts";
 import { createPrisma } from "./db/client.ts";
 import { resolveDatabase } from "./db/database-url.ts";
 import { migrateDeploy } from "./db/migrate.ts";
@@ -16,6 +16,24 @@ const commands: Record<string, { help: string; run(url: string, flags: Record<st
       const prisma = createPrisma(url, env);
       try {
         await seed(prisma, log);
+      } finally {
+        await prisma.$disconnect();
+      }
+    },
+  },
+  "seed:large": {
+    help: "add a large generated data set for benchmarks/EXPLAIN: --jobs-tenant T --calls-tenant T [--jobs N --bids N --service-calls N --builders N]",
+    async run(url, flags) {
+      const prisma = createPrisma(url, env);
+      const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+      try {
+        if (!flags["jobs-tenant"] || !flags["calls-tenant"]) throw new Error("--jobs-tenant and --calls-tenant are required (tenant slugs or ids)");
+        const started = Date.now();
+        const counts = await generateLargeDataset(prisma, {
+          jobsTenant: flags["jobs-tenant"], serviceCallsTenant: flags["calls-tenant"],
+          jobs: num(flags.jobs), bids: num(flags.bids), serviceCalls: num(flags["service-calls"]), builders: num(flags.builders),
+        });
+        console.log(`seed:large: added ${JSON.stringify(counts)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } finally {
         await prisma.$disconnect();
       }
@@ -37,8 +55,7 @@ if (!command || !commands[command]) {
   console.error(`usage: npm run cli -- <command>\n\n${Object.entries(commands).map(([k, c]) => `  ${k.padEnd(16)} ${c.help}`).join("\n")}`);
   process.exit(command ? 2 : 0);
 }
-const { values } = parseArgs({ args: rest, strict: false });
-const flags = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
+const flags = parseFlags(rest);
 const db = await resolveDatabase(env, log);
 let code = 0;
 try {
@@ -52,3 +69,17 @@ try {
   await db.stop();
 }
 process.exit(code);
+
+/** `--key value`, `--key=value` and bare `--flag` (value "true"). */
+function parseFlags(args: string[]): Record<string, string | undefined> {
+  const flags: Record<string, string | undefined> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith("--")) continue;
+    const [key, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (inline !== undefined) flags[key] = inline;
+    else if (args[i + 1] !== undefined && !args[i + 1]!.startsWith("--")) flags[key] = args[++i];
+    else flags[key] = "true";
+  }
+  return flags;
+}

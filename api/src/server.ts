@@ -55,13 +55,15 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
     cors: env.CORS_ORIGINS.length ? { origin: env.CORS_ORIGINS, credentials: true } : false,
     context: ({ request, requestId, ip, log: requestLog }: YogaInitialContext & Partial<ServerContext>) => {
       const id = requestId ?? randomUUID(); // yoga.fetch without a server context (tests)
-      return createContext({ requestId: id, log: requestLog ?? log.child({ requestId: id }), headers: request.headers, ip: ip ?? null });
+      return createContext({ requestId: id, log: requestLog ?? log.child({ requestId: id }), headers: request.headers, ip: ip ?? null, env });
     },
     maskedErrors: {
       maskError(error, message, isDev) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-        if (original instanceof AppError) return original;
+        if (original instanceof AppError) return error instanceof GraphQLError ? error : original; // keeps path and locations
         if (error instanceof GraphQLError && !error.originalError) return error; // parse/validation errors
+        if (error instanceof GraphQLError && original instanceof GraphQLError) // variable/scalar coercion, Pothos input checks
+          return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...error.extensions, code: ErrorCode.BAD_USER_INPUT } });
         log.error({ err: original }, "unexpected error");
         return new GraphQLError(isDev && !env.isProduction ? `${message}: ${(original as Error)?.message}` : message, {
           extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },

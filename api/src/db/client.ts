@@ -16,8 +16,42 @@ export function poolConfig(url: string, s: PoolSettings) {
   };
 }
 
+/** One SQL statement a Prisma client sent, with its bind parameters. */
+export interface ObservedSql {
+  sql: string;
+  params: unknown[];
+}
+
+const sqlObservers = new Set<(statement: ObservedSql) => void>();
+
+/**
+ * Test instrumentation, off by default: while at least one observer is registered, clients created from then on
+ * (by `createPrisma` / `connectDb`) report every SQL statement they send. Register before the app starts.
+ * Returns the unregister function.
+ */
+export function observeSql(observer: (statement: ObservedSql) => void): () => void {
+  sqlObservers.add(observer);
+  return () => void sqlObservers.delete(observer);
+}
+
 export function createPrisma(url: string, settings: PoolSettings) {
-  return new PrismaClient({ adapter: new PrismaPg(poolConfig(url, settings)) });
+  const adapter = new PrismaPg(poolConfig(url, settings));
+  if (!sqlObservers.size) return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+  (client as unknown as { $on(e: "query", cb: (e: { query: string; params: string }) => void): void }).$on("query", (e) => {
+    const statement = { sql: e.query, params: parseParams(e.params) };
+    for (const observer of sqlObservers) observer(statement);
+  });
+  return client as unknown as PrismaClient;
+}
+
+function parseParams(params: string): unknown[] {
+  try {
+    const parsed: unknown = JSON.parse(params);
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return [];
+  }
 }
 
 export type Prisma = ReturnType<typeof createPrisma>;

@@ -2,38 +2,86 @@ import SchemaBuilder from "@pothos/core";
 import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
-import { DateTimeResolver } from "graphql-scalars";
+import ZodPlugin from "@pothos/plugin-zod";
+import { DateResolver, DateTimeResolver } from "graphql-scalars";
 import type { Context } from "../context.ts";
-import { prisma } from "../db/client.ts";
+import { hasCapability, type Capability } from "../domain/capabilities.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import { authorizationError } from "./auth-errors.ts";
+import { validationError } from "./validation-errors.ts";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./plugins/connection-rules.ts";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   DefaultFieldNullability: false;
-  Scalars: { DateTime: { Input: Date; Output: Date }; ID: { Input: string; Output: string | number } };
-  AuthScopes: { public: boolean };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    Date: { Input: Date; Output: Date };
+    ID: { Input: string; Output: string | number };
+  };
+  AuthScopes: {
+    /** Anyone, authenticated or not. */
+    public: boolean;
+    /** The caller acts for a tenant. */
+    tenant: boolean;
+    /** The acting tenant has this capability (or, given a list, any of them) switched on in its configuration. */
+    capability: Capability | Capability[];
+  };
 }>({
-  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  plugins: [ScopeAuthPlugin, "connectionRules", PrismaPlugin, RelayPlugin, ZodPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
-    authScopes: async () => ({ public: true }),
+    authScopes: async (ctx) => ({
+      public: true,
+      tenant: !!ctx.tenant,
+      capability: (wanted) => [wanted].flat().some((c) => hasCapability(ctx.tenant?.config, c)),
+    }),
+    unauthorizedError: (_parent, ctx, _info, result) => authorizationError(ctx, result),
   },
+  zod: { validationError },
   prisma: {
-    client: () => prisma,
+    // The request's tenant-scoped client (see context.ts): every model query plugin-prisma makes is confined to the tenant.
+    client: (ctx) => ctx.db as unknown as PrismaClient,
     dmmf: getDatamodel(),
     exposeDescriptions: true,
     filterConnectionTotalCount: true,
+    maxConnectionSize: MAX_PAGE_SIZE,
+    defaultConnectionSize: DEFAULT_PAGE_SIZE,
     onUnusedQuery: process.env.NODE_ENV === "production" ? null : "warn",
   },
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
-    nodeQueryOptions: { description: "Fetches an object by its global ID." },
-    nodesQueryOptions: { description: "Fetches objects by their global IDs." },
+    nodeQueryOptions: { description: "Fetches an object by its global ID (null when it does not exist for the acting tenant).", authScopes: { public: true }, args: { id: { description: "A global ID." } } },
+    nodesQueryOptions: { description: "Fetches objects by their global IDs, in order (null for each that does not exist for the acting tenant).", authScopes: { public: true }, args: { ids: { description: "Global IDs." } } },
+    nodeTypeOptions: { description: "An object with a global ID, fetchable with `node(id:)`." },
+    idFieldOptions: { description: "The object's global ID." },
+    pageInfoTypeOptions: { description: "Where a page sits in its connection, and the cursors to move from it." },
+    hasNextPageFieldOptions: { description: "Whether more items follow this page." },
+    hasPreviousPageFieldOptions: { description: "Whether items precede this page." },
+    startCursorFieldOptions: { description: "The cursor of the first item of the page." },
+    endCursorFieldOptions: { description: "The cursor of the last item of the page." },
+    edgesFieldOptions: { description: "The items of the page, each with its cursor." },
+    pageInfoFieldOptions: { description: "Cursors and whether there are more pages." },
+    cursorFieldOptions: { description: "Opaque cursor: pass it as `after` or `before` to page from this item." },
+    nodeFieldOptions: { description: "The item." },
+    firstArgOptions: { description: "Return the first n items (0 to 100)." },
+    lastArgOptions: { description: "Return the last n items (0 to 100)." },
+    afterArgOptions: { description: "Return items after this cursor." },
+    beforeArgOptions: { description: "Return items before this cursor." },
+    defaultConnectionTypeOptions: { description: "A page of items, with cursors and the total count." },
+    defaultEdgeTypeOptions: { description: "An item of a page, with its cursor." },
   },
 });
 
 builder.queryType({ description: "The root of every read." });
+builder.mutationType({ description: "The root of every change. Each mutation runs as one transaction." });
 builder.addScalarType("DateTime", DateTimeResolver, { description: "An ISO-8601 date-time in UTC." });
+builder.addScalarType("Date", DateResolver, { description: "A calendar date, YYYY-MM-DD." });
+
+/** The field builder of input types, for helpers that share fields between inputs. */
+export type InputFields = PothosSchemaTypes.InputFieldBuilder<typeof builder.$inferSchemaTypes, "InputObject">;
+export type Types = typeof builder.$inferSchemaTypes;

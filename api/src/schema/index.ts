@@ -1,4 +1,12 @@
 import { builder } from "./builder.ts";
 import "./system.ts";
+import "./tenant.ts";
+import "./builders.ts";
+import "./jobs/types.ts";
+import "./jobs/mutations.ts";
+import "./bids/types.ts";
+import "./bids/mutations.ts";
+import "./service-calls/types.ts";
+import "./service-calls/mutations.ts";
 
 export const schema = builder.toSchema({ sortSchema: false });

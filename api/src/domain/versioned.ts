@@ -1,0 +1,46 @@
+import { AppError, ErrorCode, notFound } from "../errors.ts";
+
+/** The part of a Prisma model delegate that versioned writes need (every versioned model has `id` and `version`). */
+export interface VersionedDelegate<Row> {
+  findUnique(args: { where: { id: string } }): PromiseLike<Row | null>;
+  findUniqueOrThrow(args: { where: { id: string } }): PromiseLike<Row>;
+  updateMany(args: { where: { id: string; version: number }; data: Record<string, unknown> }): PromiseLike<{ count: number }>;
+}
+
+interface VersionedRow {
+  id: string;
+  version: number;
+  archivedAt?: Date | null;
+}
+
+export const staleVersion = (entity: string, current: number, expected: number) =>
+  new AppError(ErrorCode.CONFLICT, `this ${entity} was changed by someone else (version ${current}, you sent ${expected}); reload and retry`, {
+    field: ["input", "expectedVersion"],
+    details: { currentVersion: current, expectedVersion: expected },
+  });
+
+/**
+ * Optimistic concurrency for one row, inside the caller's transaction: loads the row (NOT_FOUND when it does not
+ * exist for this tenant), refuses a stale `expectedVersion` or an archived row with CONFLICT, then applies `data`
+ * with `version + 1` only where the version is still the expected one (so a concurrent writer that slipped in
+ * between also ends in CONFLICT, never in a silent overwrite). Returns the row before and after.
+ */
+export async function versionedUpdate<Row extends VersionedRow>(
+  delegate: VersionedDelegate<Row>,
+  entity: string,
+  id: string,
+  expectedVersion: number,
+  change: Record<string, unknown> | ((before: Row) => Record<string, unknown>),
+): Promise<{ before: Row; after: Row }> {
+  const before = await delegate.findUnique({ where: { id } });
+  if (!before) throw notFound(entity);
+  if (before.version !== expectedVersion) throw staleVersion(entity, before.version, expectedVersion);
+  if (before.archivedAt) throw new AppError(ErrorCode.CONFLICT, `this ${entity} is archived and can no longer change`, { details: { currentVersion: before.version } });
+  const data = typeof change === "function" ? change(before) : change;
+  const { count } = await delegate.updateMany({ where: { id, version: expectedVersion }, data: { ...data, version: { increment: 1 } } });
+  if (count !== 1) {
+    const current = await delegate.findUnique({ where: { id } });
+    throw current ? staleVersion(entity, current.version, expectedVersion) : notFound(entity);
+  }
+  return { before, after: await delegate.findUniqueOrThrow({ where: { id } }) };
+}

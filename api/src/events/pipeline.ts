@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import type { Context } from "../context.ts";
+import type { TenantDb } from "../db/tenancy.ts";
+import { unauthenticated } from "../errors.ts";
+import type { DomainEvent, EntityType, MutationAction } from "./domain-event.ts";
+import { pubsub, topicFor } from "./pubsub.ts";
+
+/** The interactive-transaction client of the request's tenant-scoped Prisma client. */
+export type TenantTx = Omit<TenantDb, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+/** What a mutation's change reports back to the pipeline. */
+export interface ChangeOutcome<R, Row = unknown> {
+  /** What the GraphQL mutation returns. */
+  result: R;
+  entityId: string;
+  /** The entity before the change (null for a create) and after it, as stored. */
+  before: Row | null;
+  after: Row | null;
+  /** Overrides the default event type `<entityType>.<action>`. */
+  eventType?: string;
+}
+
+/**
+ * Work that must commit or roll back together with every change: the audit row (audit issue), the outbox event
+ * and its worker job (webhooks issue). A hook runs inside the mutation's transaction, after the change, with the
+ * domain event that will be published; throwing rolls the whole mutation back.
+ */
+export interface TransactionalHook {
+  /** Names the hook in logs and errors. */
+  name: string;
+  run(tx: TenantTx, event: DomainEvent, ctx: Context): Promise<void>;
+}
+
+const transactionalHooks: TransactionalHook[] = [];
+
+/**
+ * Registers a hook for every later mutation, in registration order (register at start-up, from the module that
+ * owns the hook). Returns the function that unregisters it.
+ */
+export function registerTransactionalHook(hook: TransactionalHook): () => void {
+  transactionalHooks.push(hook);
+  return () => {
+    const i = transactionalHooks.indexOf(hook);
+    if (i >= 0) transactionalHooks.splice(i, 1);
+  };
+}
+
+export const TRANSACTION_TIMEOUT_MS = 10_000;
+
+/**
+ * The one path of every change (ARCHITECTURE.md, "The path of a change"). Guarantees:
+ * 1. ONE interactive transaction on the request's tenant-scoped client, which starts by setting
+ *    `app.tenant_id` for the transaction (`set_config(..., true)`, for row-level security);
+ * 2. `change(tx)` runs in it, then every registered TransactionalHook, in order, with the domain event;
+ * 3. any throw (the change, a hook, the commit) rolls everything back and reaches the caller unchanged, and no
+ *    event is published;
+ * 4. only after the commit, the event is published to the pubsub on `tenant:<tenantId>:<entityType>`. A publish
+ *    failure is logged, never turned into a failed mutation (the change is committed; the outbox is what
+ *    guarantees delivery to partners; subscribers catch up with `updatedAfter`).
+ * Requires an acting tenant (UNAUTHENTICATED otherwise; fields declare that with authScopes first).
+ */
+export async function runMutation<R, Row = unknown>(
+  ctx: Context,
+  spec: { entityType: EntityType; action: MutationAction },
+  change: (tx: TenantTx) => Promise<ChangeOutcome<R, Row>>,
+): Promise<R> {
+  const tenant = ctx.tenant;
+  if (!tenant) throw unauthenticated("this change needs an acting tenant");
+  const { result, event } = await ctx.db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT set_config('app.tenant_id', ${tenant.id}, true)`;
+      const outcome = await change(tx);
+      const event: DomainEvent<Row> = {
+        id: randomUUID(),
+        type: outcome.eventType ?? `${spec.entityType}.${spec.action}`,
+        tenantId: tenant.id,
+        entityType: spec.entityType,
+        entityId: outcome.entityId,
+        action: spec.action,
+        occurredAt: new Date(),
+        requestId: ctx.requestId,
+        actor: null,
+        before: outcome.before,
+        after: outcome.after,
+      };
+      for (const hook of [...transactionalHooks]) await hook.run(tx, event, ctx);
+      return { result: outcome.result, event };
+    },
+    { timeout: TRANSACTION_TIMEOUT_MS },
+  );
+  try {
+    pubsub.publish(topicFor(event.tenantId, event.entityType), event);
+  } catch (err) {
+    ctx.log.error({ err, eventId: event.id, type: event.type }, "publishing a committed event failed");
+  }
+  return result;
+}

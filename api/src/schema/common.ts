@@ -1,0 +1,79 @@
+import type { ObjectRef } from "@pothos/core";
+import { badInput } from "../errors.ts";
+import { builder, type Types } from "./builder.ts";
+
+/** Shared inputs, enums and helpers of the domain schema files. */
+export const SortDirection = builder.enumType("SortDirection", {
+  description: "Ascending or descending order.",
+  values: {
+    ASC: { value: "asc", description: "Smallest, earliest or first first." },
+    DESC: { value: "desc", description: "Largest, latest or last first." },
+  } as const,
+});
+
+export const DateRange = builder.inputType("DateRange", {
+  description: "An inclusive range of calendar dates; either end may be left open.",
+  fields: (t) => ({
+    from: t.field({ type: "Date", description: "On or after this date." }),
+    to: t.field({ type: "Date", description: "On or before this date." }),
+  }),
+});
+
+export const DateTimeRange = builder.inputType("DateTimeRange", {
+  description: "An inclusive range of instants; either end may be left open.",
+  fields: (t) => ({
+    from: t.field({ type: "DateTime", description: "At or after this instant." }),
+    to: t.field({ type: "DateTime", description: "At or before this instant." }),
+  }),
+});
+
+export const rangeFilter = (range: { from?: Date | null; to?: Date | null } | null | undefined) =>
+  range && (range.from || range.to) ? { ...(range.from ? { gte: range.from } : {}), ...(range.to ? { lte: range.to } : {}) } : undefined;
+
+/** Case-insensitive "contains" over several text columns (btree indexes do not serve it; it runs within the tenant's rows). */
+export function textSearch<F extends string>(fields: readonly F[], search: string | null | undefined) {
+  const q = search?.trim();
+  if (!q) return undefined;
+  return fields.map((f) => ({ [f]: { contains: q, mode: "insensitive" as const } })) as Array<Record<F, { contains: string; mode: "insensitive" }>>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
+/** For prismaNode `findUnique`: a malformed id finds nothing instead of failing the query. */
+export const whereId = (id: string) => ({ id: UUID.test(id) ? id : NIL_UUID });
+
+/** The database id inside a decoded global ID; BAD_USER_INPUT (at `field`) when it cannot be one. */
+export function idOf(globalId: { id: string }, field: string[]): string {
+  if (!UUID.test(globalId.id)) throw badInput("is not a valid id", field);
+  return globalId.id;
+}
+
+/** The `updatedAfter` argument every connection has: rows changed strictly after an instant (catch-up after a reconnect). */
+export const updatedAfterDescription = "Only rows changed after this instant (for catching up after a dropped live connection).";
+
+/**
+ * The columns an update input sets: omitted fields (undefined) are left out, null clears a column, and a null for
+ * a `required` column is BAD_USER_INPUT at `["input", key]`.
+ */
+export function patchOf<I extends object, K extends keyof I & string>(input: I, keys: readonly K[], required: readonly K[] = []): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = input[key];
+    if (value === undefined) continue;
+    if (value === null && required.includes(key)) throw badInput("cannot be cleared", ["input", key]);
+    data[key] = value;
+  }
+  return data;
+}
+
+/** Soft-deleted rows are hidden unless asked for. */
+export const archivedFilter = (includeArchived: boolean | null | undefined) => (includeArchived ? {} : { archivedAt: null });
+
+/** A mutation's payload type: one field, `key`, holding the changed object (`CreateJobPayload { job }`). */
+export function payloadType<Key extends string, Shape extends object>(name: string, key: Key, type: ObjectRef<Types, Shape>, what: string) {
+  return builder.objectRef<Record<Key, Shape>>(name).implement({
+    description: `The result of ${name.replace(/Payload$/, "").replace(/^./, (c) => c.toLowerCase())}.`,
+    fields: (t) => ({ [key]: t.field({ type, description: `The ${what} after the change.`, resolve: (parent) => parent[key] as never }) }) as never,
+  });
+}
