@@ -1,5 +1,6 @@
 import { getDatamodel } from "../generated/pothos-types.ts";
 import type { Prisma } from "./client.ts";
+import { rowLevelSecurity } from "./rls.ts";
 
 /**
  * Tenant scoping, in one place. `tenantScoped(prisma, tenantId)` returns the request's Prisma client: every
@@ -13,9 +14,16 @@ import type { Prisma } from "./client.ts";
  * With `tenantId = null` (no acting tenant) any operation on a tenant-scoped model throws.
  *
  * Limits: raw SQL (`$queryRaw`) and relation filters inside `where` (`jobs: { some: ... }`) are not rewritten;
- * the database's row-level security is the second wall for those.
+ * the database's row-level security (db/rls.ts, applied to every operation of this client) is the second wall.
  */
-export function tenantScoped(prisma: Prisma, tenantId: string | null) {
+export function tenantScoped(prisma: Prisma, tenantId: string | null, options: { filter?: boolean } = {}) {
+  const secured = rowLevelSecurity(prisma, tenantId);
+  // `filter: false` leaves row-level security alone in charge: the isolation tests prove it holds by itself.
+  if (options.filter === false) return secured as unknown as ReturnType<typeof tenantFiltered>;
+  return tenantFiltered(secured as unknown as Prisma, tenantId);
+}
+
+function tenantFiltered(prisma: Prisma, tenantId: string | null) {
   return prisma.$extends({
     name: "tenant-scope",
     query: {

@@ -4,6 +4,7 @@ import type { TenantDb } from "../db/tenancy.ts";
 import { unauthenticated } from "../errors.ts";
 import type { DomainEvent, EntityType, MutationAction } from "./domain-event.ts";
 import { pubsub, topicFor } from "./pubsub.ts";
+import { enterTenant, leaveAppRole, tenantTransaction } from "../db/rls.ts";
 
 /** The interactive-transaction client of the request's tenant-scoped Prisma client. */
 export type TenantTx = Omit<TenantDb, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
@@ -49,9 +50,10 @@ export const TRANSACTION_TIMEOUT_MS = 10_000;
 
 /**
  * The one path of every change (ARCHITECTURE.md, "The path of a change"). Guarantees:
- * 1. ONE interactive transaction on the request's tenant-scoped client, which starts by setting
- *    `app.tenant_id` for the transaction (`set_config(..., true)`, for row-level security);
- * 2. `change(tx)` runs in it, then every registered TransactionalHook, in order, with the domain event;
+ * 1. ONE interactive transaction on the request's tenant-scoped client, which starts by switching to the
+ *    application role with `app.tenant_id` set (db/rls.ts): the change runs under row-level security;
+ * 2. `change(tx)` runs in it, then every registered TransactionalHook, in order, with the domain event (hooks are
+ *    trusted system writes: they run with the connection's own role);
  * 3. any throw (the change, a hook, the commit) rolls everything back and reaches the caller unchanged, and no
  *    event is published;
  * 4. only after the commit, the event is published to the pubsub on `tenant:<tenantId>:<entityType>`. A publish
@@ -66,10 +68,11 @@ export async function runMutation<R, Row = unknown>(
 ): Promise<R> {
   const tenant = ctx.tenant;
   if (!tenant) throw unauthenticated("this change needs an acting tenant");
-  const { result, event } = await ctx.db.$transaction(
+  const { result, event } = await tenantTransaction(tenant.id, () => ctx.db.$transaction(
     async (tx) => {
-      await tx.$executeRaw`SELECT set_config('app.tenant_id', ${tenant.id}, true)`;
+      await enterTenant(tx, tenant.id);
       const outcome = await change(tx);
+      await leaveAppRole(tx);
       const event: DomainEvent<Row> = {
         id: randomUUID(),
         type: outcome.eventType ?? `${spec.entityType}.${spec.action}`,
@@ -87,7 +90,7 @@ export async function runMutation<R, Row = unknown>(
       return { result: outcome.result, event };
     },
     { timeout: TRANSACTION_TIMEOUT_MS },
-  );
+  ));
   try {
     pubsub.publish(topicFor(event.tenantId, event.entityType), event);
   } catch (err) {

@@ -43,7 +43,8 @@ export interface TestDatabase {
 /** A fresh database for one test file, cloned from the migrated template (fast), dropped by `drop()`. */
 export async function createTestDatabase(prefix = "h2o_test"): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(5).toString("hex")}`;
-  await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${templateName()}"`));
+  const template = process.env.H2O_TEST_TEMPLATE ?? templateName();
+  await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   return {
     name,
     url: withDb(serverUrl, name),
