@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import type { Prisma } from "../api/src/db/client.ts";
 import type { BidStatus, JobStatus, ServiceCallPriority, ServiceCallStatus } from "../api/src/generated/prisma/enums.ts";
 import type { Logger } from "../api/src/logger.ts";
+import { hashPassword } from "../api/src/auth/passwords.ts";
 
 /** A stable UUID for a seed row, so that a second run finds (and skips) what the first created. */
 export function seedId(...key: Array<string | number>): string {
@@ -99,5 +100,38 @@ export async function seed(prisma: Prisma, log: Pick<Logger, "info">): Promise<v
       };
     }),
   });
+  const users = await seedUsers(prisma, ids);
   log.info({ tenants: tenants.map((t) => t.slug), builders: builders.length, jobs: 300, bids: 60, serviceCalls: 140 }, "seeded");
+  log.info({ password: DEMO_PASSWORD, users }, "demo users (development only)");
+}
+
+/** Every demo user's password (development data only; production never seeds). */
+export const DEMO_PASSWORD = "demo-password-h2o";
+const roles = ["owner", "admin", "dispatcher", "estimator", "marketer", "viewer"] as const;
+
+/** The demo user with `role` in `tenant` (slug): `<role>@<tenant>.example`, with a stable id. */
+export const demoUser = (tenant: string, role: (typeof roles)[number]) => ({
+  id: seedId("user", tenant, role),
+  email: `${role}@${tenant.replace(/_/g, "-")}.example`,
+});
+
+/** One user per role per tenant, plus an office manager who is admin in both. One argon2 hash for all. */
+async function seedUsers(prisma: Prisma, tenantIds: Record<string, string>): Promise<string[]> {
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const emails: string[] = [];
+  const members: Array<{ userId: string; tenantId: string; role: (typeof roles)[number] }> = [];
+  for (const [slug, tenantId] of Object.entries(tenantIds)) {
+    for (const role of roles) {
+      const u = demoUser(slug, role);
+      await prisma.user.upsert({ where: { email: u.email }, update: {}, create: { id: u.id, email: u.email, name: `${role[0]!.toUpperCase()}${role.slice(1)} (${slug})`, passwordHash } });
+      members.push({ userId: u.id, tenantId, role });
+      emails.push(u.email);
+    }
+  }
+  const office = { id: seedId("user", "office"), email: "office@h2o-acp.example" };
+  await prisma.user.upsert({ where: { email: office.email }, update: {}, create: { ...office, name: "Office Manager", passwordHash } });
+  emails.push(office.email);
+  for (const tenantId of Object.values(tenantIds)) members.push({ userId: office.id, tenantId, role: "admin" });
+  await prisma.membership.createMany({ skipDuplicates: true, data: members });
+  return emails;
 }

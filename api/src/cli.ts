@@ -1,5 +1,7 @@
 // `npm run cli -- <command> [--flag value ...]`: operator commands (CONTRACT.md).
 import { seed } from "../../prisma/seed.ts";
+import { apiKeyCreateCommand, userCreateCommand } from "./auth/cli.ts";
+import { auditArchiveCommand, auditRestoreCommand } from "./audit/cli.ts";
 import { generateLargeDataset } from "../scripts/generate-large-dataset.ts";
 import { createPrisma } from "./db/client.ts";
 import { resolveDatabase } from "./db/database-url.ts";
@@ -10,6 +12,10 @@ import { createLogger } from "./logger.ts";
 const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, { help: string; run(url: string, flags: Record<string, string | undefined>): Promise<void> }> = {
   migrate: { help: "apply pending migrations", run: (url) => migrateDeploy(url) },
+  "user:create": { help: "--email E --password P --tenant T --role R [--name N]: create a user (or add one) to a tenant", run: (url, flags) => userCreateCommand(url, env, log, flags) },
+  "apikey:create": { help: "--tenant T --name N --scopes S[,S] [--expires-at ISO]: create an API key; prints it once", run: (url, flags) => apiKeyCreateCommand(url, env, log, flags) },
+  "audit:archive": { help: "archive expired audit partitions to AUDIT_ARCHIVE_DIR (gzip NDJSON), then drop them", run: (url) => auditArchiveCommand(url, env) },
+  "audit:restore": { help: "load an audit archive back: --file F (idempotent)", run: (url, flags) => auditRestoreCommand(url, flags.file) },
   seed: {
     help: "create or refresh the demo tenants and data (idempotent)",
     async run(url) {

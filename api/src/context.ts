@@ -1,27 +1,55 @@
 import type { Logger } from "pino";
+import { authenticate } from "./auth/authenticate.ts";
+import type { LoginLimiter } from "./auth/login-limiter.ts";
+import type { Action } from "./auth/permissions.ts";
+import type { Principal } from "./auth/principal.ts";
 import { prisma } from "./db/client.ts";
 import { tenantScoped, type TenantDb } from "./db/tenancy.ts";
 import { findActingTenant, type ActingTenant } from "./domain/tenants.ts";
 import type { Env } from "./env.ts";
-import { AppError, ErrorCode } from "./errors.ts";
+import type { AppError } from "./errors.ts";
+
+/** Sets and clears the browser's auth cookies on the HTTP response (absent on WebSocket connections). */
+export interface CookieJar {
+  get(name: string): string | undefined;
+  set(name: string, value: string, options: { maxAgeSeconds: number }): Promise<void>;
+  clear(name: string): Promise<void>;
+}
 
 /**
  * What every resolver knows about the call, built once per HTTP request or per WebSocket connection by
- * `createContext` (one path for both). Later layers (identity) add to it here, never in resolvers.
+ * `createContext` (one path for both: the WebSocket's connectionParams arrive as headers).
  */
 export interface Context {
   requestId: string;
   log: Logger;
   ip: string | null;
   userAgent: string | null;
+  /** Who is calling; null when anonymous (or when the presented credentials were refused: see `authError`). */
+  principal: Principal | null;
+  /** What the principal may do in the acting tenant (the permission table, or an API key's scopes). */
+  permissions: ReadonlySet<Action>;
+  /** Why presented credentials were refused, for the error of fields that need a principal. */
+  authError: AppError | null;
+  /** When the credentials expire: a WebSocket connection is closed then. */
+  authExpiresAt: Date | null;
   /** The tenant the caller acts for, with its configuration; null when it acts for none. */
   tenant: ActingTenant | null;
   /**
-   * The Prisma client confined to `tenant` (db/tenancy.ts): the one exception to "the Prisma client is imported,
-   * not carried on the context", because the tenant scope is per request. Pothos (plugin-prisma) and the mutation
-   * pipeline use it; resolvers never add `tenantId` themselves. Without a tenant, tenant-scoped models throw.
+   * The Prisma client confined to `tenant` (db/tenancy.ts, and row-level security in db/rls.ts): the one exception
+   * to "the Prisma client is imported, not carried on the context", because the tenant scope is per request.
+   * Pothos (plugin-prisma) and the mutation pipeline use it; resolvers never add `tenantId` themselves.
    */
   db: TenantDb;
+  cookies: CookieJar | null;
+  /** Shared services of the process (not per-request state). */
+  services: Services;
+}
+
+/** Process-wide services resolvers need; created once by buildApp. */
+export interface Services {
+  env: Env;
+  loginLimiter: LoginLimiter;
 }
 
 export interface ContextInput {
@@ -29,31 +57,44 @@ export interface ContextInput {
   log: Logger;
   headers: Headers;
   ip: string | null;
-  env: Pick<Env, "isProduction">;
+  services: Services;
+  cookies?: CookieJar | null;
 }
 
-/**
- * Development-only way to pick the acting tenant until authentication exists: `X-Dev-Tenant: <slug or id>`.
- * Ignored in production. Authentication replaces this function's body, and nothing else changes.
- */
-export const DEV_TENANT_HEADER = "x-dev-tenant";
-
 export async function createContext(input: ContextInput): Promise<Context> {
-  const tenant = await resolveTenant(input);
+  const auth = await authenticate(input.headers, input.services.env.JWT_SECRET);
   return {
     requestId: input.requestId,
     log: input.log,
     ip: input.ip,
     userAgent: input.headers.get("user-agent"),
-    tenant,
-    db: tenantScoped(prisma, tenant?.id ?? null),
+    principal: auth.principal,
+    permissions: auth.permissions,
+    authError: auth.error,
+    authExpiresAt: auth.expiresAt,
+    tenant: auth.tenant,
+    db: tenantScoped(prisma, auth.tenant?.id ?? null, { filter: input.services.env.TENANCY_FILTER }),
+    cookies: input.cookies ?? null,
+    services: input.services,
   };
 }
 
-async function resolveTenant({ headers, env }: ContextInput): Promise<ActingTenant | null> {
-  const requested = headers.get(DEV_TENANT_HEADER);
-  if (env.isProduction || !requested) return null;
-  const tenant = await findActingTenant(prisma, requested);
-  if (!tenant) throw new AppError(ErrorCode.UNAUTHENTICATED, `unknown or inactive tenant in ${DEV_TENANT_HEADER}`);
-  return tenant;
+/** A context for the system acting in one tenant (CLI commands, worker jobs): changes still go through the pipeline. */
+export async function systemContext(tenantSlugOrId: string, name: string, log: Logger, services: Services): Promise<Context> {
+  const tenant = await findActingTenant(prisma, tenantSlugOrId);
+  if (!tenant) throw new Error(`no active tenant "${tenantSlugOrId}"`);
+  return {
+    requestId: `system:${name}:${Date.now()}`,
+    log,
+    ip: null,
+    userAgent: null,
+    principal: { kind: "system", name },
+    permissions: new Set(await import("./auth/permissions.ts").then((m) => m.actions)),
+    authError: null,
+    authExpiresAt: null,
+    tenant,
+    db: tenantScoped(prisma, tenant.id),
+    cookies: null,
+    services,
+  };
 }

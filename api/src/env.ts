@@ -36,6 +36,8 @@ const schema = z.object({
   CORS_ORIGINS: z.string().default(""),
   SEED_ON_FIRST_RUN: bool(true),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+  /** Tests only: `false` turns the tenant-scoped client's filters off, leaving row-level security alone in charge. */
+  TENANCY_FILTER: bool(true),
   /** Built-in webhook delivery: the whole attempt (connect, response, body excerpt) must finish within this. */
   WEBHOOK_TIMEOUT_MS: int(15_000, 100, 300_000),
   /** Delay before each attempt, from the previous one (first = delay of the first attempt); Svix's schedule by default. */
@@ -56,6 +58,22 @@ const schema = z.object({
   /** Built-in delivery: consecutive failures that open an endpoint's circuit, and how long it stays open. */
   WEBHOOK_BREAKER_THRESHOLD: int(5, 1, 1_000),
   WEBHOOK_BREAKER_OPEN_MS: int(60_000, 10),
+  /** Audit archive files (gzip NDJSON) are written here; unset: `<DATA_DIR>/audit-archive`. */
+  AUDIT_ARCHIVE_DIR: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
+  /** Monthly audit partitions kept ready beyond the current month. */
+  AUDIT_PARTITIONS_AHEAD: int(3, 1, 24),
+  /** An endpoint whose deliveries keep failing for this long is disabled, and admins notified (5 days). */
+  WEBHOOK_DISABLE_AFTER_MS: int(5 * 24 * 3_600_000, 1_000),
+  /** Worker crash recovery: how often to look for jobs locked by workers that no longer run, and unlock them. */
+  WORKER_RECOVERY_INTERVAL_MS: int(15_000, 100),
+  /** Prefix of every Redis key and pub/sub channel of this deployment (lets deployments and test runs share a Redis). */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, "letters, digits and : . _ - only").default("h2o-acp:"),
+  /** graphql-ws: WebSocket ping interval; a socket that has not answered the previous ping is terminated. */
+  WS_KEEPALIVE_MS: int(15_000, 50, 3_600_000),
+  /** graphql-ws: a socket whose unsent data would pass this many bytes is closed (1013, slow consumer). */
+  WS_MAX_BUFFERED_BYTES: int(1024 * 1024, 1_024),
+  /** graphql-ws: events one subscription may hold while its previous ones are still being resolved. */
+  WS_MAX_QUEUED_EVENTS: int(1_000, 1, 1_000_000),
 });
 
 export type Env = Omit<z.infer<typeof schema>, "JWT_SECRET" | "ENCRYPTION_KEY" | "CORS_ORIGINS"> & {
@@ -83,6 +101,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const raw = parsed.data;
   const isProduction = raw.NODE_ENV === "production";
   if (isProduction) {
+    if (!raw.TENANCY_FILTER) throw new ConfigError("invalid configuration:\n  TENANCY_FILTER: may not be false when NODE_ENV=production");
     const missing = (["DATABASE_URL", "JWT_SECRET", "ENCRYPTION_KEY"] as const).filter((k) => !raw[k]);
     if (missing.length)
       throw new ConfigError(`invalid configuration:\n${missing.map((k) => `  ${k}: required when NODE_ENV=production (no generated secrets, no embedded database)`).join("\n")}`);

@@ -4,11 +4,12 @@ import type { AddressInfo } from "node:net";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { useCookies } from "@whatwg-node/server-plugin-cookies";
 import { GraphQLError } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type YogaInitialContext } from "graphql-yoga";
-import { WebSocketServer } from "ws";
-import { createContext, type Context } from "./context.ts";
+import { cookieJar } from "./auth/cookie-jar.ts";
+import { LoginLimiter } from "./auth/login-limiter.ts";
+import { createContext, type Context, type Services } from "./context.ts";
 import { connectDb, disconnectDb, prisma } from "./db/client.ts";
+import { connectPubSub } from "./events/pubsub.ts";
 import { migrationNames, pendingMigrations } from "./db/migrate.ts";
 import type { Env } from "./env.ts";
 import { AppError, ErrorCode } from "./errors.ts";
@@ -16,11 +17,16 @@ import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { useRejectEmptyQuery } from "./plugins/use-reject-empty-query.ts";
 import { schema } from "./schema/index.ts";
+import { registerWebhookOutbox } from "./webhooks/outbox.ts";
+import { configureWebhooks } from "./webhooks/runtime.ts";
+import { attachGraphqlWs, CONNECTION_CONTEXT } from "./ws.ts";
 
 interface ServerContext {
   requestId: string;
   ip: string | null;
   log: Logger;
+  /** A graphql-ws operation: its connection's context, built once in onConnect (ws.ts). */
+  [CONNECTION_CONTEXT]?: Context;
 }
 
 export interface App {
@@ -39,7 +45,10 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
   const log = options.log ?? createLogger(env.LOG_LEVEL);
   const metrics = createMetrics();
   connectDb(options.databaseUrl, env);
+  configureWebhooks(env);
+  registerWebhookOutbox();
   const expectedMigrations = migrationNames();
+  const services: Services = { env, loginLimiter: new LoginLimiter() };
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -53,9 +62,17 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
       defaultQuery: "# H2O-ACP: explore the schema in the docs panel.\n{\n  serverInfo {\n    version\n    time\n  }\n}\n",
     },
     cors: env.CORS_ORIGINS.length ? { origin: env.CORS_ORIGINS, credentials: true } : false,
-    context: ({ request, requestId, ip, log: requestLog }: YogaInitialContext & Partial<ServerContext>) => {
+    context: ({ request, requestId, ip, log: requestLog, [CONNECTION_CONTEXT]: connectionContext }: YogaInitialContext & Partial<ServerContext>) => {
+      if (connectionContext) return connectionContext;
       const id = requestId ?? randomUUID(); // yoga.fetch without a server context (tests)
-      return createContext({ requestId: id, log: requestLog ?? log.child({ requestId: id }), headers: request.headers, ip: ip ?? null, env });
+      return createContext({
+        requestId: id,
+        log: requestLog ?? log.child({ requestId: id }),
+        headers: request.headers,
+        ip: ip ?? null,
+        services,
+        cookies: cookieJar(request, env.isProduction),
+      });
     },
     maskedErrors: {
       maskError(error, message, isDev) {
@@ -165,38 +182,13 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
 
-  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: env.MAX_BODY_BYTES });
-  useServer<Record<string, unknown>, { request: IncomingMessage }>(
-    {
-      execute: (args) => (args.rootValue as { execute: typeof import("graphql").execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof import("graphql").subscribe }).subscribe(args),
-      onSubscribe: async (ctx, _id, params) => {
-        const request = ctx.extra.request;
-        const requestId = randomUUID();
-        const headers = new Headers();
-        for (const [k, v] of Object.entries(request.headers)) if (typeof v === "string") headers.set(k, v);
-        const enveloped = yoga.getEnveloped({
-          request: new Request("http://localhost/graphql", { headers }),
-          params,
-          requestId,
-          ip: request.socket.remoteAddress ?? null,
-          log: log.child({ requestId, ws: true }),
-        });
-        const document = enveloped.parse(params.query);
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length) return errors;
-        return {
-          schema: enveloped.schema,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-      },
-    },
-    wss,
-  );
+  const live = attachGraphqlWs(server, yoga, {
+    env,
+    log,
+    registry: metrics.registry,
+    createContext: (input) => createContext({ ...input, services, cookies: null }),
+  });
+  const events = connectPubSub(env, log);
 
   return {
     yoga,
@@ -213,12 +205,12 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
       closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      for (const socket of wss.clients) socket.close(1001, "server shutting down");
+      const liveClosed = live.close(env.SHUTDOWN_TIMEOUT_MS);
       await withTimeout(Promise.allSettled([...inFlight]), env.SHUTDOWN_TIMEOUT_MS).catch(() => log.warn("in-flight requests did not finish in time"));
       server.closeAllConnections();
-      for (const socket of wss.clients) socket.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await liveClosed;
       await closed;
+      await events.close();
       await disconnectDb();
     },
   };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../src/db/client.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
-import { fails, ok, seedDemo } from "./support/domain.ts";
+import { addDemoUsers, fails, ok, seedDemo } from "./support/domain.ts";
 
 const BUILDER = `id version name contactName phone email state active archivedAt`;
 const CREATE = `mutation($input: CreateBuilderInput!) { createBuilder(input: $input) { builder { ${BUILDER} } } }`;
@@ -15,6 +15,7 @@ describe("builders (shared across tenants)", () => {
     t = await startTestApp();
     prisma = await seedDemo(t);
     await prisma.tenant.create({ data: { slug: "builders_bids_only", name: "Bids only", config: { create: { bidsEnabled: true } } } });
+    await addDemoUsers(prisma, "builders_bids_only");
   });
   afterAll(async () => {
     await prisma?.$disconnect();

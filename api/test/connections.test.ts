@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../src/db/client.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
-import { fails, ok, seedDemo } from "./support/domain.ts";
+import { as, fails, ok, seedDemo } from "./support/domain.ts";
 
 const PAGE = `totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id status scheduledDate assignedCrew community updatedAt builder { id } } }`;
 
@@ -26,7 +26,7 @@ describe("connections: pagination, filters, sorting, page size", () => {
     expect((await fails(t, `{ jobs(last: 1000) { totalCount } }`)).extensions?.code).toBe("BAD_USER_INPUT");
     expect((await fails(t, `{ jobs(first: -1) { totalCount } }`)).extensions?.code).toBe("BAD_USER_INPUT");
     expect((await jobs("first: 100")).edges).toHaveLength(100);
-    const nested = await t.gql(`{ builders(first: 1) { edges { node { name jobs(first: 500) { totalCount } } } } }`, undefined, { "x-dev-tenant": "all_county" });
+    const nested = await t.gql(`{ builders(first: 1) { edges { node { name jobs(first: 500) { totalCount } } } } }`, undefined, as("all_county"));
     expect(nested.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: ["first"] });
     expect(nested.errors?.[0]?.path).toEqual(["builders", "edges", 0, "node", "jobs"]);
     const badCursor = await fails(t, `{ jobs(first: 1, after: "not-a-cursor") { totalCount } }`);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../src/db/client.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
-import { fails, ok, seedDemo } from "./support/domain.ts";
+import { as, fails, ok, seedDemo } from "./support/domain.ts";
 
 const JOB = `id version status allowedNextStatuses community lot scheduledDate assignedCrew amountCents archivedAt builder { id name }`;
 const CREATE = `mutation($input: CreateJobInput!) { createJob(input: $input) { job { ${JOB} } } }`;
@@ -78,7 +78,7 @@ describe("jobs", () => {
   it("lets exactly one of two concurrent updates with the same version win", async () => {
     const job = await create();
     const results = await Promise.all(
-      ["a", "b", "c"].map((notes) => t.gql(UPDATE, { input: { id: job.id, expectedVersion: 1, notes } }, { "x-dev-tenant": "all_county" })),
+      ["a", "b", "c"].map((notes) => t.gql(UPDATE, { input: { id: job.id, expectedVersion: 1, notes } }, as("all_county"))),
     );
     expect(results.filter((r) => !r.errors).length).toBe(1);
     expect(results.filter((r) => r.errors?.[0]?.extensions?.code === "CONFLICT").length).toBe(2);

@@ -4,10 +4,10 @@ import type { Session } from '$lib/auth/session';
 declare global {
 	namespace App {
 		interface Locals {
-			/** Built once per request in `hooks.server.ts`; `null` when the browser sent no API cookie. */
+			/** Built once per request in `hooks.server.ts`; `null` when the browser has no (renewable) session. */
 			session: Session | null;
-			/** Development only: the tenant slug sent as `X-Dev-Tenant` (identity replaces it). */
-			devTenant: string | null;
+			/** The tenant id chosen with the switcher (cookie `h2o_tenant`), not yet checked against the memberships. */
+			tenantChoice: string | null;
 		}
 		// interface Error {}
 		// interface PageData {}

@@ -1,17 +1,20 @@
-import { env } from '$env/dynamic/public';
-import { apiCookieHeader, DEV_TENANT_COOKIE, REFRESH_COOKIE } from '$lib/auth/cookies';
-import { DEFAULT_API_URL } from '$lib/graphql/client';
+import { apiCookieHeader, ACCESS_COOKIE, REFRESH_COOKIE, TENANT_COOKIE } from '$lib/auth/cookies';
+import { apiUrl, refreshSession } from '$lib/auth/session.server';
 import type { Handle, HandleFetch } from '@sveltejs/kit';
 
-const apiOrigin = () => new URL(env.PUBLIC_API_URL || DEFAULT_API_URL).origin;
-
-/** The session, from the API's cookies, once per request; routes read `event.locals`. */
+/**
+ * The session, from the API's cookies, once per request; routes read `event.locals`. An access token that
+ * has expired (its cookie is gone) is renewed here with the refresh cookie, once, before the page loads.
+ */
 export const handle: Handle = async ({ event, resolve }) => {
-	const apiCookie = apiCookieHeader((name) => event.cookies.get(name));
-	event.locals.session = apiCookie
-		? { apiCookie, canRefresh: Boolean(event.cookies.get(REFRESH_COOKIE)) }
-		: null;
-	event.locals.devTenant = event.cookies.get(DEV_TENANT_COOKIE) || env.PUBLIC_DEV_TENANT || null;
+	const { cookies } = event;
+	const refresh = cookies.get(REFRESH_COOKIE);
+	if (!cookies.get(ACCESS_COOKIE) && refresh && !event.url.pathname.startsWith('/logout')) {
+		await refreshSession(refresh, cookies, event.url);
+	}
+	const apiCookie = apiCookieHeader((name) => cookies.get(name));
+	event.locals.session = apiCookie && cookies.get(ACCESS_COOKIE) ? { apiCookie, canRefresh: Boolean(cookies.get(REFRESH_COOKIE)) } : null;
+	event.locals.tenantChoice = cookies.get(TENANT_COOKIE) || null;
 	return resolve(event);
 };
 
@@ -20,7 +23,7 @@ export const handle: Handle = async ({ event, resolve }) => {
  * cookies: SvelteKit forwards cookies only to its own origin, and the API is another one.
  */
 export const handleFetch: HandleFetch = async ({ event, request, fetch }) => {
-	if (event.locals.session && new URL(request.url).origin === apiOrigin()) {
+	if (event.locals.session && new URL(request.url).origin === new URL(apiUrl()).origin) {
 		request.headers.set('cookie', event.locals.session.apiCookie);
 	}
 	return fetch(request);

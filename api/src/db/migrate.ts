@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { readdirSync } from "node:fs";
+import { Logger as WorkerLogger, runMigrations as runWorkerMigrations } from "graphile-worker";
 import { repoRoot } from "../env.ts";
 import type { Prisma } from "./client.ts";
 
@@ -26,7 +27,12 @@ export async function migrateDeploy(databaseUrl: string): Promise<void> {
     child.on("exit", resolve);
   });
   if (code !== 0) throw new Error(`prisma migrate deploy failed (exit ${code}):\n${output.join("")}`);
+  // graphile-worker's own schema (graphile_worker.add_job): mutations enqueue worker jobs in their transaction
+  // (the webhook outbox), so it must exist before the API serves its first mutation, not only once a worker ran.
+  await runWorkerMigrations({ connectionString: databaseUrl, logger: quietWorkerLogger });
 }
+
+const quietWorkerLogger = new WorkerLogger(() => () => {});
 
 /** The migration directories of prisma/migrations, in order. */
 export function migrationNames(): string[] {

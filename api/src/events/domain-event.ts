@@ -1,13 +1,18 @@
 /** The kinds of entity the mutation pipeline changes (snake_case: they prefix event types, `job.created`). */
-export type EntityType = "tenant_config" | "builder" | "job" | "bid" | "service_call";
+export type EntityType = "tenant_config" | "builder" | "job" | "bid" | "service_call" | "webhook_endpoint" | "webhook_message" | "user" | "membership" | "api_key";
 
 /** What a mutation did to its entity. */
-export type MutationAction = "created" | "updated" | "status_changed" | "archived";
+export type MutationAction = "created" | "updated" | "status_changed" | "archived" | "deleted";
 
-/** Who made a change. Filled by the identity layer; null until then. */
+/** Who made a change (auth/actor.ts `actorOf`): a user, an API key, or the system (CLI, worker). */
 export interface EventActor {
   kind: "user" | "api_key" | "system";
-  id: string;
+  /** The user's or API key's id; null for the system. */
+  id: string | null;
+  /** Human-readable: the user's email, the key's name and prefix, the system job's name. */
+  label: string | null;
+  /** Whom the actor acted for, when that differs (reserved for impersonation and delegated keys). */
+  onBehalfOf?: string | null;
 }
 
 /**

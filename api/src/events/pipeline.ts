@@ -5,6 +5,7 @@ import { unauthenticated } from "../errors.ts";
 import type { DomainEvent, EntityType, MutationAction } from "./domain-event.ts";
 import { pubsub, topicFor } from "./pubsub.ts";
 import { enterTenant, leaveAppRole, tenantTransaction } from "../db/rls.ts";
+import { actorOf } from "../auth/actor.ts";
 
 /** The interactive-transaction client of the request's tenant-scoped Prisma client. */
 export type TenantTx = Omit<TenantDb, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
@@ -82,7 +83,7 @@ export async function runMutation<R, Row = unknown>(
         action: spec.action,
         occurredAt: new Date(),
         requestId: ctx.requestId,
-        actor: null,
+        actor: actorOf(ctx),
         before: outcome.before,
         after: outcome.after,
       };

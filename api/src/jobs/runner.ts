@@ -1,8 +1,12 @@
-import { Logger as GraphileLogger, run, type Runner, type TaskList } from "graphile-worker";
+import { EventEmitter } from "node:events";
+import { Logger as GraphileLogger, run, type Runner, type TaskList, type WorkerEvents } from "graphile-worker";
 import pg from "pg";
 import type { Env } from "../env.ts";
 import type { Logger } from "../logger.ts";
 import { poolConfig } from "../db/client.ts";
+import { auditMaintenance } from "./audit-maintenance.ts";
+import { createWebhookWorker } from "./webhook-worker.ts";
+import { startWorkerLiveness } from "./worker-liveness.ts";
 
 /** Every task the worker runs, by identifier. Each task is a definition plus handler in its own file. */
 export const taskList: TaskList = {};
@@ -14,24 +18,34 @@ export interface WorkerHandle {
 
 /**
  * Starts graphile-worker on the application database (its schema `graphile_worker` is migrated on start).
- * `stop` waits for running jobs to finish; a job interrupted by a crash is picked up again after its lock expires.
+ * `stop` waits for running jobs to finish; a job interrupted by a crash is picked up again as soon as a live worker
+ * sees its worker is dead (worker-liveness.ts), not after graphile-worker's 4-hour lock timeout.
  */
 export async function startWorker(env: Env, databaseUrl: string, log: Logger, concurrency = 4): Promise<WorkerHandle> {
   const pool = new pg.Pool(poolConfig(databaseUrl, { ...env, DB_POOL_MAX: Math.max(env.DB_POOL_MAX, concurrency + 2) }));
   pool.on("error", (err) => log.error({ err }, "worker pool: idle client error"));
+  const webhooks = await createWebhookWorker(env, databaseUrl, log);
+  const audit = auditMaintenance(env, log);
+  await audit.onStart(pool);
+  const events = new EventEmitter() as unknown as WorkerEvents;
+  const liveness = await startWorkerLiveness({ databaseUrl, events, log, intervalMs: env.WORKER_RECOVERY_INTERVAL_MS });
   const runner = await run({
     pgPool: pool,
     concurrency,
     noHandleSignals: true,
     pollInterval: 1_000,
-    taskList,
-    parsedCronItems: [],
+    taskList: { ...taskList, ...webhooks.tasks, ...audit.tasks },
+    parsedCronItems: [...audit.cronItems],
     logger: graphileLogger(log),
+    events,
   });
+  await liveness.recover().catch((err) => log.error({ err }, "worker crash recovery failed"));
   return {
     runner,
     async stop() {
       await runner.stop();
+      await liveness.stop();
+      await webhooks.close();
       await pool.end();
     },
   };

@@ -4,6 +4,7 @@ import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import ZodPlugin from "@pothos/plugin-zod";
 import { DateResolver, DateTimeResolver } from "graphql-scalars";
+import type { Action } from "../auth/permissions.ts";
 import type { Context } from "../context.ts";
 import { hasCapability, type Capability } from "../domain/capabilities.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
@@ -25,8 +26,14 @@ export const builder = new SchemaBuilder<{
   AuthScopes: {
     /** Anyone, authenticated or not. */
     public: boolean;
+    /** A user or an API key is calling (credentials accepted). */
+    authenticated: boolean;
+    /** A signed-in user (not an API key) is calling. */
+    user: boolean;
     /** The caller acts for a tenant. */
     tenant: boolean;
+    /** The caller's role (or API key's scopes) allows this action in the acting tenant: the permission table. */
+    can: Action;
     /** The acting tenant has this capability (or, given a list, any of them) switched on in its configuration. */
     capability: Capability | Capability[];
   };
@@ -36,10 +43,15 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     authScopes: async (ctx) => ({
       public: true,
+      authenticated: !!ctx.principal,
+      user: ctx.principal?.kind === "user",
       tenant: !!ctx.tenant,
+      can: (action) => !!ctx.tenant && ctx.permissions.has(action),
       capability: (wanted) => [wanted].flat().some((c) => hasCapability(ctx.tenant?.config, c)),
     }),
     unauthorizedError: (_parent, ctx, _info, result) => authorizationError(ctx, result),
+    // subscription fields are authorized once, when subscribing (an unauthorized subscription never starts)
+    authorizeOnSubscribe: true,
   },
   zod: { validationError },
   prisma: {

@@ -8,7 +8,8 @@ import { archivedFilter, idOf, patchOf, payloadType, SortDirection, textSearch, 
 import { BidStatusEnum, JobStatusEnum } from "./enums.ts";
 
 /** Builders are shared by every tenant that works with them: tenants with the jobs or the bids capability. */
-const authScopes = { capability: ["jobs", "bids"] satisfies Capability[] };
+const authScopes = { $all: { capability: ["jobs", "bids"] satisfies Capability[], can: "builder:read" as const } };
+const writeScopes = { $all: { capability: ["jobs", "bids"] satisfies Capability[], can: "builder:write" as const } };
 
 export const BuilderRef = builder.prismaNode("Builder", {
   description: "A home builder: a customer company of new-construction work, shared across tenants.",
@@ -36,7 +37,7 @@ export const BuilderRef = builder.prismaNode("Builder", {
       totalCount: true,
       nullable: true,
       description: "The acting tenant's jobs for this builder, most recently changed first.",
-      authScopes: { capability: "jobs" },
+      authScopes: { $all: { capability: "jobs", can: "job:read" } },
       args: { status: t.arg({ type: [JobStatusEnum], description: "Only jobs in these statuses." }) },
       query: (args) => ({
         where: { archivedAt: null, ...(args.status?.length ? { status: { in: args.status } } : {}) },
@@ -48,7 +49,7 @@ export const BuilderRef = builder.prismaNode("Builder", {
       totalCount: true,
       nullable: true,
       description: "The acting tenant's bids to this builder, most recently changed first.",
-      authScopes: { capability: "bids" },
+      authScopes: { $all: { capability: "bids", can: "bid:read" } },
       args: { status: t.arg({ type: [BidStatusEnum], description: "Only bids in these statuses." }) },
       query: (args) => ({
         where: { archivedAt: null, ...(args.status?.length ? { status: { in: args.status } } : {}) },
@@ -162,7 +163,7 @@ builder.mutationField("createBuilder", (t) =>
   t.field({
     type: payloadType("CreateBuilderPayload", "builder", BuilderRef, "builder"),
     description: "Adds a builder (shared with every tenant).",
-    authScopes,
+    authScopes: writeScopes,
     args: { input: t.arg({ type: CreateBuilderInput, required: true, description: "The builder." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "builder", action: "created" }, async (tx) => {
@@ -176,7 +177,7 @@ builder.mutationField("updateBuilder", (t) =>
   t.field({
     type: payloadType("UpdateBuilderPayload", "builder", BuilderRef, "builder"),
     description: "Changes a builder's details.",
-    authScopes,
+    authScopes: writeScopes,
     args: { input: t.arg({ type: UpdateBuilderInput, required: true, description: "The changes." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "builder", action: "updated" }, async (tx) => {
@@ -191,7 +192,7 @@ builder.mutationField("archiveBuilder", (t) =>
   t.field({
     type: payloadType("ArchiveBuilderPayload", "builder", BuilderRef, "builder"),
     description: "Archives a builder: hidden from lists, kept for history.",
-    authScopes,
+    authScopes: writeScopes,
     args: { input: t.arg({ type: ArchiveBuilderInput, required: true, description: "The builder." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "builder", action: "archived" }, async (tx) => {

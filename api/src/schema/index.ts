@@ -1,5 +1,8 @@
 import { builder } from "./builder.ts";
 import "./system.ts";
+import "./identity/session.ts";
+import "./identity/members.ts";
+import "./identity/api-keys.ts";
 import "./tenant.ts";
 import "./builders.ts";
 import "./jobs/types.ts";
@@ -8,5 +11,9 @@ import "./bids/types.ts";
 import "./bids/mutations.ts";
 import "./service-calls/types.ts";
 import "./service-calls/mutations.ts";
+import "./webhooks/types.ts";
+import "./webhooks/mutations.ts";
+import "./audit.ts";
+import "./subscriptions.ts";
 
 export const schema = builder.toSchema({ sortSchema: false });

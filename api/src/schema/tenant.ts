@@ -22,7 +22,7 @@ const TenantCapabilities = builder.objectRef<TenantConfig>("TenantCapabilities")
 
 export const TenantConfigRef = builder.prismaObject("TenantConfig", {
   description: "A tenant's configuration: capabilities, limits and settings. Readable by everyone in the tenant.",
-  authScopes: { tenant: true },
+  authScopes: { can: "tenant:read" },
   fields: (t) => ({
     capabilities: t.field({ type: TenantCapabilities, description: "Which entity kinds the tenant uses.", resolve: (c) => c }),
     rateLimitPerMinute: t.exposeInt("rateLimitPerMinute", { description: "Requests per minute a user of the tenant may make." }),
@@ -39,7 +39,7 @@ builder.prismaNode("Tenant", {
   id: { field: "id" },
   findUnique: whereId,
   nullable: true,
-  authScopes: { tenant: true },
+  authScopes: { can: "tenant:read" },
   fields: (t) => ({
     slug: t.exposeString("slug", { description: "Stable, URL-safe handle." }),
     name: t.exposeString("name", { description: "Display name." }),
@@ -59,7 +59,7 @@ builder.queryField("tenant", (t) =>
     type: "Tenant",
     nullable: true,
     description: "The tenant the caller acts for, with its configuration.",
-    authScopes: { tenant: true },
+    authScopes: { can: "tenant:read" },
     resolve: (query, _root, _args, ctx) => ctx.db.tenant.findFirst(query),
   }),
 );
@@ -91,7 +91,7 @@ builder.mutationField("updateTenantConfig", (t) =>
     type: payloadType("UpdateTenantConfigPayload", "tenantConfig", TenantConfigRef, "configuration"),
     description: "Changes the acting tenant's capabilities, limits and settings.",
     // Everyone in the tenant until roles exist (identity issue): then owners and admins only.
-    authScopes: { tenant: true },
+    authScopes: { can: "tenant:configure" },
     args: { input: t.arg({ type: UpdateTenantConfigInput, required: true, description: "The changes." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "tenant_config", action: "updated" }, async (tx) => {

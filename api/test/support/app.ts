@@ -18,12 +18,15 @@ export interface GqlResult<T> {
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> & { code?: string } }>;
 }
 
+/** The JWT secret of every test app (so helpers can sign tokens for seeded users). */
+export const TEST_JWT_SECRET = "test-secret-test-secret-test-secret-0123";
+
 const testEnv = (overrides: Record<string, string> = {}) =>
   loadEnv({
     NODE_ENV: "test",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
     API_PORT: "0",
-    JWT_SECRET: "test-secret-test-secret-test-secret-0123",
+    JWT_SECRET: TEST_JWT_SECRET,
     ENCRYPTION_KEY: "0".repeat(64),
     ...overrides,
   });

@@ -1,5 +1,8 @@
 import { expect } from "vitest";
-import { seed } from "../../../prisma/seed.ts";
+import { randomUUID } from "node:crypto";
+import { demoUser, seed } from "../../../prisma/seed.ts";
+import { signAccessToken } from "../../src/auth/tokens.ts";
+import { TEST_JWT_SECRET } from "./app.ts";
 import { createPrisma, type Prisma } from "../../src/db/client.ts";
 import type { GqlResult, TestApp } from "./app.ts";
 
@@ -10,8 +13,14 @@ export async function seedDemo(t: TestApp): Promise<Prisma> {
   return prisma;
 }
 
-/** The development header that selects the acting tenant (until identity lands). */
-export const as = (tenant: string) => ({ "x-dev-tenant": tenant });
+/**
+ * Headers that authenticate as the seeded demo user with `role` in `tenant` (slug): a real access token, signed
+ * with the test apps' JWT secret, for a session of its own.
+ */
+export const as = (tenant: string, role: Parameters<typeof demoUser>[1] = "owner") => ({
+  authorization: `Bearer ${signAccessToken({ sub: demoUser(tenant, role).id, sid: randomUUID() }, TEST_JWT_SECRET)}`,
+  "x-tenant-id": tenant,
+});
 
 /** A GraphQL call that must succeed: fails the test with the errors otherwise. */
 export async function ok<T = any>(t: TestApp, query: string, variables?: Record<string, unknown>, tenant = "all_county"): Promise<T> {
@@ -29,3 +38,13 @@ export async function fails(t: TestApp, query: string, variables?: Record<string
 
 /** The global ID of a database row, as the schema encodes it. */
 export const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString("base64");
+
+/** Gives a tenant created by a test its demo users (one per role), so `as(slug, role)` works for it. */
+export async function addDemoUsers(prisma: Prisma, slug: string): Promise<void> {
+  const tenant = await prisma.tenant.findUniqueOrThrow({ where: { slug } });
+  for (const role of ["owner", "admin", "dispatcher", "estimator", "marketer", "viewer"] as const) {
+    const u = demoUser(slug, role);
+    await prisma.user.upsert({ where: { email: u.email }, update: {}, create: { id: u.id, email: u.email, name: `${role} (${slug})` } });
+    await prisma.membership.createMany({ skipDuplicates: true, data: [{ userId: u.id, tenantId: tenant.id, role }] });
+  }
+}

@@ -14,10 +14,13 @@ export const viewports = {
 	desktop: { width: 1280, height: 800 }
 } as const;
 
+/** Every seeded demo user's password (prisma/seed.ts). */
+export const DEMO_PASSWORD = 'demo-password-h2o';
+
 export interface NewPageOptions {
 	viewport?: keyof typeof viewports;
-	/** Development only: the tenant slug to act for (the `h2o_dev_tenant` cookie, sent as `X-Dev-Tenant`). */
-	devTenant?: string;
+	/** Signs in as this demo user (through the sign-in form) before handing the page over. */
+	user?: string;
 }
 
 let browser: Promise<Browser> | undefined;
@@ -30,12 +33,22 @@ afterAll(async () => {
 });
 
 /** A page in a new browser context (separate cookies and storage, like another user's browser), at `baseURL` = the dashboard. */
-export async function newPage({ viewport = 'desktop', devTenant }: NewPageOptions = {}): Promise<Page> {
+export async function newPage({ viewport = 'desktop', user }: NewPageOptions = {}): Promise<Page> {
 	browser ??= launchChromium();
 	const context = await (await browser).newContext({ baseURL: e2e.webUrl, viewport: viewports[viewport] });
 	contexts.push(context);
-	if (devTenant) await context.addCookies([{ name: 'h2o_dev_tenant', value: devTenant, url: e2e.webUrl }]);
-	return context.newPage();
+	const page = await context.newPage();
+	if (user) await signIn(page, user);
+	return page;
+}
+
+/** Signs in through the form at /login and waits for the overview. */
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD): Promise<void> {
+	await page.goto('/login');
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password').fill(password);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
 }
 
 /** Saves a full-page screenshot as test-results/screenshots/<name>.png; returns its path. */

@@ -21,3 +21,11 @@ describe('isCurrent', () => {
 		expect(isCurrent('/', '/jobs')).toBe(false);
 	});
 });
+
+describe('enabledCapabilities', () => {
+	it('lists the capabilities switched on, none when unknown', async () => {
+		const { enabledCapabilities } = await import('./navigation');
+		expect(enabledCapabilities({ jobs: true, bids: true, serviceCalls: false, marketing: false })).toEqual(['jobs', 'bids']);
+		expect(enabledCapabilities(null)).toEqual([]);
+	});
+});

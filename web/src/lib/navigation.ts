@@ -1,8 +1,9 @@
-/**
- * Entity kinds a tenant may have switched on: the fields of the API's `TenantCapabilities`.
- * Phase 2: take this union from the generated types (`keyof TenantCapabilities`) once the schema has it.
- */
-export type Capability = 'jobs' | 'bids' | 'serviceCalls' | 'marketing';
+import type { SessionQuery } from '$lib/graphql/gql/graphql';
+
+type TenantCapabilities = NonNullable<SessionQuery['tenant']>['config']['capabilities'];
+
+/** Entity kinds a tenant may have switched on: the fields of the API's `TenantCapabilities`. */
+export type Capability = keyof Omit<TenantCapabilities, '__typename'>;
 
 export const ALL_CAPABILITIES: readonly Capability[] = ['jobs', 'bids', 'serviceCalls', 'marketing'];
 
@@ -33,4 +34,9 @@ export function visibleNavItems(
 /** Whether `href` is the current section: the page itself or one below it (`/jobs/123` is in `/jobs`). */
 export function isCurrent(href: string, pathname: string): boolean {
 	return href === '/' ? pathname === '/' : pathname === href || pathname.startsWith(`${href}/`);
+}
+
+/** The capabilities switched on in a tenant's configuration (none when it is unknown). */
+export function enabledCapabilities(capabilities: Omit<TenantCapabilities, '__typename'> | null | undefined): Capability[] {
+	return capabilities ? ALL_CAPABILITIES.filter((c) => capabilities[c]) : [];
 }

@@ -74,7 +74,7 @@ builder.mutationField("createBid", (t) =>
   t.field({
     type: payloadType("CreateBidPayload", "bid", BidRef, "bid"),
     description: "Creates a bid to a builder; it starts DRAFT.",
-    authScopes: { capability: "bids" },
+    authScopes: { $all: { capability: "bids", can: "bid:write" } },
     args: { input: t.arg({ type: CreateBidInput, required: true, description: "The bid." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "bid", action: "created" }, async (tx) => {
@@ -100,7 +100,7 @@ builder.mutationField("updateBid", (t) =>
   t.field({
     type: payloadType("UpdateBidPayload", "bid", BidRef, "bid"),
     description: "Changes a bid's details; line items replace the existing ones.",
-    authScopes: { capability: "bids" },
+    authScopes: { $all: { capability: "bids", can: "bid:write" } },
     args: { input: t.arg({ type: UpdateBidInput, required: true, description: "The changes." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "bid", action: "updated" }, async (tx) => {
@@ -121,7 +121,7 @@ builder.mutationField("changeBidStatus", (t) =>
   t.field({
     type: payloadType("ChangeBidStatusPayload", "bid", BidRef, "bid"),
     description: "Moves a bid to its next status, following the bid state machine (see Bid.allowedNextStatuses).",
-    authScopes: { capability: "bids" },
+    authScopes: { $all: { capability: "bids", can: "bid:write" } },
     args: { input: t.arg({ type: ChangeBidStatusInput, required: true, description: "The move." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "bid", action: "status_changed" }, async (tx) => {
@@ -138,7 +138,7 @@ builder.mutationField("archiveBid", (t) =>
   t.field({
     type: payloadType("ArchiveBidPayload", "bid", BidRef, "bid"),
     description: "Archives a bid: hidden from lists, kept for history.",
-    authScopes: { capability: "bids" },
+    authScopes: { $all: { capability: "bids", can: "bid:write" } },
     args: { input: t.arg({ type: ArchiveBidInput, required: true, description: "The bid." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "bid", action: "archived" }, async (tx) => {

@@ -21,7 +21,7 @@ export const BidRef = builder.prismaNode("Bid", {
   id: { field: "id" },
   findUnique: whereId,
   nullable: true,
-  authScopes: { capability: "bids" },
+  authScopes: { $all: { capability: "bids", can: "bid:read" } },
   fields: (t) => ({
     builder: t.relation("builder", { description: "The builder the bid is for." }),
     project: t.exposeString("project", { description: "Project or community." }),
@@ -95,7 +95,7 @@ builder.queryField("bids", (t) =>
       type: "Bid",
       cursor: "id",
       description: "The acting tenant's bids, filtered and sorted (default: most recently changed first).",
-      authScopes: { capability: "bids" },
+      authScopes: { $all: { capability: "bids", can: "bid:read" } },
       args: {
         filter: t.arg({ type: BidFilter, description: "Which bids." }),
         orderBy: t.arg({ type: BidOrder, description: "Sort order (default UPDATED_AT DESC)." }),

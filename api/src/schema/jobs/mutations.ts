@@ -65,7 +65,7 @@ builder.mutationField("createJob", (t) =>
   t.field({
     type: payloadType("CreateJobPayload", "job", JobRef, "job"),
     description: "Creates a job for a builder; it starts SCHEDULED.",
-    authScopes: { capability: "jobs" },
+    authScopes: { $all: { capability: "jobs", can: "job:write" } },
     args: { input: t.arg({ type: CreateJobInput, required: true, description: "The job." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "job", action: "created" }, async (tx) => {
@@ -81,7 +81,7 @@ builder.mutationField("updateJob", (t) =>
   t.field({
     type: payloadType("UpdateJobPayload", "job", JobRef, "job"),
     description: "Changes a job's details.",
-    authScopes: { capability: "jobs" },
+    authScopes: { $all: { capability: "jobs", can: "job:write" } },
     args: { input: t.arg({ type: UpdateJobInput, required: true, description: "The changes." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "job", action: "updated" }, async (tx) => {
@@ -98,7 +98,7 @@ builder.mutationField("changeJobStatus", (t) =>
   t.field({
     type: payloadType("ChangeJobStatusPayload", "job", JobRef, "job"),
     description: "Moves a job to its next status, following the job state machine (see Job.allowedNextStatuses).",
-    authScopes: { capability: "jobs" },
+    authScopes: { $all: { capability: "jobs", can: "job:write" } },
     args: { input: t.arg({ type: ChangeJobStatusInput, required: true, description: "The move." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "job", action: "status_changed" }, async (tx) => {
@@ -115,7 +115,7 @@ builder.mutationField("archiveJob", (t) =>
   t.field({
     type: payloadType("ArchiveJobPayload", "job", JobRef, "job"),
     description: "Archives a job: hidden from lists, kept for history.",
-    authScopes: { capability: "jobs" },
+    authScopes: { $all: { capability: "jobs", can: "job:write" } },
     args: { input: t.arg({ type: ArchiveJobInput, required: true, description: "The job." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "job", action: "archived" }, async (tx) => {

@@ -10,7 +10,7 @@ export const JobRef = builder.prismaNode("Job", {
   id: { field: "id" },
   findUnique: whereId,
   nullable: true,
-  authScopes: { capability: "jobs" },
+  authScopes: { $all: { capability: "jobs", can: "job:read" } },
   fields: (t) => ({
     builder: t.relation("builder", { description: "The builder the job is for." }),
     community: t.exposeString("community", { description: "Community or subdivision." }),
@@ -87,7 +87,7 @@ builder.queryField("jobs", (t) =>
       type: "Job",
       cursor: "id",
       description: "The acting tenant's jobs, filtered and sorted (default: most recently changed first).",
-      authScopes: { capability: "jobs" },
+      authScopes: { $all: { capability: "jobs", can: "job:read" } },
       args: {
         filter: t.arg({ type: JobFilter, description: "Which jobs." }),
         orderBy: t.arg({ type: JobOrder, description: "Sort order (default UPDATED_AT DESC)." }),

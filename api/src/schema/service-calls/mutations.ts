@@ -83,7 +83,7 @@ builder.mutationField("createServiceCall", (t) =>
   t.field({
     type: payloadType("CreateServiceCallPayload", "serviceCall", ServiceCallRef, "service call"),
     description: "Takes a new service call; it starts NEW.",
-    authScopes: { capability: "serviceCalls" },
+    authScopes: { $all: { capability: "serviceCalls", can: "serviceCall:write" } },
     args: { input: t.arg({ type: CreateServiceCallInput, required: true, description: "The service call." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "service_call", action: "created" }, async (tx) => {
@@ -101,7 +101,7 @@ builder.mutationField("updateServiceCall", (t) =>
   t.field({
     type: payloadType("UpdateServiceCallPayload", "serviceCall", ServiceCallRef, "service call"),
     description: "Changes a service call's details.",
-    authScopes: { capability: "serviceCalls" },
+    authScopes: { $all: { capability: "serviceCalls", can: "serviceCall:write" } },
     args: { input: t.arg({ type: UpdateServiceCallInput, required: true, description: "The changes." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "service_call", action: "updated" }, async (tx) => {
@@ -119,7 +119,7 @@ builder.mutationField("changeServiceCallStatus", (t) =>
   t.field({
     type: payloadType("ChangeServiceCallStatusPayload", "serviceCall", ServiceCallRef, "service call"),
     description: "Moves a service call to its next status, following the service-call state machine (see ServiceCall.allowedNextStatuses).",
-    authScopes: { capability: "serviceCalls" },
+    authScopes: { $all: { capability: "serviceCalls", can: "serviceCall:write" } },
     args: { input: t.arg({ type: ChangeServiceCallStatusInput, required: true, description: "The move." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "service_call", action: "status_changed" }, async (tx) => {
@@ -135,7 +135,7 @@ builder.mutationField("archiveServiceCall", (t) =>
   t.field({
     type: payloadType("ArchiveServiceCallPayload", "serviceCall", ServiceCallRef, "service call"),
     description: "Archives a service call: hidden from lists, kept for history.",
-    authScopes: { capability: "serviceCalls" },
+    authScopes: { $all: { capability: "serviceCalls", can: "serviceCall:write" } },
     args: { input: t.arg({ type: ArchiveServiceCallInput, required: true, description: "The service call." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "service_call", action: "archived" }, async (tx) => {

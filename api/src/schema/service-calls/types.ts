@@ -9,7 +9,7 @@ export const ServiceCallRef = builder.prismaNode("ServiceCall", {
   id: { field: "id" },
   findUnique: whereId,
   nullable: true,
-  authScopes: { capability: "serviceCalls" },
+  authScopes: { $all: { capability: "serviceCalls", can: "serviceCall:read" } },
   fields: (t) => ({
     customerName: t.exposeString("customerName", { description: "The customer's name." }),
     customerPhone: t.exposeString("customerPhone", { description: "The customer's phone, E.164." }),
@@ -87,7 +87,7 @@ builder.queryField("serviceCalls", (t) =>
       type: "ServiceCall",
       cursor: "id",
       description: "The acting tenant's service calls, filtered and sorted (default: most recently changed first).",
-      authScopes: { capability: "serviceCalls" },
+      authScopes: { $all: { capability: "serviceCalls", can: "serviceCall:read" } },
       args: {
         filter: t.arg({ type: ServiceCallFilter, description: "Which service calls." }),
         orderBy: t.arg({ type: ServiceCallOrder, description: "Sort order (default UPDATED_AT DESC)." }),

@@ -7,11 +7,12 @@ export const ACCESS_COOKIE = 'h2o_access';
 export const REFRESH_COOKIE = 'h2o_refresh';
 
 /**
- * Development only, until identity lands: the slug of the tenant to act for, sent as `X-Dev-Tenant`.
- * Not httpOnly on purpose (the tenant switcher writes it); it carries no secret.
+ * The tenant the user acts for (id), chosen with the tenant switcher. Not httpOnly on purpose (the switcher
+ * writes it); it carries no secret: the API checks the membership on every request.
  */
-export const DEV_TENANT_COOKIE = 'h2o_dev_tenant';
-export const DEV_TENANT_HEADER = 'x-dev-tenant';
+export const TENANT_COOKIE = 'h2o_tenant';
+/** The header (and graphql-ws connectionParams key) naming the acting tenant. */
+export const TENANT_HEADER = 'x-tenant-id';
 
 /** The cookies to forward to the API, as one `Cookie` header value; `undefined` when there are none. */
 export function apiCookieHeader(get: (name: string) => string | undefined): string | undefined {
@@ -20,4 +21,9 @@ export function apiCookieHeader(get: (name: string) => string | undefined): stri
 		return value ? [`${name}=${value}`] : [];
 	});
 	return pairs.length ? pairs.join('; ') : undefined;
+}
+
+/** The headers that name the acting tenant, for HTTP requests and the socket's connectionParams. */
+export function tenantHeaders(tenantId: string | null | undefined): Record<string, string> {
+	return tenantId ? { [TENANT_HEADER]: tenantId } : {};
 }

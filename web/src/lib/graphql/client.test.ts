@@ -66,10 +66,10 @@ describe('createClient', () => {
 		const api = await startApi(() => ({ data: { serverInfo } }));
 		const sent: Array<string | null> = [];
 		const recordingFetch: typeof fetch = (input, init) => {
-			sent.push(new Headers(init?.headers).get('x-dev-tenant'));
+			sent.push(new Headers(init?.headers).get('x-tenant-id'));
 			return fetch(input, init);
 		};
-		const client = createClient({ url: api.url, fetch: recordingFetch, headers: { 'x-dev-tenant': 'acme' } });
+		const client = createClient({ url: api.url, fetch: recordingFetch, headers: { 'x-tenant-id': 'acme' } });
 		await client.query(query, {}).toPromise();
 		expect(sent).toEqual(['acme']);
 	});

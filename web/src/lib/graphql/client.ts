@@ -31,6 +31,8 @@ export interface ClientOptions {
 	network?: NetworkStatus;
 	/** Closes the socket for good when aborted (the browser session's client is replaced, e.g. on sign-out). */
 	signal?: AbortSignal;
+	/** Called when the API answers UNAUTHENTICATED (the session expired or was revoked). */
+	onUnauthenticated?: () => void;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface ClientOptions {
  * which the API answered on purpose); in the browser, subscriptions over graphql-ws; the network
  * status feed; fetch, with cookies sent (`credentials: 'include'`).
  */
-export function createClient({ url, fetch, wsUrl, headers, network, signal }: ClientOptions): Client {
+export function createClient({ url, fetch, wsUrl, headers, network, signal, onUnauthenticated }: ClientOptions): Client {
 	const exchanges: Exchange[] = [
 		cacheExchange(cacheConfig),
 		retryExchange({
@@ -56,6 +58,7 @@ export function createClient({ url, fetch, wsUrl, headers, network, signal }: Cl
 		exchanges.push(socketSubscriptionExchange(ws));
 	}
 	if (network) exchanges.push(networkStatusExchange(network));
+	if (onUnauthenticated) exchanges.push(unauthenticatedExchange(onUnauthenticated));
 	exchanges.push(fetchExchange);
 
 	return new Client({
@@ -73,6 +76,15 @@ export function networkStatusExchange(network: NetworkStatus): Exchange {
 			if (result.operation.kind === 'teardown') return;
 			if (result.error?.networkError) network.fetchFailed();
 			else network.fetchSucceeded();
+		}
+	});
+}
+
+/** Calls `onUnauthenticated` for every result the API refused with UNAUTHENTICATED. */
+export function unauthenticatedExchange(onUnauthenticated: () => void): Exchange {
+	return mapExchange({
+		onError(error) {
+			if (error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) onUnauthenticated();
 		}
 	});
 }

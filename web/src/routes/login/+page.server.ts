@@ -1,5 +1,5 @@
 import { safeRedirect, validateCredentials } from '$lib/auth/credentials';
-import { signIn } from '$lib/auth/sign-in.server';
+import { signIn } from '$lib/auth/session.server';
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -8,7 +8,7 @@ export const load: PageServerLoad = ({ locals, url }) => {
 };
 
 export const actions: Actions = {
-	default: async ({ request, fetch, cookies, url }) => {
+	default: async ({ request, cookies, url }) => {
 		const form = await request.formData();
 		const email = String(form.get('email') ?? '').trim();
 		const password = String(form.get('password') ?? '');
@@ -16,7 +16,8 @@ export const actions: Actions = {
 		if (Object.keys(fieldErrors).length) {
 			return fail(400, { email, fieldErrors, message: 'Check the fields marked below.' });
 		}
-		const result = await signIn({ email, password }, { fetch, cookies });
+		// The global fetch: this request has no session yet, and the API must not see a stale one.
+		const result = await signIn({ email, password }, { fetch: globalThis.fetch, cookies, url });
 		if (!result.ok) {
 			const { message, fieldErrors } = result.error;
 			return fail(result.status, { email, fieldErrors, message });

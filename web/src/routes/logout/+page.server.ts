@@ -1,4 +1,4 @@
-import { ACCESS_COOKIE, REFRESH_COOKIE } from '$lib/auth/cookies';
+import { signOut } from '$lib/auth/session.server';
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -6,9 +6,9 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = () => redirect(303, '/');
 
 export const actions: Actions = {
-	// Phase 2: first call the API's `logout` mutation (with the session's cookie) so the refresh token is revoked.
-	default: ({ cookies }) => {
-		for (const name of [ACCESS_COOKIE, REFRESH_COOKIE]) cookies.delete(name, { path: '/' });
+	// The API revokes the session's refresh tokens; then the cookies go.
+	default: async ({ cookies, locals }) => {
+		await signOut(locals.session?.apiCookie, cookies);
 		redirect(303, '/login');
 	}
 };

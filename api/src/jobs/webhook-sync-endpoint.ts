@@ -1,0 +1,22 @@
+import type { Task } from "graphile-worker";
+import { z } from "zod";
+import { endpointConfig, withTenantTx } from "../webhooks/store.ts";
+import type { WebhookWorkerDeps } from "./webhook-worker.ts";
+
+export const syncEndpointPayload = z.object({ tenantId: z.uuid(), endpointId: z.uuid(), rotate: z.boolean().default(false) });
+
+/**
+ * `webhook.sync_endpoint` (Svix): mirrors one endpoint as it is now in our database (the source of truth) to Svix:
+ * upsert, or delete when it is gone; after a rotation, makes the new secret Svix's current one (the old one keeps
+ * verifying until it expires). Idempotent; runs in the tenant's Svix queue, before the tenant's later sends.
+ */
+export function syncEndpointTask({ prisma, deliverer, settings }: WebhookWorkerDeps): Task {
+  return async (raw) => {
+    const { tenantId, endpointId, rotate } = syncEndpointPayload.parse(raw);
+    const row = await withTenantTx(prisma, tenantId, (tx) => tx.webhookEndpoint.findFirst({ where: { id: endpointId, tenantId } }));
+    if (!row) return deliverer.deleteEndpoint(tenantId, endpointId);
+    const endpoint = endpointConfig(settings.box, row);
+    await deliverer.upsertEndpoint(endpoint);
+    if (rotate) await deliverer.rotateSecret(endpoint);
+  };
+}

@@ -1,0 +1,44 @@
+import type { TaskList } from "graphile-worker";
+import { createPrisma, type Prisma } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import type { Logger } from "../logger.ts";
+import { eventCatalog } from "../webhooks/catalog.ts";
+import { createDeliverer } from "../webhooks/create-deliverer.ts";
+import type { WebhookDeliverer } from "../webhooks/deliverer.ts";
+import { configureWebhooks, type WebhookSettings } from "../webhooks/runtime.ts";
+import { deliverTask } from "./webhook-deliver.ts";
+import { fanoutTask } from "./webhook-fanout.ts";
+import { syncEndpointTask } from "./webhook-sync-endpoint.ts";
+
+/** What the webhook tasks of one worker share: their own Prisma client, the deliverer, the settings. */
+export interface WebhookWorkerDeps {
+  prisma: Prisma;
+  deliverer: WebhookDeliverer;
+  settings: WebhookSettings;
+  log: Logger;
+}
+
+/**
+ * The webhook side of a worker: its tasks (`webhook.fanout`, `webhook.deliver`, `webhook.sync_endpoint`) bound to
+ * a deliverer (Svix when configured, the built-in one otherwise). With Svix, the event catalog is declared to it
+ * first. The built-in deliverer's attempts are written by the deliver task itself, with the delivery's new state, in
+ * one transaction (the recorder has nothing to do).
+ */
+export async function createWebhookWorker(env: Env, databaseUrl: string, log: Logger): Promise<{ tasks: TaskList; close(): Promise<void> }> {
+  const settings = configureWebhooks(env);
+  const prisma = createPrisma(databaseUrl, env);
+  const deliverer = createDeliverer(settings.config, { record: async () => {} });
+  if (deliverer.kind === "svix") await deliverer.syncEventTypes(eventCatalog);
+  const deps: WebhookWorkerDeps = { prisma, deliverer, settings, log: log.child({ component: "webhooks" }) };
+  return {
+    tasks: {
+      "webhook.fanout": fanoutTask(deps),
+      "webhook.deliver": deliverTask(deps),
+      "webhook.sync_endpoint": syncEndpointTask(deps),
+    },
+    async close() {
+      await deliverer.close();
+      await prisma.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,241 @@
+import type { Action } from "../auth/permissions.ts";
+import type { Context } from "../context.ts";
+import { unauthenticated } from "../errors.ts";
+import type { DomainEvent, EntityType, EventActor } from "../events/domain-event.ts";
+import { pubsub, tenantTopicFor, topicFor, type DomainTopic, type TenantTopic } from "../events/pubsub.ts";
+import { getDatamodel } from "../generated/pothos-types.ts";
+import { builder } from "./builder.ts";
+import { BidStatusEnum, JobStatusEnum, ServiceCallPriorityEnum, ServiceCallStatusEnum } from "./enums.ts";
+import { BidRef } from "./bids/types.ts";
+import { BuilderRef } from "./builders.ts";
+import { JobRef } from "./jobs/types.ts";
+import { ServiceCallRef } from "./service-calls/types.ts";
+
+builder.subscriptionType({
+  description:
+    "Live updates over graphql-ws (`ws://<host>/graphql`), fed by committed changes only. Delivery is at-most-once to a live " +
+    "socket: after a reconnect, catch up with the list queries' `updatedAfter` filter (with `includeArchived: true`), " +
+    "passing the latest `updatedAt` you hold, then subscribe again.",
+});
+
+const EventActorRef = builder.objectRef<EventActor>("EventActor").implement({
+  description: "Who made a change.",
+  fields: (t) => ({
+    kind: t.exposeString("kind", { description: "`user`, `api_key` or `system`." }),
+    id: t.exposeString("id", { nullable: true, description: "The user's or API key's id (null for the system)." }),
+    label: t.exposeString("label", { nullable: true, description: "A readable name: the user's email, the key's name, the system job's name." }),
+  }),
+});
+
+const ChangeEvent = builder.interfaceRef<DomainEvent>("ChangeEvent").implement({
+  description: "A committed change, delivered live to the subscribers of its tenant.",
+  fields: (t) => ({
+    eventId: t.exposeID("id", { description: "The change's unique id (also the idempotency key of its webhook deliveries)." }),
+    type: t.exposeString("type", { description: "The event type, `<entity>.<action>`: `job.created`, `job.status_changed`, ..." }),
+    occurredAt: t.field({ type: "DateTime", description: "When the change was made.", resolve: (e) => new Date(e.occurredAt) }),
+    actor: t.field({ type: EventActorRef, nullable: true, description: "Who made the change (null when unknown).", resolve: (e) => e.actor }),
+  }),
+});
+
+type Model = "Job" | "Bid" | "ServiceCall" | "Builder";
+const scalarFields: Record<string, string[]> = {};
+for (const [name, model] of Object.entries(getDatamodel().datamodel.models))
+  scalarFields[name] = model.fields.filter((f) => f.kind === "scalar" || f.kind === "enum").map((f) => f.name);
+
+/**
+ * The changed row, for the subscriber's selection: the event's own `after` row when the selection needs only its
+ * columns (no query at all, whatever the number of subscribers), else one query by id on the subscriber's
+ * tenant-scoped client. Type and field authorization apply as in queries either way.
+ */
+function changedRow(ctx: Context, model: Model, event: DomainEvent, query: { include?: object; select?: object }) {
+  const after = event.after as Record<string, unknown> | null;
+  const needsQuery = !!query.select || Object.keys(query.include ?? {}).length > 0;
+  if (after && !needsQuery && scalarFields[model]!.every((f) => f in after)) return after as never;
+  const delegate = (ctx.db as unknown as Record<string, { findUnique(args: object): Promise<unknown> }>)[model[0]!.toLowerCase() + model.slice(1)]!;
+  return delegate.findUnique({ ...query, where: { id: event.entityId } }) as never;
+}
+
+function changeType(name: string, field: string, model: Model, what: string) {
+  return builder.objectRef<DomainEvent>(name).implement({
+    description: `A committed change to a ${what}.`,
+    interfaces: [ChangeEvent],
+    fields: (t) =>
+      ({
+        [field]: t.prismaField({
+          type: model,
+          nullable: true,
+          description: `The ${what} as this change left it, with the fields you select (null if you can no longer see it).`,
+          resolve: (query, event, _args, ctx) => changedRow(ctx, model, event, query),
+        }),
+      }) as never,
+  });
+}
+
+const JobChange = changeType("JobChange", "job", "Job", "job");
+const BidChange = changeType("BidChange", "bid", "Bid", "bid");
+const ServiceCallChange = changeType("ServiceCallChange", "serviceCall", "ServiceCall", "service call");
+const BuilderChange = changeType("BuilderChange", "builder", "Builder", "builder");
+
+/** GraphQL types of the entity kinds that are nodes, and what a subscriber needs to see each kind's events. */
+const entityKinds: Partial<Record<EntityType, { node?: string; read: Action }>> = {
+  job: { node: "Job", read: "job:read" },
+  bid: { node: "Bid", read: "bid:read" },
+  service_call: { node: "ServiceCall", read: "serviceCall:read" },
+  builder: { node: "Builder", read: "builder:read" },
+  tenant_config: { read: "tenant:read" },
+  user: { read: "user:read" },
+  membership: { read: "user:read" },
+  api_key: { read: "apiKey:manage" },
+  webhook_endpoint: { read: "webhook:manage" },
+  webhook_message: { read: "webhook:manage" },
+};
+
+const TenantEvent = builder.objectRef<DomainEvent>("TenantEvent").implement({
+  description: "A committed change to any entity of the tenant.",
+  interfaces: [ChangeEvent],
+  fields: (t) => ({
+    entityType: t.exposeString("entityType", { description: "The kind of entity changed (snake_case): `job`, `bid`, `service_call`, `builder`, `tenant_config`, ..." }),
+    node: t.node({
+      description: "The changed object, when its kind is a node, read now with the fields you select (null otherwise, or if you can no longer see it).",
+      id: (e) => {
+        const type = entityKinds[e.entityType]?.node;
+        return type ? { type, id: e.entityId } : null;
+      },
+    }),
+  }),
+});
+
+const typesArg = "Only events of these types: exact (`job.status_changed`) or a whole entity (`job.*`). Default: all.";
+
+const typeMatches = (types: readonly string[] | null | undefined) => (e: DomainEvent) =>
+  !types?.length || types.some((t) => t === e.type || (t.endsWith(".*") && e.type.startsWith(t.slice(0, -1))));
+
+/** Whether the entity's value of `column` before or after the change is one of `values` (so leaving a status counts). */
+const either = (e: DomainEvent, column: string, values: readonly unknown[] | null | undefined) =>
+  !values?.length || [e.before, e.after].some((row) => !!row && values.includes((row as Record<string, unknown>)[column]));
+
+/** `events` of the acting tenant's `topic` that pass `keep`, until the client stops or falls too far behind. */
+function liveEvents(ctx: Context, topic: (tenantId: string) => DomainTopic | TenantTopic, keep: (e: DomainEvent) => boolean): AsyncIterableIterator<DomainEvent> {
+  if (!ctx.tenant) throw unauthenticated("subscriptions need an acting tenant");
+  const source = pubsub.subscribe(topic(ctx.tenant.id), { maxQueued: ctx.services.env.WS_MAX_QUEUED_EVENTS });
+  return {
+    async next() {
+      for (;;) {
+        const r = await source.next();
+        if (r.done || keep(r.value)) return r;
+      }
+    },
+    return: () => source.return(),
+    throw: (err) => source.throw(err),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+const catchUp = (query: string) =>
+  ` Delivery is at-most-once: after a reconnect, catch up with \`${query}(filter: { updatedAfter, includeArchived: true })\`.`;
+
+builder.subscriptionField("jobChanged", (t) =>
+  t.field({
+    type: JobChange,
+    description: "Every committed change to the acting tenant's jobs that passes the filters (all must hold)." + catchUp("jobs"),
+    authScopes: { $all: { capability: "jobs", can: "job:read" } },
+    args: {
+      id: t.arg.globalID({ for: JobRef, description: "Only this job." }),
+      status: t.arg({ type: [JobStatusEnum], description: "Only jobs in one of these statuses before or after the change (so leaving one counts)." }),
+      builderId: t.arg.globalID({ for: BuilderRef, description: "Only this builder's jobs (before or after the change)." }),
+      assignedCrew: t.arg.string({ description: "Only jobs assigned to this crew before or after the change." }),
+      types: t.arg.stringList({ description: typesArg }),
+    },
+    subscribe: (_root, args, ctx) =>
+      liveEvents(ctx, (tenant) => topicFor(tenant, "job"), (e) =>
+        (!args.id || e.entityId === args.id.id) &&
+        either(e, "status", args.status) &&
+        either(e, "builderId", args.builderId ? [args.builderId.id] : null) &&
+        either(e, "assignedCrew", args.assignedCrew != null ? [args.assignedCrew] : null) &&
+        typeMatches(args.types)(e),
+      ),
+    resolve: (event) => event,
+  }),
+);
+
+builder.subscriptionField("bidChanged", (t) =>
+  t.field({
+    type: BidChange,
+    description: "Every committed change to the acting tenant's bids that passes the filters (all must hold)." + catchUp("bids"),
+    authScopes: { $all: { capability: "bids", can: "bid:read" } },
+    args: {
+      id: t.arg.globalID({ for: BidRef, description: "Only this bid." }),
+      status: t.arg({ type: [BidStatusEnum], description: "Only bids in one of these statuses before or after the change." }),
+      builderId: t.arg.globalID({ for: BuilderRef, description: "Only bids to this builder (before or after the change)." }),
+      estimator: t.arg.string({ description: "Only bids of this estimator before or after the change." }),
+      types: t.arg.stringList({ description: typesArg }),
+    },
+    subscribe: (_root, args, ctx) =>
+      liveEvents(ctx, (tenant) => topicFor(tenant, "bid"), (e) =>
+        (!args.id || e.entityId === args.id.id) &&
+        either(e, "status", args.status) &&
+        either(e, "builderId", args.builderId ? [args.builderId.id] : null) &&
+        either(e, "estimator", args.estimator != null ? [args.estimator] : null) &&
+        typeMatches(args.types)(e),
+      ),
+    resolve: (event) => event,
+  }),
+);
+
+builder.subscriptionField("serviceCallChanged", (t) =>
+  t.field({
+    type: ServiceCallChange,
+    description: "Every committed change to the acting tenant's service calls that passes the filters (all must hold)." + catchUp("serviceCalls"),
+    authScopes: { $all: { capability: "serviceCalls", can: "serviceCall:read" } },
+    args: {
+      id: t.arg.globalID({ for: ServiceCallRef, description: "Only this service call." }),
+      status: t.arg({ type: [ServiceCallStatusEnum], description: "Only calls in one of these statuses before or after the change." }),
+      priority: t.arg({ type: [ServiceCallPriorityEnum], description: "Only calls of one of these priorities before or after the change." }),
+      assignedTechnician: t.arg.string({ description: "Only calls assigned to this technician before or after the change." }),
+      types: t.arg.stringList({ description: typesArg }),
+    },
+    subscribe: (_root, args, ctx) =>
+      liveEvents(ctx, (tenant) => topicFor(tenant, "service_call"), (e) =>
+        (!args.id || e.entityId === args.id.id) &&
+        either(e, "status", args.status) &&
+        either(e, "priority", args.priority) &&
+        either(e, "assignedTechnician", args.assignedTechnician != null ? [args.assignedTechnician] : null) &&
+        typeMatches(args.types)(e),
+      ),
+    resolve: (event) => event,
+  }),
+);
+
+builder.subscriptionField("builderChanged", (t) =>
+  t.field({
+    type: BuilderChange,
+    description: "Every committed change the acting tenant makes to builders, filtered." + catchUp("builders"),
+    authScopes: { $all: { capability: ["jobs", "bids"], can: "builder:read" } },
+    args: {
+      id: t.arg.globalID({ for: BuilderRef, description: "Only this builder." }),
+      types: t.arg.stringList({ description: typesArg }),
+    },
+    subscribe: (_root, args, ctx) =>
+      liveEvents(ctx, (tenant) => topicFor(tenant, "builder"), (e) => (!args.id || e.entityId === args.id.id) && typeMatches(args.types)(e)),
+    resolve: (event) => event,
+  }),
+);
+
+builder.subscriptionField("tenantEvents", (t) =>
+  t.field({
+    type: TenantEvent,
+    description:
+      "Every committed change in the acting tenant, of the kinds you may read, filtered by type. Delivery is at-most-once: " +
+      "after a reconnect, catch up with each list query's `updatedAfter` filter.",
+    authScopes: { $all: { tenant: true, authenticated: true } },
+    args: { types: t.arg.stringList({ description: typesArg }) },
+    subscribe: (_root, args, ctx) =>
+      liveEvents(ctx, tenantTopicFor, (e) => {
+        const kind = entityKinds[e.entityType];
+        return !!kind && ctx.permissions.has(kind.read) && typeMatches(args.types)(e);
+      }),
+    resolve: (event) => event,
+  }),
+);

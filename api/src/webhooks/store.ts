@@ -1,0 +1,123 @@
+import type { Prisma } from "../db/client.ts";
+import type { WebhookEndpoint } from "../generated/prisma/client.ts";
+import type { WebhookEndpointConfig } from "./deliverer.ts";
+import type { SecretBox } from "./secret-box.ts";
+import type { EndpointSecret } from "./signing.ts";
+
+/** Anything that runs raw SQL inside the caller's transaction (a Prisma transaction client, tenant-scoped or not). */
+type RawExecutor = {
+  $executeRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
+  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
+};
+
+export type PrismaTx = Parameters<Parameters<Prisma["$transaction"]>[0]>[0];
+
+/** Seals an endpoint's secrets for its `secrets` column; the endpoint id is bound to the ciphertext. */
+export function sealSecrets(box: SecretBox, endpointId: string, secrets: readonly EndpointSecret[]): string {
+  return box.seal(JSON.stringify(secrets.map((s) => ({ secret: s.secret, expiresAt: s.expiresAt?.toISOString() ?? null }))), `webhook-endpoint:${endpointId}`);
+}
+
+export function openSecrets(box: SecretBox, row: Pick<WebhookEndpoint, "id" | "secrets">): EndpointSecret[] {
+  const parsed = JSON.parse(box.open(row.secrets, `webhook-endpoint:${row.id}`)) as Array<{ secret: string; expiresAt: string | null }>;
+  return parsed.map((s) => ({ secret: s.secret, expiresAt: s.expiresAt ? new Date(s.expiresAt) : null }));
+}
+
+/** The deliverers' view of a stored endpoint (secrets decrypted: only ever in memory). */
+export function endpointConfig(box: SecretBox, row: WebhookEndpoint): WebhookEndpointConfig {
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    url: row.url,
+    description: row.description,
+    filterTypes: row.filterTypes,
+    rateLimitPerSecond: row.rateLimitPerSecond,
+    disabled: row.disabled,
+    secrets: openSecrets(box, row),
+  };
+}
+
+/** What events, audit and pubsub carry of an endpoint: everything but its secrets. */
+export function endpointView(row: WebhookEndpoint) {
+  const { secrets: _secrets, tenantId: _tenantId, ...view } = row;
+  return view;
+}
+
+/** One graphile-worker job, as `graphile_worker.add_jobs` takes it. */
+export interface JobSpec {
+  identifier: string;
+  payload: Record<string, unknown>;
+  queueName?: string | null;
+  runAt?: Date | null;
+  maxAttempts?: number;
+  /** Jobs with the same key collapse into one (a running one is left to finish and a new one created). */
+  jobKey?: string | null;
+}
+
+/**
+ * Enqueues worker jobs inside the caller's transaction (`graphile_worker.add_jobs`, one statement for any number):
+ * they exist exactly when the transaction commits, and the worker hears of them at commit (NOTIFY). The queue is
+ * the system's, not the tenant's: when the transaction runs as the application role (row-level security, inside a
+ * mutation's change), the insert runs with the connection's own role and the role is restored after it.
+ */
+export async function enqueueJobs(tx: RawExecutor, jobs: readonly JobSpec[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const [{ role } = { role: "none" }] = await tx.$queryRaw<Array<{ role: string }>>`SELECT current_setting('role') AS role`;
+  if (role !== "none") await tx.$executeRaw`SELECT set_config('role', 'none', true)`;
+  try {
+    await addJobs(tx, jobs);
+  } finally {
+    if (role !== "none") await tx.$executeRaw`SELECT set_config('role', ${role}, true)`;
+  }
+}
+
+async function addJobs(tx: RawExecutor, jobs: readonly JobSpec[]): Promise<void> {
+  const specs = JSON.stringify(
+    jobs.map((j) => ({
+      identifier: j.identifier,
+      payload: j.payload,
+      queue_name: j.queueName ?? null,
+      run_at: j.runAt?.toISOString() ?? null,
+      max_attempts: j.maxAttempts ?? 25,
+      job_key: j.jobKey ?? null,
+    })),
+  );
+  await tx.$executeRaw`SELECT graphile_worker.add_jobs(ARRAY(SELECT json_populate_record(NULL::graphile_worker.job_spec, s) FROM json_array_elements(${specs}::json) AS s))`;
+}
+
+/**
+ * One transaction of the worker (which runs outside any request) for one tenant: `app.tenant_id` is set first,
+ * so row-level security confines it to that tenant like a request. Queries inside still name the tenant.
+ */
+export function withTenantTx<T>(prisma: Prisma, tenantId: string, fn: (tx: PrismaTx) => Promise<T>): Promise<T> {
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT set_config('app.tenant_id', ${tenantId}, true)`;
+    return fn(tx);
+  });
+}
+
+/** The job identifiers, their keys and queues: one place, used by the outbox, the API and the worker. */
+export const webhookJobs = {
+  fanout: (tenantId: string, messageId: string, svix: boolean): JobSpec => ({
+    identifier: "webhook.fanout",
+    payload: { tenantId, messageId },
+    jobKey: `webhook.fanout:${messageId}`,
+    // With Svix, endpoint mirroring and sends of one tenant run in order, so an endpoint exists before its events.
+    queueName: svix ? `webhook-svix:${tenantId}` : null,
+  }),
+  /**
+   * One attempt of a delivery. Serial per endpoint (queue `webhook:<endpointId>`); `runAt` = the event's time for a
+   * first attempt, so the queue (ordered by run_at) delivers an endpoint's events in event order.
+   */
+  deliver: (tenantId: string, deliveryId: string, endpointId: string, runAt: Date | null): JobSpec => ({
+    identifier: "webhook.deliver",
+    payload: { tenantId, deliveryId },
+    jobKey: `webhook.deliver:${deliveryId}`,
+    queueName: `webhook:${endpointId}`,
+    runAt,
+  }),
+  syncEndpoint: (tenantId: string, endpointId: string, rotate = false): JobSpec => ({
+    identifier: "webhook.sync_endpoint",
+    payload: { tenantId, endpointId, rotate },
+    queueName: `webhook-svix:${tenantId}`,
+  }),
+};

@@ -1,0 +1,233 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, Server } from "node:http";
+import { GraphQLError, type ExecutionArgs } from "graphql";
+import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
+import type { YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "pino";
+import { Counter, Gauge, type Registry } from "prom-client";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { Context } from "./context.ts";
+import type { Env } from "./env.ts";
+
+/** The close codes and reasons a graphql-ws client of this server can see. */
+export const LiveClose = {
+  /** onConnect refused the credentials (graphql-ws's 4403), or they expired on an open connection. */
+  forbidden: CloseCode.Forbidden,
+  tokenExpired: { code: CloseCode.Forbidden, reason: "token expired" },
+  /** The socket's unsent data passed WS_MAX_BUFFERED_BYTES: the client does not read fast enough. */
+  slowConsumer: { code: 1013, reason: "slow consumer: send buffer limit exceeded" },
+  shutdown: { code: 1001, reason: "server shutting down" },
+} as const;
+
+/** The initial-context key under which a connection's Context reaches yoga's `context` factory (server.ts). */
+export const CONNECTION_CONTEXT = "connectionContext";
+
+/** What a graphql-ws connection carries: the socket, the upgrade request, and the Context built in onConnect. */
+interface Extra {
+  socket: WebSocket & { isAlive?: boolean };
+  request: IncomingMessage;
+  connectionId: string;
+  context?: Context;
+}
+
+type Yoga = Pick<YogaServerInstance<Record<string, any>, Context>, "getEnveloped">;
+
+export interface LiveDeps {
+  env: Pick<Env, "MAX_BODY_BYTES" | "WS_KEEPALIVE_MS" | "WS_MAX_BUFFERED_BYTES">;
+  log: Logger;
+  /** Where the live metrics are registered (the app's /metrics registry). */
+  registry?: Registry;
+  /** context.ts's `createContext`, as HTTP calls it (server.ts binds the process's services). */
+  createContext: (input: { requestId: string; log: Logger; headers: Headers; ip: string | null }) => Promise<Context>;
+}
+
+export interface LiveServer {
+  readonly wss: WebSocketServer;
+  /** Closes every socket whose connection context matches (e.g. a disabled user's) with the given code and reason. */
+  closeWhere(match: (ctx: Context) => boolean, code: number, reason: string): number;
+  /** Asks every client to go away (1001), then, after `graceMs`, terminates what is left and stops listening. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** setTimeout's limit; longer waits are re-armed. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * graphql-ws on `server`'s `/graphql` path, executing through `yoga` (its plugins, error masking and schema).
+ * Guarantees, per connection:
+ * - authentication once, in onConnect: the upgrade request's headers (cookies included) merged with the
+ *   `connectionParams` (keys lower-cased) go through the same `createContext` as HTTP, once; bad or missing
+ *   credentials, or a context without an acting tenant, close the socket with 4403 Forbidden. Every operation
+ *   reuses that context (a fresh object per operation, so per-operation caches never outlive an operation);
+ * - the socket is closed with 4403 "token expired" when `authExpiresAt` passes;
+ * - WebSocket pings every WS_KEEPALIVE_MS; a socket that has not answered the previous one is terminated;
+ * - sends never wait on the network: a socket whose unsent bytes would pass WS_MAX_BUFFERED_BYTES is closed with
+ *   1013 and its subscriptions end at once, so a slow client holds up no one and costs bounded memory.
+ */
+export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): LiveServer {
+  const { env, log } = deps;
+  const { createContext } = deps;
+  const metrics = liveMetrics(deps.registry);
+  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: env.MAX_BODY_BYTES, handleProtocols });
+  const connections = new Map<WebSocket, { extra: Extra; end(code: number, reason: string): void }>();
+
+  const gql = makeServer<Record<string, unknown> | undefined, Extra>({
+    execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+    subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+    onConnect: async ({ extra, connectionParams }) => {
+      const headers = headersOf(extra.request, connectionParams);
+      const context = await createContext({
+        requestId: extra.connectionId,
+        log: log.child({ connectionId: extra.connectionId, ws: true }),
+        headers,
+        ip: extra.request.socket.remoteAddress ?? null,
+      });
+      // refused or missing credentials, or no acting tenant: nothing to subscribe to
+      if (context.authError || !context.principal || !context.tenant) return false;
+      if (context.authExpiresAt && context.authExpiresAt.getTime() <= Date.now()) return false;
+      extra.context = context;
+      if (context.authExpiresAt) expireAt(extra, context.authExpiresAt);
+      return true;
+    },
+    onSubscribe: async ({ extra }, id, params) => {
+      const requestId = randomUUID();
+      const enveloped = yoga.getEnveloped({
+        request: new Request("http://localhost/graphql", { headers: headersOf(extra.request, {}) }),
+        params,
+        requestId,
+        ip: extra.request.socket.remoteAddress ?? null,
+        log: extra.context!.log.child({ requestId, operationId: id }),
+        [CONNECTION_CONTEXT]: extra.context,
+      });
+      let document;
+      try {
+        document = enveloped.parse(params.query);
+      } catch (err) {
+        return [err instanceof GraphQLError ? err : new GraphQLError("could not parse the operation")];
+      }
+      const errors = enveloped.validate(enveloped.schema, document);
+      if (errors.length) return errors;
+      const contextValue = await enveloped.contextFactory();
+      Object.assign(contextValue, { requestId, log: extra.context!.log.child({ requestId, operationId: id }) });
+      return {
+        schema: enveloped.schema,
+        operationName: params.operationName,
+        document,
+        variableValues: params.variables,
+        contextValue,
+        rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+      };
+    },
+    onOperation: () => void metrics.subscriptions.inc(),
+    onComplete: () => void metrics.subscriptions.dec(),
+  });
+
+  function expireAt(extra: Extra, at: Date) {
+    const wait = at.getTime() - Date.now();
+    const timer = setTimeout(() => (wait > MAX_TIMER_MS ? expireAt(extra, at) : connections.get(extra.socket)?.end(LiveClose.tokenExpired.code, LiveClose.tokenExpired.reason)), Math.min(Math.max(wait, 0), MAX_TIMER_MS));
+    timer.unref();
+    extra.socket.once("close", () => clearTimeout(timer));
+  }
+
+  wss.on("connection", (socket: Extra["socket"], request) => {
+    const extra: Extra = { socket, request, connectionId: randomUUID() };
+    metrics.connections.inc();
+    socket.isAlive = true;
+    socket.on("pong", () => (socket.isAlive = true));
+    let closedOnce: Promise<void> | null = null;
+    // graphql-ws's view of the socket ends once: when we close it, or when it closes
+    const closeGraphql = (code: number, reason: string) => (closedOnce ??= closed(code, reason));
+    const end = (code: number, reason: string) => {
+      if (socket.readyState === socket.OPEN) socket.close(code, reason);
+      void closeGraphql(code, reason);
+    };
+    connections.set(socket, { extra, end });
+    const closed = gql.opened(
+      {
+        protocol: socket.protocol,
+        send(data) {
+          if (socket.readyState !== socket.OPEN) return;
+          if (socket.bufferedAmount + Buffer.byteLength(data) > env.WS_MAX_BUFFERED_BYTES) {
+            metrics.slowConsumers.inc();
+            log.warn({ connectionId: extra.connectionId, bufferedAmount: socket.bufferedAmount }, "closing a slow consumer");
+            return end(LiveClose.slowConsumer.code, LiveClose.slowConsumer.reason);
+          }
+          socket.send(data);
+        },
+        close: (code, reason) => end(code ?? 1000, reason ?? ""),
+        onMessage: (cb) =>
+          socket.on("message", async (data) => {
+            if (socket.readyState !== socket.OPEN || closedOnce) return;
+            try {
+              await cb(String(data));
+            } catch (err) {
+              log.error({ err, connectionId: extra.connectionId }, "graphql-ws message handling failed");
+              end(CloseCode.InternalServerError, "internal server error");
+            }
+          }),
+      },
+      extra,
+    );
+    socket.once("error", (err) => {
+      log.warn({ err, connectionId: extra.connectionId }, "websocket error");
+      socket.terminate();
+    });
+    socket.once("close", (code, reason) => {
+      connections.delete(socket);
+      metrics.connections.dec();
+      void closeGraphql(code, String(reason));
+    });
+  });
+
+  // one sweep for all sockets: ping the live ones, terminate those that missed the previous ping
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients as Set<Extra["socket"]>) {
+      if (socket.isAlive === false) {
+        metrics.deadSockets.inc();
+        socket.terminate();
+        continue;
+      }
+      socket.isAlive = false;
+      socket.ping();
+    }
+  }, env.WS_KEEPALIVE_MS);
+  heartbeat.unref();
+
+  return {
+    wss,
+    closeWhere(match, code, reason) {
+      let n = 0;
+      for (const { extra, end } of [...connections.values()])
+        if (extra.context && match(extra.context)) {
+          end(code, reason);
+          n++;
+        }
+      return n;
+    },
+    async close(graceMs = 0) {
+      clearInterval(heartbeat);
+      for (const { end } of [...connections.values()]) end(LiveClose.shutdown.code, LiveClose.shutdown.reason);
+      if (graceMs > 0 && wss.clients.size) await new Promise((r) => setTimeout(r, Math.min(graceMs, 1_000)));
+      for (const socket of wss.clients) socket.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/** The upgrade request's headers, overridden by the connectionParams' string values (names lower-cased). */
+function headersOf(request: IncomingMessage, params: Record<string, unknown> | undefined): Headers {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(request.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+  for (const [k, v] of Object.entries(params ?? {})) if (typeof v === "string" && /^[A-Za-z0-9-]{1,100}$/.test(k)) headers.set(k.toLowerCase(), v);
+  return headers;
+}
+
+function liveMetrics(registry?: Registry) {
+  const registers = registry ? [registry] : [];
+  return {
+    connections: new Gauge({ name: "graphql_ws_connections", help: "Open graphql-ws connections", registers }),
+    subscriptions: new Gauge({ name: "graphql_ws_operations", help: "graphql-ws operations (subscriptions) running", registers }),
+    slowConsumers: new Counter({ name: "graphql_ws_slow_consumer_closes_total", help: "Sockets closed because their send buffer passed WS_MAX_BUFFERED_BYTES", registers }),
+    deadSockets: new Counter({ name: "graphql_ws_dead_sockets_total", help: "Sockets terminated for not answering a ping", registers }),
+  };
+}

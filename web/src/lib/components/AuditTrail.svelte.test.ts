@@ -1,0 +1,15 @@
+import { render, screen } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import AuditTrail from './AuditTrail.svelte';
+
+describe('AuditTrail', () => {
+	it('lists who changed what', () => {
+		const events = [{ id: '1', action: 'status_changed', changedAt: '2026-01-05T10:00:00Z', changedFields: ['status', 'version'], actor: { kind: 'user', label: 'admin@all-county.example' } }];
+		render(AuditTrail, { events, totalCount: 1 });
+		expect(screen.getByRole('listitem').textContent).toMatch(/Status changed\s+by admin@all-county.example.*status, version/);
+	});
+	it('says when nothing was recorded', () => {
+		render(AuditTrail, { events: [], totalCount: 0 });
+		expect(screen.getByText('No recorded changes yet.')).toBeTruthy();
+	});
+});
