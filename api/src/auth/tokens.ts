@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { unauthenticated } from "../errors.ts";
 
@@ -13,8 +14,13 @@ export interface AccessClaims {
   sid: string;
 }
 
+// jsonwebtoken turns a string secret into a KeyObject on every call (costly at WebSocket connection bursts):
+// make it once per secret.
+const keys = new Map<string, KeyObject>();
+const keyOf = (secret: string) => keys.get(secret) ?? keys.set(secret, createSecretKey(Buffer.from(secret, "utf8"))).get(secret)!;
+
 export function signAccessToken(claims: AccessClaims, secret: string, ttlSeconds = ACCESS_TOKEN_TTL_SECONDS): string {
-  return jwt.sign({ tid: claims.tid, sid: claims.sid }, secret, {
+  return jwt.sign({ tid: claims.tid, sid: claims.sid }, keyOf(secret), {
     algorithm: ALGORITHM,
     subject: claims.sub,
     issuer: ISSUER,
@@ -29,7 +35,7 @@ export function signAccessToken(claims: AccessClaims, secret: string, ttlSeconds
  */
 export function verifyAccessToken(token: string, secret: string): AccessClaims & { exp: number } {
   try {
-    const payload = jwt.verify(token, secret, { algorithms: [ALGORITHM], issuer: ISSUER, audience: AUDIENCE });
+    const payload = jwt.verify(token, keyOf(secret), { algorithms: [ALGORITHM], issuer: ISSUER, audience: AUDIENCE });
     if (typeof payload === "string" || typeof payload.sub !== "string" || typeof payload.sid !== "string" || typeof payload.exp !== "number")
       throw new Error("malformed");
     return { sub: payload.sub, sid: payload.sid, tid: typeof payload.tid === "string" ? payload.tid : undefined, exp: payload.exp };
