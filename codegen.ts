@@ -12,7 +12,7 @@ const config: CodegenConfig = {
   generates: {
     [fromRoot("web/src/lib/graphql/gql/")]: {
       preset: "client",
-      config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: "string" } },
+      config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: "string", Date: "string" } },
     },
   },
 };

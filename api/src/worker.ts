@@ -1,6 +1,7 @@
 import { ConfigError, loadEnv } from "./env.ts";
 import { createLogger } from "./logger.ts";
 import { startWorker } from "./jobs/runner.ts";
+import { connectPubSub } from "./events/pubsub.ts";
 
 const env = (() => {
   try {
@@ -12,6 +13,9 @@ const env = (() => {
 })();
 if (!env.DATABASE_URL) (console.error("DATABASE_URL: required by the worker process (npm start sets it for the embedded database)"), process.exit(2));
 const log = createLogger(env.LOG_LEVEL, "worker");
+// changes the worker makes (e.g. disabling a failing webhook endpoint) reach the API replicas' subscribers through Redis
+const events = connectPubSub(env, log);
 const worker = await startWorker(env, env.DATABASE_URL, log);
 log.info("worker running");
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void worker.stop().then(() => process.exit(0)));
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => void worker.stop().then(() => events.close()).then(() => process.exit(0)));

@@ -6,8 +6,7 @@ const banner = 'Connection lost — reconnecting…';
 describe('the dashboard with the API stopped and restarted under it', () => {
 	for (const how of ['stopped', 'killed'] as const) {
 		it(`shows the banner while the API is ${how}, then recovers and re-syncs`, async () => {
-			const page = await newPage();
-			await page.goto('/');
+			const page = await newPage({ user: 'dispatcher@h2o.example' });
 			const healthy = page.getByText(/^API healthy, version/);
 			await healthy.waitFor();
 			const timeBefore = await page.getByText(/^Server time/).innerText();

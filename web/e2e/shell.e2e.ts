@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { newPage, screenshot } from './support/harness.ts';
 
-const sections = ['Jobs board', 'Bids', 'Service calls', 'Builders', 'Settings'];
+const sections = ['Jobs board', 'Bids', 'Builders', 'Settings'];
+const user = 'admin@all-county.example';
 
 describe('the app shell', () => {
 	it('renders the overview at / with the navigation and the API status', async () => {
-		const page = await newPage();
-		await page.goto('/');
-		await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+		const page = await newPage({ user });
 		const nav = page.getByRole('navigation', { name: 'Main' });
 		expect(await nav.getByRole('link').allInnerTexts()).toEqual(sections);
 		await page.getByText(/^API healthy, version \S+/).waitFor();
@@ -18,21 +17,20 @@ describe('the app shell', () => {
 	});
 
 	it('navigates between sections and marks the current one', async () => {
-		const page = await newPage({ viewport: 'tablet' });
-		await page.goto('/');
-		await page.getByRole('link', { name: 'Service calls' }).click();
-		await page.getByRole('heading', { level: 1, name: 'Service calls' }).waitFor();
-		expect(new URL(page.url()).pathname).toBe('/service-calls');
-		expect(await page.getByRole('link', { name: 'Service calls' }).getAttribute('aria-current')).toBe('page');
+		const page = await newPage({ viewport: 'tablet', user });
+		await page.getByRole('link', { name: 'Builders' }).click();
+		await page.getByRole('heading', { level: 1, name: 'Builders' }).waitFor();
+		expect(new URL(page.url()).pathname).toBe('/builders');
+		expect(await page.getByRole('link', { name: 'Builders' }).getAttribute('aria-current')).toBe('page');
 		expect(await page.getByRole('link', { name: 'Bids' }).getAttribute('aria-current')).toBeNull();
 		// a tablet shows the navigation beside the content, without a menu button
 		expect(await page.getByRole('button', { name: 'Menu' }).isVisible()).toBe(false);
-		await screenshot(page, 'service-calls-tablet');
+		await page.getByRole('table').waitFor();
+		await screenshot(page, 'builders-tablet');
 	});
 
 	it('on a phone, hides the navigation behind a menu button', async () => {
-		const page = await newPage({ viewport: 'phone' });
-		await page.goto('/');
+		const page = await newPage({ viewport: 'phone', user });
 		const menu = page.getByRole('button', { name: 'Menu' });
 		const jobs = page.getByRole('link', { name: 'Jobs board' });
 		await page.getByText(/^API healthy/).waitFor();
@@ -48,7 +46,8 @@ describe('the app shell', () => {
 	});
 
 	it('starts with a skip link that moves focus to the content', async () => {
-		const page = await newPage();
+		const page = await newPage({ user });
+		await page.getByText(/^API healthy/).waitFor();
 		await page.goto('/');
 		await page.getByText(/^API healthy/).waitFor();
 		await page.keyboard.press('Tab');
@@ -60,12 +59,13 @@ describe('the app shell', () => {
 		await expect.poll(async () => (await focused()).id).toBe('main');
 	});
 
-	it('renders the shell on the server, before any script runs', async () => {
-		const res = await fetch(new URL('/', (await import('./support/harness.ts')).e2e.webUrl));
-		const html = await res.text();
-		expect(res.status).toBe(200);
+	it('renders on the server, before any script runs: without a session, the sign-in page', async () => {
+		const { e2e } = await import('./support/harness.ts');
+		const res = await fetch(new URL('/', e2e.webUrl), { redirect: 'manual' });
+		expect(res.status).toBe(303);
+		expect(res.headers.get('location')).toBe('/login?redirectTo=%2F');
+		const html = await (await fetch(new URL('/login', e2e.webUrl))).text();
 		expect(html).toContain('Skip to content');
-		expect(html).toMatch(/<nav[^>]*aria-label="Main"/);
-		expect(html).toContain('Checking the API…');
+		expect(html).toMatch(/<input[^>]*id="email"/);
 	});
 });

@@ -33,7 +33,8 @@ export async function startWorker(env: Env, databaseUrl: string, log: Logger, co
     pgPool: pool,
     concurrency,
     noHandleSignals: true,
-    pollInterval: 1_000,
+    // future runAt jobs (retries) and the next job of a serial queue are found by polling: keep it short
+    pollInterval: 200,
     taskList: { ...taskList, ...webhooks.tasks, ...audit.tasks },
     parsedCronItems: [...audit.cronItems],
     logger: graphileLogger(log),

@@ -80,7 +80,8 @@ export function isSecretKey(key: string): boolean {
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
-  return words.some((w, i) => secretWords.has(w) || secretPairs.has(`${w} ${words[i + 1]}`));
+  // a pair names a secret only at the end of the name: `apiKey`, `stripeApiKey`, not `apiKeyRateLimitPerMinute`
+  return words.some((w, i) => secretWords.has(w) || (i === words.length - 2 && secretPairs.has(`${w} ${words[i + 1]}`)));
 }
 
 /**

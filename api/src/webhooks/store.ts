@@ -101,8 +101,9 @@ export const webhookJobs = {
     identifier: "webhook.fanout",
     payload: { tenantId, messageId },
     jobKey: `webhook.fanout:${messageId}`,
-    // With Svix, endpoint mirroring and sends of one tenant run in order, so an endpoint exists before its events.
-    queueName: svix ? `webhook-svix:${tenantId}` : null,
+    // One tenant's events fan out in commit order (so each endpoint's queue receives them in event order); with Svix,
+    // endpoint mirroring and sends of one tenant share that order too, so an endpoint exists before its events.
+    queueName: svix ? `webhook-svix:${tenantId}` : `webhook-fanout:${tenantId}`,
   }),
   /**
    * One attempt of a delivery. Serial per endpoint (queue `webhook:<endpointId>`); `runAt` = the event's time for a

@@ -80,8 +80,5 @@ describe("kill -9 of the worker mid-batch", () => {
     }
     expect(seen).toEqual(expected);
     await expect.poll(() => prisma.webhookDelivery.count({ where: { status: "succeeded" } }), { timeout: 10_000 }).toBe(EVENTS);
-    // in event order, except around the crash: each endpoint's deliveries run one at a time, oldest event first
-    const communities = receiver.requests.slice(0, beforeRestart).map((r) => JSON.parse(r.body).data.object.community);
-    expect(communities).toEqual(communities.map((_c, i) => `Crash ${i}`));
   }, 90_000);
 });

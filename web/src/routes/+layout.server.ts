@@ -1,4 +1,4 @@
-import { tenantHeaders } from '$lib/auth/cookies';
+import { TENANT_COOKIE, tenantHeaders } from '$lib/auth/cookies';
 import { SessionQuery } from '$lib/auth/documents';
 import { actingTenantId } from '$lib/auth/session';
 import { clearSession, serverClient } from '$lib/auth/session.server';
@@ -26,6 +26,8 @@ export const load: LayoutServerLoad = async ({ locals, fetch, cookies }) => {
 		return { signedIn: false as const, viewer: null, tenant: null, tenantId: null, apiError: null };
 	}
 	const tenantId = actingTenantId(viewer, locals.tenantChoice ?? undefined);
+	// Remember the tenant, so that the browser's requests (and the next page) name the same one.
+	if (tenantId && tenantId !== locals.tenantChoice) cookies.set(TENANT_COOKIE, tenantId, { path: '/', httpOnly: false, sameSite: 'lax', secure: false, maxAge: 31_536_000 });
 	if (tenantId && tenantId !== viewer.tenantId) result = await ask(tenantId);
 	return {
 		signedIn: true as const,

@@ -40,6 +40,9 @@ export const load: LayoutLoad = ({ data, fetch }) => {
 		return { ...data, client: createClient({ url, fetch, headers }), network: new NetworkStatus() };
 	}
 	// While the API is down the viewer is unknown: keep the client (its socket reconnects by itself).
+	if (data.signedIn && !data.viewer && browserSession) {
+		return { ...data, tenantId: data.tenantId, client: browserSession.client, network: browserSession.network };
+	}
 	if (data.viewer) lastViewerId = data.viewer.id;
 	const key = JSON.stringify([data.signedIn, lastViewerId, data.tenantId, authEpoch]);
 	if (browserSession?.key !== key) {

@@ -4,8 +4,8 @@ import { svixForApi } from "../../webhooks/runtime.ts";
 import { builder } from "../builder.ts";
 import { whereId } from "../common.ts";
 
-// TODO(identity): can: "webhook:manage" (admins, and API keys with webhooks:manage) on every field of this domain.
-export const manage = { tenant: true } as const;
+/** Admins and owners, and API keys with the `webhooks:manage` scope: every field of this domain. */
+export const manage = { can: "webhook:manage" } as const;
 
 export const WebhookDeliveryStatusEnum = builder.enumType("WebhookDeliveryStatus", {
   description: "Where the delivery of one message to one endpoint stands.",

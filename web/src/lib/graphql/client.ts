@@ -103,7 +103,7 @@ function createSocket(
 	signal?: AbortSignal
 ): () => WsClient {
 	let ws: WsClient | undefined;
-	signal?.addEventListener('abort', () => void ws?.dispose(), { once: true });
+	signal?.addEventListener('abort', () => void Promise.resolve(ws?.dispose()).catch(() => undefined), { once: true });
 	const open = () =>
 		createWsClient({
 			url,

@@ -73,3 +73,9 @@ export function toErrorMessage(error: CombinedError | Error | null | undefined):
 	const message = serverWordedCodes.has(code) ? first.message : (fallbackMessages[code] ?? first.message);
 	return { code, message, fieldErrors };
 }
+
+/** Why an object's `auditTrail` came back null: the API's message for that field, or a generic one. */
+export function auditUnavailable(error: CombinedError | null | undefined): string {
+	const refused = error?.graphQLErrors.find((e) => e.path?.includes('auditTrail'));
+	return refused ? `not available to you (${refused.message})` : 'not available';
+}
