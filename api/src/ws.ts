@@ -7,6 +7,8 @@ import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Context } from "./context.ts";
+import type { DomainEvent } from "./events/domain-event.ts";
+import { pubsub, topicFor } from "./events/pubsub.ts";
 import type { Env } from "./env.ts";
 
 /** The close codes and reasons a graphql-ws client of this server can see. */
@@ -17,6 +19,8 @@ export const LiveClose = {
   /** The socket's unsent data passed WS_MAX_BUFFERED_BYTES: the client does not read fast enough. */
   slowConsumer: { code: 1013, reason: "slow consumer: send buffer limit exceeded" },
   shutdown: { code: 1001, reason: "server shutting down" },
+  /** The user was disabled, removed from the tenant, or given another role: reconnect to get the new rights. */
+  accessChanged: { code: CloseCode.Forbidden, reason: "access changed" },
 } as const;
 
 /** The initial-context key under which a connection's Context reaches yoga's `context` factory (server.ts). */
@@ -87,6 +91,7 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
       if (context.authExpiresAt && context.authExpiresAt.getTime() <= Date.now()) return false;
       extra.context = context;
       if (context.authExpiresAt) expireAt(extra, context.authExpiresAt);
+      watchAccess(extra, context);
       return true;
     },
     onSubscribe: async ({ extra }, id, params) => {
@@ -121,6 +126,27 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
     onOperation: () => void metrics.subscriptions.inc(),
     onComplete: () => void metrics.subscriptions.dec(),
   });
+
+  /**
+   * Closes a user's connection when their access changes (disabled, removed from the tenant, role changed), on
+   * whichever replica the change was made: the pipeline's user and membership events arrive through the pubsub.
+   */
+  function watchAccess(extra: Extra, context: Context) {
+    const principal = context.principal;
+    if (principal?.kind !== "user" || !context.tenant) return;
+    const subs = [pubsub.subscribe(topicFor(context.tenant.id, "user")), pubsub.subscribe(topicFor(context.tenant.id, "membership"))];
+    extra.socket.once("close", () => void Promise.all(subs.map((sub) => sub.return())));
+    const affects = (e: DomainEvent) => {
+      const row = (e.after ?? e.before) as { userId?: string; status?: string } | null;
+      if (e.entityType === "user") return e.entityId === principal.userId && (e.after as { status?: string } | null)?.status === "disabled";
+      return row?.userId === principal.userId && e.action !== "created";
+    };
+    for (const sub of subs)
+      void (async () => {
+        for await (const event of sub)
+          if (affects(event)) return connections.get(extra.socket)?.end(LiveClose.accessChanged.code, LiveClose.accessChanged.reason);
+      })().catch(() => undefined);
+  }
 
   function expireAt(extra: Extra, at: Date) {
     const wait = at.getTime() - Date.now();

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateApiKey } from "../src/auth/api-keys.ts";
+import { apiKeyScopes } from "../src/auth/permissions.ts";
+import type { Prisma } from "../src/db/client.ts";
+import { schema } from "../src/schema/index.ts";
+import { startTestApp, type TestApp } from "./support/app.ts";
+import { addDemoUsers, globalId, ok, seedDemo } from "./support/domain.ts";
+import { connect, subscribe, waitForEvents, waitForOperations, type LiveClient, type Subscription } from "./support/ws.ts";
+
+/**
+ * The subscription half of the isolation matrix: a user and an API key of tenant A subscribe to every
+ * subscription of the schema (enumerated from it), unfiltered and aimed at other tenants' objects by id, while the
+ * other tenants change those objects. Nothing of theirs arrives; A's own change does (the subscriptions are live).
+ */
+describe("tenant isolation: subscriptions", () => {
+  let t: TestApp;
+  let prisma: Prisma;
+  let port: number;
+  const clients: LiveClient[] = [];
+  beforeAll(async () => {
+    t = await startTestApp();
+    prisma = await seedDemo(t);
+    await prisma.tenant.create({ data: { slug: "iso_a", name: "Tenant A", config: { create: { jobsEnabled: true, bidsEnabled: true, serviceCallsEnabled: true, marketingEnabled: true } } } });
+    await addDemoUsers(prisma, "iso_a");
+    ({ port } = await t.app.start());
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.dispose();
+    await prisma?.$disconnect();
+    await t?.close();
+  });
+
+  it("delivers nothing of other tenants to any subscription of the schema", async () => {
+    const a = await prisma.tenant.findUniqueOrThrow({ where: { slug: "iso_a" } });
+    const key = generateApiKey();
+    await prisma.apiKey.create({ data: { tenantId: a.id, name: "A's partner", prefix: key.prefix, keyHash: key.hash, scopes: Object.keys(apiKeyScopes) } });
+    const job = await prisma.job.findFirstOrThrow({ where: { tenant: { slug: "all_county" } } });
+    const bid = await prisma.bid.findFirstOrThrow({ where: { tenant: { slug: "all_county" } } });
+    const call = await prisma.serviceCall.findFirstOrThrow({ where: { tenant: { slug: "h2o" } } });
+    const foreign = [globalId("Job", job.id), globalId("Bid", bid.id), globalId("ServiceCall", call.id)];
+
+    const fields = Object.entries(schema.getSubscriptionType()!.getFields());
+    expect(fields.length).toBeGreaterThanOrEqual(5);
+    const subs: Array<{ label: string; sub: Subscription }> = [];
+    for (const [who, client] of [["A's owner", connect(port, "iso_a")], ["A's API key", connect(port, null, { "x-api-key": key.key })]] as const) {
+      clients.push(client);
+      for (const [name, field] of fields) {
+        subs.push({ label: `${who} ${name}`, sub: subscribe(client, `subscription { ${name} { __typename eventId type } }`) });
+        if (field.args.some((arg) => arg.name === "id"))
+          for (const id of foreign) subs.push({ label: `${who} ${name}(id: ${id})`, sub: subscribe(client, `subscription($id: ID!) { ${name}(id: $id) { __typename eventId type } }`, { id }) });
+      }
+    }
+    // an id of another kind (a Bid's id to jobChanged) is refused at once: that subscription ends with an error
+    await new Promise((r) => setTimeout(r, 1_000));
+    const refused = subs.filter((s) => s.sub.errors.length > 0);
+    for (const { label, sub } of refused) expect(JSON.stringify(sub.errors), label).toMatch(/BAD_USER_INPUT|NOT_FOUND|FORBIDDEN|not a valid|expected/i);
+    const live = subs.filter((s) => s.sub.errors.length === 0);
+    // per principal: every field unfiltered (5), and each kind's field aimed at the other tenant's object of that kind (3)
+    expect(live.length).toBeGreaterThanOrEqual(16);
+    await waitForOperations(port, live.length);
+
+    await ok(t, `mutation($id: ID!) { updateJob(input: { id: $id, expectedVersion: 1, notes: "B's change" }) { job { id } } }`, { id: foreign[0] }, "all_county");
+    await ok(t, `mutation($id: ID!) { updateBid(input: { id: $id, expectedVersion: 1, notes: "B's change" }) { bid { id } } }`, { id: foreign[1] }, "all_county");
+    await ok(t, `mutation($id: ID!) { updateServiceCall(input: { id: $id, expectedVersion: 1, problem: "B's change" }) { serviceCall { id } } }`, { id: foreign[2] }, "h2o");
+    await ok(t, `mutation { createBuilder(input: { name: "B's new builder" }) { builder { id } } }`, undefined, "all_county");
+    // A's own change, made last: once it has arrived, anything of B's would have arrived too
+    await ok(t, `mutation { createBuilder(input: { name: "A's new builder" }) { builder { id } } }`, undefined, "iso_a");
+
+    const control = subs.filter((s) => / (builderChanged|tenantEvents)$/.test(s.label));
+    expect(control).toHaveLength(4);
+    for (const { sub } of control) await waitForEvents(sub, 1);
+    for (const { label, sub } of live) {
+      const expected = control.some((c) => c.sub === sub) ? 1 : 0;
+      expect(sub.errors, label).toEqual([]);
+      expect(sub.events.length, `${label}: ${JSON.stringify(sub.events)}`).toBe(expected);
+    }
+  }, 60_000);
+});
