@@ -44,3 +44,22 @@ export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${w
 export const conflict = (message: string, details?: Record<string, unknown>) => new AppError(ErrorCode.CONFLICT, message, { details });
 export const forbidden = (message = "not allowed") => new AppError(ErrorCode.FORBIDDEN, message);
 export const unauthenticated = (message = "authentication required") => new AppError(ErrorCode.UNAUTHENTICATED, message);
+
+/**
+ * The one error mask (HTTP and live subscriptions): AppErrors and GraphQL's own parse/validation errors pass
+ * unchanged; input coercion errors (bad variables, scalars, Pothos's input checks) become BAD_USER_INPUT; anything
+ * else is an INTERNAL_SERVER_ERROR whose details reach the client only when `exposeDetails` (development).
+ */
+export function maskError(error: unknown, options: { message?: string; exposeDetails?: boolean; onUnexpected?: (original: unknown) => void } = {}): GraphQLError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof AppError) return error instanceof GraphQLError ? error : original; // keeps path and locations
+  if (error instanceof GraphQLError && !error.originalError) return error;
+  if (error instanceof GraphQLError && original instanceof GraphQLError)
+    return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...error.extensions, code: ErrorCode.BAD_USER_INPUT } });
+  options.onUnexpected?.(original);
+  const message = options.message ?? "Unexpected error.";
+  return new GraphQLError(options.exposeDetails ? `${message}: ${(original as Error)?.message}` : message, {
+    path: error instanceof GraphQLError ? error.path : undefined,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  });
+}

@@ -12,7 +12,7 @@ import { connectDb, disconnectDb, prisma } from "./db/client.ts";
 import { connectPubSub } from "./events/pubsub.ts";
 import { migrationNames, pendingMigrations } from "./db/migrate.ts";
 import type { Env } from "./env.ts";
-import { AppError, ErrorCode } from "./errors.ts";
+import { ErrorCode, maskError } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { useRejectEmptyQuery } from "./plugins/use-reject-empty-query.ts";
@@ -75,17 +75,8 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
       });
     },
     maskedErrors: {
-      maskError(error, message, isDev) {
-        const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-        if (original instanceof AppError) return error instanceof GraphQLError ? error : original; // keeps path and locations
-        if (error instanceof GraphQLError && !error.originalError) return error; // parse/validation errors
-        if (error instanceof GraphQLError && original instanceof GraphQLError) // variable/scalar coercion, Pothos input checks
-          return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...error.extensions, code: ErrorCode.BAD_USER_INPUT } });
-        log.error({ err: original }, "unexpected error");
-        return new GraphQLError(isDev && !env.isProduction ? `${message}: ${(original as Error)?.message}` : message, {
-          extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
-        });
-      },
+      maskError: (error, message, isDev) =>
+        maskError(error, { message, exposeDetails: isDev && !env.isProduction, onUnexpected: (err) => log.error({ err }, "unexpected error") }),
       isDev: env.NODE_ENV === "development",
     },
     plugins: [useCookies(), useRejectEmptyQuery()],

@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Context } from "./context.ts";
 import type { DomainEvent } from "./events/domain-event.ts";
 import { pubsub, topicFor } from "./events/pubsub.ts";
+import { sharedSubscribe, shareKeyOf } from "./events/shared-subscribe.ts";
 import type { Env } from "./env.ts";
 
 /** The close codes and reasons a graphql-ws client of this server can see. */
@@ -120,7 +121,10 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
         document,
         variableValues: params.variables,
         contextValue,
-        rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        rootValue: {
+          execute: enveloped.execute,
+          subscribe: (args: ExecutionArgs) => sharedSubscribe(args, shareKeyOf(extra.context!, params)),
+        },
       };
     },
     onOperation: () => void metrics.subscriptions.inc(),
