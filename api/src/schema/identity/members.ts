@@ -4,7 +4,7 @@ import { roles, type Role } from "../../auth/permissions.ts";
 import { createPasswordReset } from "../../auth/sessions.ts";
 import { tenantOwned } from "../../db/tenancy.ts";
 import { AppError, ErrorCode, badInput, forbidden, notFound } from "../../errors.ts";
-import { runMutation } from "../../events/pipeline.ts";
+import { runMutation, type TenantTx } from "../../events/pipeline.ts";
 import { builder } from "../builder.ts";
 import { idOf, whereId } from "../common.ts";
 
@@ -113,8 +113,7 @@ builder.mutationField("changeMemberRole", (t) =>
       assertMayGrant(ctx.principal, args.role);
       const id = idOf(args.id, ["id"]);
       return runMutation(ctx, { entityType: "membership", action: "updated" }, async (tx) => {
-        const before = await tx.membership.findFirst({ where: { id } });
-        if (!before) throw notFound("member");
+        const before = await memberOf(tx, id);
         if (before.role === "owner" && args.role !== "owner" && (await tx.membership.count({ where: { role: "owner" } })) <= 1)
           throw new AppError(ErrorCode.CONFLICT, "the last owner cannot be demoted");
         const updated = await tx.membership.updateMany({ where: { id, version: args.expectedVersion }, data: { role: args.role, version: { increment: 1 } } });
@@ -135,8 +134,7 @@ builder.mutationField("removeMember", (t) =>
     resolve: (_root, args, ctx) => {
       const id = idOf(args.id, ["id"]);
       return runMutation(ctx, { entityType: "membership", action: "deleted" }, async (tx) => {
-        const before = await tx.membership.findFirst({ where: { id } });
-        if (!before) throw notFound("member");
+        const before = await memberOf(tx, id);
         if (before.role === "owner" && (await tx.membership.count({ where: { role: "owner" } })) <= 1) throw new AppError(ErrorCode.CONFLICT, "the last owner cannot be removed");
         await tx.membership.deleteMany({ where: { id } });
         await tx.refreshToken.updateMany({ where: { userId: before.userId, tenantId: before.tenantId, revokedAt: null }, data: { revokedAt: new Date() } });
@@ -156,8 +154,7 @@ for (const [name, status, action] of [["disableUser", "disabled", "Disables"], [
       resolve: (_root, args, ctx) => {
         const id = idOf(args.id, ["id"]);
         return runMutation(ctx, { entityType: "user", action: "updated" }, async (tx) => {
-          const member = await tx.membership.findFirst({ where: { id } });
-          if (!member) throw notFound("member");
+          const member = await memberOf(tx, id);
           if (ctx.principal?.kind === "user" && member.userId === ctx.principal.userId) throw badInput("you cannot disable yourself", ["id"]);
           // a raw count across tenants (not the tenant-scoped client): does the user belong elsewhere too?
           const [{ n }] = await tx.$queryRaw<[{ n: number }]>`SELECT count(*)::int AS n FROM "Membership" WHERE "userId" = ${member.userId}::uuid`;
@@ -181,8 +178,7 @@ builder.mutationField("issuePasswordReset", (t) =>
     resolve: (_root, args, ctx) => {
       const id = idOf(args.id, ["id"]);
       return runMutation(ctx, { entityType: "user", action: "updated" }, async (tx) => {
-        const member = await tx.membership.findFirst({ where: { id } });
-        if (!member) throw notFound("member");
+        const member = await memberOf(tx, id);
         const reset = await createPasswordReset(tx as never, member.userId);
         return { result: { member, resetToken: reset.token }, entityId: member.userId, before: null, after: { passwordResetIssuedAt: new Date() } };
       });
@@ -212,6 +208,13 @@ builder.mutationField("changePassword", (t) =>
     },
   }),
 );
+
+/** The acting tenant's member `id` (the tenant-scoped client confines the lookup), or NOT_FOUND. */
+async function memberOf(tx: TenantTx, id: string) {
+  const member = await tx.membership.findFirst({ where: { id } });
+  if (!member) throw notFound("member");
+  return member;
+}
 
 /** Only owners make owners. */
 function assertMayGrant(principal: { kind: string; role?: Role | null } | null, role: Role) {
