@@ -16,7 +16,8 @@ import { registerWebhookOutbox } from "../src/webhooks/outbox.ts";
 import { configureWebhooks } from "../src/webhooks/runtime.ts";
 import { generateWebhookSecret } from "../src/webhooks/signing.ts";
 import { sealSecrets } from "../src/webhooks/store.ts";
-import { systemContext } from "../src/webhooks/system-context.ts";
+import { LoginLimiter } from "../src/auth/login-limiter.ts";
+import { systemContext } from "../src/context.ts";
 import { startWebhookReceiver } from "../test/support/webhook-receiver.ts";
 
 const server = process.env.BENCH_DATABASE_SERVER ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -50,7 +51,7 @@ export async function run(): Promise<void> {
         await tx.webhookEndpoint.create({ data: { id, tenantId: tenant.id, url: receiver.url(`/ep${i}`), filterTypes: ["job.created"], secrets: sealSecrets(settings.box, id, [{ secret: generateWebhookSecret(), expiresAt: null }]) } });
       }
     });
-    const ctx = (await systemContext(prisma, tenant.id, log))!;
+    const ctx = (await systemContext(tenant.id, "bench", log, { env, loginLimiter: new LoginLimiter() }, prisma))!;
     const createJob = (community: string) =>
       runMutation(ctx, { entityType: "job", action: "created" }, async (tx) => {
         const job = await tx.job.create({ data: tenantOwned({ builderId: builder.id, community, scheduledDate: new Date("2026-05-01") }) });

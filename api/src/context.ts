@@ -1,9 +1,10 @@
 import type { Logger } from "pino";
 import { authenticate } from "./auth/authenticate.ts";
 import type { LoginLimiter } from "./auth/login-limiter.ts";
-import type { Action } from "./auth/permissions.ts";
+import { actions, type Action } from "./auth/permissions.ts";
 import type { Principal } from "./auth/principal.ts";
-import { prisma } from "./db/client.ts";
+import { randomUUID } from "node:crypto";
+import { prisma, type Prisma } from "./db/client.ts";
 import { tenantScoped, type TenantDb } from "./db/tenancy.ts";
 import { findActingTenant, type ActingTenant } from "./domain/tenants.ts";
 import type { Env } from "./env.ts";
@@ -79,21 +80,26 @@ export async function createContext(input: ContextInput): Promise<Context> {
   };
 }
 
-/** A context for the system acting in one tenant (CLI commands, worker jobs): changes still go through the pipeline. */
-export async function systemContext(tenantSlugOrId: string, name: string, log: Logger, services: Services): Promise<Context> {
-  const tenant = await findActingTenant(prisma, tenantSlugOrId);
-  if (!tenant) throw new Error(`no active tenant "${tenantSlugOrId}"`);
+/**
+ * A context for the system acting in one tenant (CLI commands, worker jobs), so that its changes still go through
+ * the pipeline (one transaction, audit, outbox, pubsub) with the system as actor. `client` is the process's Prisma
+ * client unless given (the worker has its own). Null when the tenant does not exist or is not active.
+ */
+export async function systemContext(tenantSlugOrId: string, name: string, log: Logger, services: Services, client: Prisma = prisma): Promise<Context | null> {
+  const tenant = await findActingTenant(client, tenantSlugOrId);
+  if (!tenant) return null;
+  const requestId = `system:${name}:${randomUUID()}`;
   return {
-    requestId: `system:${name}:${Date.now()}`,
-    log,
+    requestId,
+    log: log.child({ requestId, system: name }),
     ip: null,
     userAgent: null,
     principal: { kind: "system", name },
-    permissions: new Set(await import("./auth/permissions.ts").then((m) => m.actions)),
+    permissions: new Set(actions),
     authError: null,
     authExpiresAt: null,
     tenant,
-    db: tenantScoped(prisma, tenant.id),
+    db: tenantScoped(client, tenant.id),
     cookies: null,
     services,
   };

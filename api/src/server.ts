@@ -9,6 +9,7 @@ import { cookieJar } from "./auth/cookie-jar.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { createContext, type Context, type Services } from "./context.ts";
 import { connectDb, disconnectDb, prisma } from "./db/client.ts";
+import { registerPipelineHooks } from "./events/hooks.ts";
 import { connectPubSub } from "./events/pubsub.ts";
 import { migrationNames, pendingMigrations } from "./db/migrate.ts";
 import type { Env } from "./env.ts";
@@ -17,8 +18,6 @@ import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { useRejectEmptyQuery } from "./plugins/use-reject-empty-query.ts";
 import { schema } from "./schema/index.ts";
-import { registerWebhookOutbox } from "./webhooks/outbox.ts";
-import { configureWebhooks } from "./webhooks/runtime.ts";
 import { attachGraphqlWs, CONNECTION_CONTEXT } from "./ws.ts";
 
 interface ServerContext {
@@ -45,8 +44,7 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
   const log = options.log ?? createLogger(env.LOG_LEVEL);
   const metrics = createMetrics();
   connectDb(options.databaseUrl, env);
-  configureWebhooks(env);
-  registerWebhookOutbox();
+  registerPipelineHooks(env);
   const expectedMigrations = migrationNames();
   const services: Services = { env, loginLimiter: new LoginLimiter() };
 

@@ -1,7 +1,8 @@
 import { connectDb, disconnectDb } from "../db/client.ts";
 import { tenantOwned } from "../db/tenancy.ts";
-import { systemContext } from "../context.ts";
+import { systemContext, type Context } from "../context.ts";
 import type { Env } from "../env.ts";
+import { registerPipelineHooks } from "../events/hooks.ts";
 import { runMutation } from "../events/pipeline.ts";
 import type { Logger } from "../logger.ts";
 import { createApiKeyChange } from "../schema/identity/api-keys.ts";
@@ -17,10 +18,13 @@ function required(flags: Flags, ...names: string[]): string[] {
   return names.map((n) => flags[n]!);
 }
 
-async function asSystem<T>(url: string, env: Env, log: Logger, tenant: string, fn: (ctx: Awaited<ReturnType<typeof systemContext>>) => Promise<T>): Promise<T> {
+async function asSystem<T>(url: string, env: Env, log: Logger, tenant: string, fn: (ctx: Context) => Promise<T>): Promise<T> {
   connectDb(url, env);
+  registerPipelineHooks(env);
   try {
-    return await fn(await systemContext(tenant, "cli", log, { env, loginLimiter: new LoginLimiter() }));
+    const ctx = await systemContext(tenant, "cli", log, { env, loginLimiter: new LoginLimiter() });
+    if (!ctx) throw new Error(`no active tenant "${tenant}"`);
+    return await fn(ctx);
   } finally {
     await disconnectDb();
   }

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import { poolConfig } from "../db/client.ts";
 import { auditMaintenance } from "./audit-maintenance.ts";
 import { createWebhookWorker } from "./webhook-worker.ts";
+import { registerPipelineHooks } from "../events/hooks.ts";
 import { startWorkerLiveness } from "./worker-liveness.ts";
 
 /** Every task the worker runs, by identifier. Each task is a definition plus handler in its own file. */
@@ -24,6 +25,7 @@ export interface WorkerHandle {
 export async function startWorker(env: Env, databaseUrl: string, log: Logger, concurrency = 4): Promise<WorkerHandle> {
   const pool = new pg.Pool(poolConfig(databaseUrl, { ...env, DB_POOL_MAX: Math.max(env.DB_POOL_MAX, concurrency + 2) }));
   pool.on("error", (err) => log.error({ err }, "worker pool: idle client error"));
+  registerPipelineHooks(env); // the worker's own changes (disabling a failing endpoint) are audited and outboxed too
   const webhooks = await createWebhookWorker(env, databaseUrl, log);
   const audit = auditMaintenance(env, log);
   await audit.onStart(pool);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { runMutation } from "../events/pipeline.ts";
 import { disableEndpoint } from "../webhooks/endpoints.ts";
 import { endpointConfig, webhookJobs, withTenantTx, type JobSpec } from "../webhooks/store.ts";
-import { systemContext } from "../webhooks/system-context.ts";
+import { systemContext } from "../context.ts";
 import type { WebhookWorkerDeps } from "./webhook-worker.ts";
 
 export const deliverPayload = z.object({ tenantId: z.uuid(), deliveryId: z.uuid() });
@@ -67,7 +67,7 @@ export function deliverTask(deps: WebhookWorkerDeps): Task {
     });
     if (outcome.status === "retrying") await reschedule(outcome.nextAttemptAt!);
     if (failingSince && Date.now() - failingSince.getTime() >= settings.disableAfterMs) {
-      const ctx = await systemContext(prisma, tenantId, log);
+      const ctx = await systemContext(tenantId, "webhooks", log, deps.services, prisma);
       if (!ctx) return;
       const days = Math.round(settings.disableAfterMs / 86_400_000);
       await runMutation(ctx, { entityType: "webhook_endpoint", action: "updated" }, (tx) =>

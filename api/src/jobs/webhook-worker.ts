@@ -1,3 +1,5 @@
+import { LoginLimiter } from "../auth/login-limiter.ts";
+import type { Services } from "../context.ts";
 import type { TaskList } from "graphile-worker";
 import { createPrisma, type Prisma } from "../db/client.ts";
 import type { Env } from "../env.ts";
@@ -15,6 +17,8 @@ export interface WebhookWorkerDeps {
   prisma: Prisma;
   deliverer: WebhookDeliverer;
   settings: WebhookSettings;
+  /** For the system context of the changes the worker makes itself (context.ts `systemContext`). */
+  services: Services;
   log: Logger;
 }
 
@@ -29,7 +33,8 @@ export async function createWebhookWorker(env: Env, databaseUrl: string, log: Lo
   const prisma = createPrisma(databaseUrl, env);
   const deliverer = createDeliverer(settings.config, { record: async () => {} });
   if (deliverer.kind === "svix") await deliverer.syncEventTypes(eventCatalog);
-  const deps: WebhookWorkerDeps = { prisma, deliverer, settings, log: log.child({ component: "webhooks" }) };
+  const services: Services = { env, loginLimiter: new LoginLimiter() };
+  const deps: WebhookWorkerDeps = { prisma, deliverer, settings, services, log: log.child({ component: "webhooks" }) };
   return {
     tasks: {
       "webhook.fanout": fanoutTask(deps),
