@@ -33,6 +33,17 @@ const schema = z.object({
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/i, "must be 64 hex characters (32 bytes)").optional(),
   MAX_BODY_BYTES: int(1_000_000, 1_000),
+  /** Query limits (plugins/use-query-limits.ts): nesting depth, aliases, directives and tokens of a document, checked before it runs. */
+  QUERY_MAX_DEPTH: int(12, 1, 100),
+  QUERY_MAX_ALIASES: int(30, 0, 1_000),
+  QUERY_MAX_DIRECTIVES: int(50, 0, 1_000),
+  QUERY_MAX_TOKENS: int(5_000, 100, 100_000),
+  /** Query cost: each field costs 1, and a connection's selection counts `first` (or `last`) times; see schema/builder.ts. */
+  QUERY_MAX_COST: int(25_000, 10, 10_000_000),
+  /** Requests (queries and mutations) per minute from one anonymous client IP; users and API keys have their tenant's limits. */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(300, 1, 1_000_000),
+  /** Requests per minute of a signed-in user acting for no tenant. */
+  RATE_LIMIT_USER_PER_MINUTE: int(600, 1, 1_000_000),
   CORS_ORIGINS: z.string().default(""),
   SEED_ON_FIRST_RUN: bool(true),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
@@ -60,6 +71,23 @@ const schema = z.object({
   WEBHOOK_BREAKER_OPEN_MS: int(60_000, 10),
   /** Audit archive files (gzip NDJSON) are written here; unset: `<DATA_DIR>/audit-archive`. */
   AUDIT_ARCHIVE_DIR: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
+  /** An S3-compatible bucket for audit archives instead of AUDIT_ARCHIVE_DIR (audit/s3-archive-store.ts). */
+  AUDIT_ARCHIVE_S3_BUCKET: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name").optional()),
+  /** The S3 API's URL (MinIO, Ceph, R2, ...); unset: AWS's endpoint of the region. */
+  AUDIT_ARCHIVE_S3_ENDPOINT: optionalUrl,
+  AUDIT_ARCHIVE_S3_REGION: z.string().min(1).default("us-east-1"),
+  /** Key prefix of the archive objects: empty, or ending with `/` (added when missing). */
+  AUDIT_ARCHIVE_S3_PREFIX: z
+    .string()
+    .default("audit-archive/")
+    .transform((p) => p.replace(/^\/+/, ""))
+    .transform((p) => (p && !p.endsWith("/") ? `${p}/` : p)),
+  /** `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`: what most S3-compatible servers need. */
+  AUDIT_ARCHIVE_S3_FORCE_PATH_STYLE: bool(true),
+  /** The S3 credentials (both or neither; neither: the AWS SDK's default chain, e.g. an instance role). */
+  AWS_ACCESS_KEY_ID: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
+  AWS_SECRET_ACCESS_KEY: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
+  AWS_SESSION_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
   /** Monthly audit partitions kept ready beyond the current month. */
   AUDIT_PARTITIONS_AHEAD: int(3, 1, 24),
   /** An endpoint whose deliveries keep failing for this long is disabled, and admins notified (5 days). */
@@ -106,6 +134,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     if (missing.length)
       throw new ConfigError(`invalid configuration:\n${missing.map((k) => `  ${k}: required when NODE_ENV=production (no generated secrets, no embedded database)`).join("\n")}`);
   }
+  if (!raw.AWS_ACCESS_KEY_ID !== !raw.AWS_SECRET_ACCESS_KEY)
+    throw new ConfigError("invalid configuration:\n  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: set both or neither");
   const secrets = raw.JWT_SECRET && raw.ENCRYPTION_KEY ? null : developmentSecrets(raw.DATA_DIR);
   return {
     ...raw,

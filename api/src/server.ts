@@ -7,6 +7,7 @@ import { GraphQLError } from "graphql";
 import { createYoga, type YogaInitialContext } from "graphql-yoga";
 import { cookieJar } from "./auth/cookie-jar.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
+import { RequestLimiter } from "./auth/request-limiter.ts";
 import { createContext, type Context, type Services } from "./context.ts";
 import { connectDb, disconnectDb, prisma } from "./db/client.ts";
 import { registerPipelineHooks } from "./events/hooks.ts";
@@ -16,6 +17,8 @@ import type { Env } from "./env.ts";
 import { ErrorCode, maskError } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
+import { useProtection } from "./plugins/use-protection.ts";
+import { useQueryLimits } from "./plugins/use-query-limits.ts";
 import { useRejectEmptyQuery } from "./plugins/use-reject-empty-query.ts";
 import { schema } from "./schema/index.ts";
 import { attachGraphqlWs, CONNECTION_CONTEXT } from "./ws.ts";
@@ -46,7 +49,11 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
   connectDb(options.databaseUrl, env);
   registerPipelineHooks(env);
   const expectedMigrations = migrationNames();
-  const services: Services = { env, loginLimiter: new LoginLimiter() };
+  const events = connectPubSub(env, log);
+  // counters in Redis when there is one, so every replica shares the budgets
+  const redis = events.redis ?? undefined;
+  const services: Services = { env, loginLimiter: new LoginLimiter({ redis }) };
+  const requestLimiter = new RequestLimiter({ redis, keyPrefix: env.REDIS_KEY_PREFIX });
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -77,15 +84,21 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
         maskError(error, { message, exposeDetails: isDev && !env.isProduction, onUnexpected: (err) => log.error({ err }, "unexpected error") }),
       isDev: env.NODE_ENV === "development",
     },
-    plugins: [useCookies(), useRejectEmptyQuery()],
+    plugins: [useCookies(), useRejectEmptyQuery(), ...useQueryLimits(env), useProtection(requestLimiter, env)],
   });
 
-  async function readiness(): Promise<{ ok: boolean; detail: string }> {
+  /**
+   * Ready when the database answers and is fully migrated. Redis is reported but does not decide: without it the
+   * API degrades (live events stay on this replica, rate limits count in memory) rather than stopping.
+   */
+  async function readiness(): Promise<{ ok: boolean; detail: string; redis?: "ok" | "unreachable" }> {
+    const redisState = redis ? withTimeout(redis.ping(), 1_000).then(() => "ok" as const, () => "unreachable" as const) : undefined;
     try {
       const pending = await withTimeout(pendingMigrations(prisma, expectedMigrations), 2_000);
-      return pending.length ? { ok: false, detail: `pending migrations: ${pending.join(", ")}` } : { ok: true, detail: "ready" };
+      const r = pending.length ? { ok: false, detail: `pending migrations: ${pending.join(", ")}` } : { ok: true, detail: "ready" };
+      return { ...r, ...(redisState ? { redis: await redisState } : {}) };
     } catch (err) {
-      return { ok: false, detail: `database unreachable: ${(err as Error).message.split("\n")[0]}` };
+      return { ok: false, detail: `database unreachable: ${(err as Error).message.split("\n")[0]}`, ...(redisState ? { redis: await redisState } : {}) };
     }
   }
 
@@ -108,7 +121,7 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
       } else if (url.pathname === "/readyz") {
         route = "readyz";
         const r = closing ? { ok: false, detail: "shutting down" } : await readiness();
-        sendJson(res, r.ok ? 200 : 503, { status: r.ok ? "ready" : "not ready", detail: r.detail });
+        sendJson(res, r.ok ? 200 : 503, { status: r.ok ? "ready" : "not ready", detail: r.detail, ...("redis" in r ? { redis: r.redis } : {}) });
       } else if (url.pathname === "/metrics") {
         route = "metrics";
         res.writeHead(200, { "content-type": metrics.registry.contentType });
@@ -177,7 +190,6 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
     registry: metrics.registry,
     createContext: (input) => createContext({ ...input, services, cookies: null }),
   });
-  const events = connectPubSub(env, log);
 
   return {
     yoga,

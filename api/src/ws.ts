@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
-import { GraphQLError, type ExecutionArgs } from "graphql";
+import { getOperationAST, GraphQLError, type ExecutionArgs } from "graphql";
 import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
@@ -11,6 +11,7 @@ import type { DomainEvent } from "./events/domain-event.ts";
 import { pubsub, topicFor } from "./events/pubsub.ts";
 import { sharedSubscribe, shareKeyOf } from "./events/shared-subscribe.ts";
 import type { Env } from "./env.ts";
+import { refuseCostly } from "./plugins/use-protection.ts";
 
 /** The close codes and reasons a graphql-ws client of this server can see. */
 export const LiveClose = {
@@ -38,7 +39,7 @@ interface Extra {
 type Yoga = Pick<YogaServerInstance<Record<string, any>, Context>, "getEnveloped">;
 
 export interface LiveDeps {
-  env: Pick<Env, "MAX_BODY_BYTES" | "WS_KEEPALIVE_MS" | "WS_MAX_BUFFERED_BYTES">;
+  env: Pick<Env, "MAX_BODY_BYTES" | "WS_KEEPALIVE_MS" | "WS_MAX_BUFFERED_BYTES" | "QUERY_MAX_COST">;
   log: Logger;
   /** Where the live metrics are registered (the app's /metrics registry). */
   registry?: Registry;
@@ -115,6 +116,11 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
       if (errors.length) return errors;
       const contextValue = await enveloped.contextFactory();
       Object.assign(contextValue, { requestId, log: extra.context!.log.child({ requestId, operationId: id }) });
+      // queries and mutations are costed (and rate-limited) by the enveloped execute; subscriptions run shared, so here
+      if (getOperationAST(document, params.operationName)?.operation === "subscription") {
+        const costly = refuseCostly({ schema: enveloped.schema, document, variableValues: params.variables, operationName: params.operationName, contextValue }, env);
+        if (costly) return [costly];
+      }
       return {
         schema: enveloped.schema,
         operationName: params.operationName,

@@ -140,8 +140,8 @@ export function usePubSub(next: DomainPubSub): void {
  * events published meanwhile are lost to other replicas (at-most-once; clients catch up with `updatedAfter`).
  * `close()` quits the connections and restores the in-process pubsub.
  */
-export function connectPubSub(env: Pick<Env, "REDIS_URL" | "REDIS_KEY_PREFIX">, log: Logger): { close(): Promise<void> } {
-  if (!env.REDIS_URL) return { close: async () => undefined };
+export function connectPubSub(env: Pick<Env, "REDIS_URL" | "REDIS_KEY_PREFIX">, log: Logger): { close(): Promise<void>; redis: Redis | null } {
+  if (!env.REDIS_URL) return { close: async () => undefined, redis: null };
   const previous = pubsub;
   const prefix = env.REDIS_KEY_PREFIX;
   const options = { maxRetriesPerRequest: 2, lazyConnect: false, connectionName: "h2o-acp-pubsub" };
@@ -174,6 +174,8 @@ export function connectPubSub(env: Pick<Env, "REDIS_URL" | "REDIS_KEY_PREFIX">, 
   });
   usePubSub(createDomainPubSub(target as unknown as Target));
   return {
+    /** The publishing connection, for plain commands too (rate-limit counters, readiness pings). */
+    redis: publisher,
     async close() {
       if (pubsub !== previous) usePubSub(previous);
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);

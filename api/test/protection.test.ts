@@ -1,0 +1,213 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { RequestLimiter } from "../src/auth/request-limiter.ts";
+import type { Prisma } from "../src/db/client.ts";
+import { startTestApp, type TestApp } from "./support/app.ts";
+import { as, ok, seedDemo } from "./support/domain.ts";
+import { connect, subscribe, type LiveClient } from "./support/ws.ts";
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** A POST over the real HTTP server, returning status, headers and body. */
+async function post(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query, variables }) });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as { data?: any; errors?: Array<{ message: string; extensions?: any }> } };
+}
+
+const setLimits = (prisma: Prisma, slug: string, data: { rateLimitPerMinute?: number; apiKeyRateLimitPerMinute?: number }) =>
+  prisma.tenantConfig.updateMany({ where: { tenant: { slug } }, data });
+
+describe("query limits", () => {
+  let t: TestApp;
+  let url: string;
+  let port: number;
+  const clients: LiveClient[] = [];
+  beforeAll(async () => {
+    t = await startTestApp({ QUERY_MAX_DEPTH: "8", QUERY_MAX_ALIASES: "5", QUERY_MAX_TOKENS: "400", QUERY_MAX_COST: "5000" });
+    await (await seedDemo(t)).$disconnect();
+    ({ url, port } = await t.app.start());
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.dispose()));
+    await t.close();
+  });
+
+  it("refuses a document nested deeper than QUERY_MAX_DEPTH before running it", async () => {
+    const deep = "{ jobs(first: 1) { edges { node { builder { jobs(first: 1) { edges { node { builder { name } } } } } } } } }";
+    const { status, body } = await post(url, deep, {}, as("all_county"));
+    expect(body.data ?? null).toBeNull();
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors![0]!.extensions.code).toBe("QUERY_TOO_COMPLEX");
+    expect(body.errors![0]!.message).toMatch(/depth limit of 8 exceeded/i);
+    expect(status).toBeGreaterThanOrEqual(200);
+    // one level less runs
+    const fine = "{ jobs(first: 1) { edges { node { builder { jobs(first: 1) { totalCount } } } } } }";
+    expect((await post(url, fine, {}, as("all_county"))).body.errors).toBeUndefined();
+  });
+
+  it("refuses too many aliases and too many tokens", async () => {
+    const aliases = `{ ${Array.from({ length: 6 }, (_, i) => `a${i}: serverInfo { version }`).join(" ")} }`;
+    const a = (await post(url, aliases)).body.errors![0]!;
+    expect(a.extensions.code).toBe("QUERY_TOO_COMPLEX");
+    expect(a.message).toMatch(/aliases limit of 5 exceeded/i);
+    const tokens = `{ serverInfo { ${"version ".repeat(400)} } }`;
+    const tk = (await post(url, tokens)).body.errors![0]!;
+    expect(tk.extensions.code).toBe("QUERY_TOO_COMPLEX");
+    expect(tk.message).toMatch(/token limit of 400 exceeded/i);
+  });
+
+  it("costs pages at their requested size, variables included, and refuses what exceeds QUERY_MAX_COST", async () => {
+    const query = "query ($n: Int) { jobs(first: $n) { edges { node { id auditTrail(first: $n) { edges { node { id action } } } } } } }";
+    const small = await post(url, query, { n: 5 }, as("all_county"));
+    expect(small.body.errors).toBeUndefined();
+    expect(small.body.data.jobs.edges.length).toBeGreaterThan(0);
+    // 100 jobs × 100 audit events each: far over 5000 whatever the data
+    const big = await post(url, query, { n: 100 }, as("all_county"));
+    expect(big.body.data ?? null).toBeNull();
+    expect(big.body.errors![0]!.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", maxCost: 5000 });
+    expect(big.body.errors![0]!.extensions.cost).toBeGreaterThan(5000);
+  });
+
+  it("refuses a costly subscription over WebSocket, and the same checks apply to operations sent over the socket", async () => {
+    const live = connect(port, "all_county");
+    clients.push(live);
+    const costly = subscribe(
+      live,
+      "subscription ($n: Int) { jobChanged { job { builder { jobs(first: $n) { edges { node { auditTrail(first: $n) { totalCount } } } } } } } }",
+      { n: 100 },
+    );
+    await expect.poll(() => costly.errors.length).toBe(1);
+    expect(JSON.stringify(costly.errors)).toContain("QUERY_TOO_COMPLEX");
+    const deep = subscribe(live, "query { jobs(first: 1) { edges { node { builder { jobs(first: 1) { edges { node { builder { name } } } } } } } } }");
+    await expect.poll(() => deep.errors.length).toBe(1);
+    expect(JSON.stringify(deep.errors)).toMatch(/depth limit/i);
+    const fine = subscribe(live, "query { serverInfo { version } }");
+    await expect.poll(() => fine.events.length).toBe(1);
+  });
+});
+
+describe("rate limits", () => {
+  let t: TestApp;
+  let prisma: Prisma;
+  let url: string;
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: "4" });
+    prisma = await seedDemo(t);
+    ({ url } = await t.app.start());
+  });
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await t.close();
+  });
+
+  it("gives each user of a tenant the tenant's budget per minute, then RATE_LIMITED with 429 and Retry-After", async () => {
+    await setLimits(prisma, "h2o", { rateLimitPerMinute: 3 });
+    const dispatcher = as("h2o", "dispatcher");
+    const remaining: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await post(url, "{ serviceCalls(first: 1) { totalCount } }", {}, dispatcher);
+      expect(r.status).toBe(200);
+      expect(r.headers.get("ratelimit-limit")).toBe("3");
+      remaining.push(r.headers.get("ratelimit-remaining")!);
+    }
+    expect(remaining).toEqual(["2", "1", "0"]);
+    const refused = await post(url, "{ serviceCalls(first: 1) { totalCount } }", {}, dispatcher);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors![0]!.extensions).toMatchObject({ code: "RATE_LIMITED", limitPerMinute: 3 });
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    // a refused mutation changes nothing
+    const before = await prisma.serviceCall.count();
+    const mutation = await post(
+      url,
+      'mutation { createServiceCall(input: { customerName: "Rate Limit", customerPhone: "+15555550123", addressLine1: "1 Main St", problem: "leak" }) { serviceCall { id } } }',
+      {},
+      dispatcher,
+    );
+    expect(mutation.status).toBe(429);
+    expect(await prisma.serviceCall.count()).toBe(before);
+    // another user of the same tenant has a budget of their own
+    const owner = await post(url, "{ serviceCalls(first: 1) { totalCount } }", {}, as("h2o", "owner"));
+    expect(owner.status).toBe(200);
+    expect(owner.body.errors).toBeUndefined();
+  });
+
+  it("counts an API key at its tenant's API key limit, apart from its users", async () => {
+    await setLimits(prisma, "all_county", { apiKeyRateLimitPerMinute: 2 });
+    const { createApiKey } = await ok(t, 'mutation { createApiKey(input: { name: "limited", scopes: ["read:jobs"] }) { key } }');
+    const key = { authorization: `Bearer ${createApiKey.key}` };
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await post(url, "{ jobs(first: 1) { totalCount } }", {}, key)).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    expect((await post(url, "{ jobs(first: 1) { totalCount } }", {}, as("all_county", "viewer"))).status).toBe(200);
+  });
+
+  it("counts anonymous callers per IP", async () => {
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post(url, "{ serverInfo { version } }")).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+  });
+
+  it("does not count a costly query it refuses against the budget", async () => {
+    await setLimits(prisma, "h2o", { rateLimitPerMinute: 2 });
+    const marketer = as("h2o", "marketer");
+    const deep = `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: serverInfo { version }`).join(" ")} }`;
+    for (let i = 0; i < 3; i++) expect((await post(url, deep, {}, marketer)).body.errors![0]!.extensions.code).toBe("QUERY_TOO_COMPLEX");
+    expect((await post(url, "{ serverInfo { version } }", {}, marketer)).status).toBe(200);
+  });
+});
+
+describe("rate limits across replicas", () => {
+  const keyPrefix = `h2o-test-${randomBytes(6).toString("hex")}:`;
+  let t: TestApp;
+  let prisma: Prisma;
+  let url: string;
+  const redises: Redis[] = [];
+  beforeAll(async () => {
+    t = await startTestApp({ REDIS_URL, REDIS_KEY_PREFIX: keyPrefix });
+    prisma = await seedDemo(t);
+    ({ url } = await t.app.start());
+  });
+  afterAll(async () => {
+    redises.forEach((r) => r.disconnect());
+    await prisma.$disconnect();
+    await t.close();
+  });
+  const redis = (port = 6379) => {
+    const r = new Redis(REDIS_URL.replace(/:\d+$/, `:${port}`), { maxRetriesPerRequest: 1, lazyConnect: false, retryStrategy: () => null });
+    r.on("error", () => undefined);
+    redises.push(r);
+    return r;
+  };
+
+  it("counts in Redis, so two processes' limiters share one budget", async () => {
+    const [a, b] = [new RequestLimiter({ redis: redis(), keyPrefix }), new RequestLimiter({ redis: redis(), keyPrefix })];
+    const subject = { key: `user:shared-${randomBytes(4).toString("hex")}`, perMinute: 3 };
+    const allowed = [];
+    for (const limiter of [a, b, a, b, a]) allowed.push((await limiter.take(subject)).allowed);
+    expect(allowed).toEqual([true, true, true, false, false]);
+  });
+
+  it("keeps limiting in memory while Redis is unreachable", async () => {
+    const closedPort = 1; // nothing listens there
+    const limiter = new RequestLimiter({ redis: redis(closedPort), keyPrefix });
+    const subject = { key: "user:offline", perMinute: 2 };
+    const allowed = [];
+    for (let i = 0; i < 3; i++) allowed.push((await limiter.take(subject)).allowed);
+    expect(allowed).toEqual([true, true, false]);
+  });
+
+  it("uses Redis for the HTTP budget and reports it in /readyz", async () => {
+    await setLimits(prisma, "all_county", { rateLimitPerMinute: 2 });
+    const estimator = as("all_county", "estimator");
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await post(url, "{ bids(first: 1) { totalCount } }", {}, estimator)).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    const keys = await redis().keys(`${keyPrefix}rate:2:*`);
+    expect(keys.length).toBe(1);
+    const res = await fetch(url.replace("/graphql", "/readyz"));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "ready", redis: "ok" });
+  });
+});
