@@ -1,9 +1,14 @@
+import { createRequire } from 'node:module';
 import adapter from '@sveltejs/adapter-node';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { svelteTesting } from '@testing-library/svelte/vite';
 import { defineConfig } from 'vitest/config';
 
 const port = Number(process.env.WEB_PORT ?? 3000);
+
+// Node loads graphql's CommonJS entry for libraries (graphql 16 has no "exports"): unit tests that also import the
+// API's query limits (src/lib/graphql/limits.test.ts) need the same one module, or graphql refuses "another realm".
+const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 
 export default defineConfig({
 	plugins: [
@@ -29,6 +34,7 @@ export default defineConfig({
 			},
 			{
 				extends: './vite.config.ts',
+				resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
 				test: {
 					name: 'server',
 					environment: 'node',

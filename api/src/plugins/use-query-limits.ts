@@ -1,8 +1,8 @@
-import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
-import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
-import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
+import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
+import { maxDirectivesRule } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
-import type { GraphQLError, ValidationContext } from "graphql";
+import type { GraphQLError, ValidationContext, ValidationRule } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Env } from "../env.ts";
 import { AppError, ErrorCode } from "../errors.ts";
@@ -24,11 +24,20 @@ function refuse(ctx: ValidationContext | null, error: GraphQLError): void {
  * schema/builder.ts).
  */
 export function useQueryLimits(limits: QueryLimits): Plugin[] {
-  const armor = { propagateOnRejection: false, onReject: [refuse], exposeLimits: true };
+  const rules = queryLimitRules(limits);
   return [
-    maxTokensPlugin({ n: limits.QUERY_MAX_TOKENS, ...armor }),
-    maxDepthPlugin({ n: limits.QUERY_MAX_DEPTH, ignoreIntrospection: true, flattenFragments: true, ...armor }),
-    maxAliasesPlugin({ n: limits.QUERY_MAX_ALIASES, ...armor }),
-    maxDirectivesPlugin({ n: limits.QUERY_MAX_DIRECTIVES, ...armor }),
-  ] as Plugin[];
+    maxTokensPlugin({ n: limits.QUERY_MAX_TOKENS, ...armor }) as Plugin,
+    { onValidate: ({ addValidationRule }) => rules.forEach((rule) => addValidationRule(rule)) },
+  ];
+}
+
+const armor = { propagateOnRejection: false, onReject: [refuse], exposeLimits: true };
+
+/** The validation rules of the depth, alias and directive limits (also what the dashboard's own documents are checked against). */
+export function queryLimitRules(limits: Omit<QueryLimits, "QUERY_MAX_TOKENS">): ValidationRule[] {
+  return [
+    maxDepthRule({ n: limits.QUERY_MAX_DEPTH, ignoreIntrospection: true, flattenFragments: true, ...armor }),
+    maxAliasesRule({ n: limits.QUERY_MAX_ALIASES, ...armor }),
+    maxDirectivesRule({ n: limits.QUERY_MAX_DIRECTIVES, ...armor }),
+  ] as unknown as ValidationRule[];
 }
