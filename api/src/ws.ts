@@ -7,7 +7,8 @@ import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Context } from "./context.ts";
-import type { DomainEvent } from "./events/domain-event.ts";
+import { capabilityColumn } from "./domain/capabilities.ts";
+import type { DomainEvent, EntityType } from "./events/domain-event.ts";
 import { pubsub, topicFor } from "./events/pubsub.ts";
 import { sharedSubscribe, shareKeyOf } from "./events/shared-subscribe.ts";
 import type { Env } from "./env.ts";
@@ -21,7 +22,7 @@ export const LiveClose = {
   /** The socket's unsent data passed WS_MAX_BUFFERED_BYTES: the client does not read fast enough. */
   slowConsumer: { code: 1013, reason: "slow consumer: send buffer limit exceeded" },
   shutdown: { code: 1001, reason: "server shutting down" },
-  /** The user was disabled, removed from the tenant, or given another role: reconnect to get the new rights. */
+  /** The user was disabled, removed or re-roled, the API key revoked, or the tenant's capabilities changed: reconnect to get the new rights. */
   accessChanged: { code: CloseCode.Forbidden, reason: "access changed" },
 } as const;
 
@@ -138,18 +139,31 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
   });
 
   /**
-   * Closes a user's connection when their access changes (disabled, removed from the tenant, role changed), on
-   * whichever replica the change was made: the pipeline's user and membership events arrive through the pubsub.
+   * Closes a connection when the rights it was opened with change, on whichever replica the change was made (the
+   * pipeline's events arrive through the pubsub): its user is disabled, removed from the tenant or re-roled; its API
+   * key is revoked; or the tenant's capabilities change (a subscription to a capability switched off must end, one
+   * switched on becomes possible). The client reconnects and is authorized afresh.
    */
   function watchAccess(extra: Extra, context: Context) {
     const principal = context.principal;
-    if (principal?.kind !== "user" || !context.tenant) return;
-    const subs = [pubsub.subscribe(topicFor(context.tenant.id, "user")), pubsub.subscribe(topicFor(context.tenant.id, "membership"))];
+    const tenant = context.tenant;
+    if (!tenant || (principal?.kind !== "user" && principal?.kind !== "api_key")) return;
+    const kinds: EntityType[] = principal.kind === "user" ? ["user", "membership", "tenant_config"] : ["api_key", "tenant_config"];
+    const subs = kinds.map((kind) => pubsub.subscribe(topicFor(tenant.id, kind)));
     extra.socket.once("close", () => void Promise.all(subs.map((sub) => sub.return())));
     const affects = (e: DomainEvent) => {
-      const row = (e.after ?? e.before) as { userId?: string; status?: string } | null;
-      if (e.entityType === "user") return e.entityId === principal.userId && (e.after as { status?: string } | null)?.status === "disabled";
-      return row?.userId === principal.userId && e.action !== "created";
+      const after = e.after as { userId?: string; status?: string; revokedAt?: unknown } | null;
+      const row = (e.after ?? e.before) as { userId?: string } | null;
+      switch (e.entityType) {
+        case "tenant_config":
+          return Object.values(capabilityColumn).some((column) => (e.before as Record<string, unknown> | null)?.[column] !== (after as Record<string, unknown> | null)?.[column]);
+        case "api_key":
+          return principal.kind === "api_key" && e.entityId === principal.apiKeyId && (!after || after.revokedAt != null);
+        case "user":
+          return principal.kind === "user" && e.entityId === principal.userId && after?.status === "disabled";
+        default:
+          return principal.kind === "user" && row?.userId === principal.userId && e.action !== "created";
+      }
     };
     for (const sub of subs)
       void (async () => {

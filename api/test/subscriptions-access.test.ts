@@ -48,4 +48,34 @@ describe("subscriptions end when access ends", () => {
     await ok(t, `mutation($id: ID!) { changeMemberRole(id: $id, role: viewer, expectedVersion: ${member.version}) { member { role } } }`, { id: globalId("Member", member.id) }, "h2o");
     expect(await live.closed).toEqual({ code: 4403, reason: "access changed" });
   });
+
+  it("closes an API key's socket when the key is revoked", async () => {
+    const { createApiKey } = await ok(t, 'mutation { createApiKey(input: { name: "live", scopes: ["read:service_calls"] }) { key apiKey { id } } }', {}, "h2o");
+    const live = connect(port, null, { authorization: `Bearer ${createApiKey.key}` });
+    const sub = subscribe(live, `subscription { serviceCallChanged { eventId } }`);
+    await waitForOperations(port, 1);
+    await ok(t, `mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id: createApiKey.apiKey.id }, "h2o");
+    expect(await live.closed).toEqual({ code: 4403, reason: "access changed" });
+    expect(sub.events).toEqual([]);
+  });
+
+  it("closes the sockets of a tenant whose capabilities change, and a reconnect is authorized against the new ones", async () => {
+    const config = async () => (await ok(t, "{ tenant { config { version } } }", {}, "h2o")).tenant.config.version as number;
+    const live = connect(port, null, as("h2o", "dispatcher"));
+    subscribe(live, `subscription { serviceCallChanged { eventId } }`);
+    await waitForOperations(port, 1);
+    const other = connect(port, null, as("all_county", "dispatcher"));
+    subscribe(other, `subscription { jobChanged { eventId } }`);
+    await ok(t, `mutation($v: Int!) { updateTenantConfig(input: { expectedVersion: $v, capabilities: { serviceCalls: false } }) { tenantConfig { version } } }`, { v: await config() }, "h2o");
+    expect(await live.closed).toEqual({ code: 4403, reason: "access changed" });
+    const again = connect(port, null, as("h2o", "dispatcher"));
+    const refused = subscribe(again, `subscription { serviceCallChanged { eventId } }`);
+    await expect.poll(() => refused.errors.length).toBe(1);
+    expect(JSON.stringify(refused.errors)).toContain("FORBIDDEN");
+    await ok(t, `mutation($v: Int!) { updateTenantConfig(input: { expectedVersion: $v, capabilities: { serviceCalls: true } }) { tenantConfig { version } } }`, { v: await config() }, "h2o");
+    // the other tenant's socket was not touched
+    const stillOpen = await Promise.race([other.closed.then(() => false), new Promise((r) => setTimeout(() => r(true), 300))]);
+    expect(stillOpen).toBe(true);
+    await Promise.all([again.dispose(), other.dispose()]);
+  });
 });
