@@ -1,6 +1,7 @@
 // The audit trail's benchmark (issue 5): `npm run bench -- audit`.
 // 1. `auditEvents` for one entity on a 5,000,000-row, 24-month partitioned audit table: the SQL the connection sends
-//    (captured from the Prisma client), its EXPLAIN (must be Index / Bitmap Index scans) and its timings.
+//    (captured from the Prisma client), its EXPLAIN (must be Index / Bitmap Index scans) and its timings; and
+//    `auditTrail` on a list of 50 objects: its two batched statements (pages, counts), explained and timed.
 // 2. The audit write's share of a mutation: updateJob-like changes through the real pipeline (runMutation, every
 //    registered hook), with the audit hook on and off, and the time spent inside the hook itself.
 // Needs a PostgreSQL server (BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/postgres); it creates
@@ -19,6 +20,7 @@ import { loadEnv } from "../src/env.ts";
 import { runMutation } from "../src/events/pipeline.ts";
 import { createLogger } from "../src/logger.ts";
 import { auditPage, auditWhere } from "../src/schema/audit.ts";
+import { trailLoaders } from "../src/audit/trail-loader.ts";
 import "../src/schema/index.ts"; // every domain, so every hook a real mutation runs is registered
 
 const server = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -126,23 +128,9 @@ async function queryBench(url: string, db: pg.Client, tenants: string[]) {
   const [second] = await page(target.tenant, { entityId: target.id }, first.edges[4]!.cursor);
   console.log(`\n  auditEvents(first: 20, filter: { entityId }) for one entity: ${first.edges.length} rows, totalCount ${total}; the page after the 5th: ${second.edges.length} rows`);
   if (second.edges.length !== Math.max(0, Math.min(20, total - 5))) throw new Error("keyset pagination returned the wrong page");
-  const sent = statements.filter((s) => /"AuditEvent"/.test(s.sql) && /^SELECT/i.test(s.sql.trim()));
+  const sent = auditStatements(statements);
   let allIndexed = true;
-  for (const s of sent) {
-    const plan = await explain(db, target.tenant, s);
-    const scans = [...new Set(plan.match(/(Index Only Scan|Index Scan Backward|Index Scan|Bitmap Index Scan|Seq Scan)/g) ?? [])];
-    // the planner rightly reads an EMPTY table (next months' partitions, DEFAULT) sequentially: zero pages
-    const seqScanned = [...plan.matchAll(/Seq Scan on "([^"]+)"/g)].map((m) => m[1]!);
-    const nonEmpty: string[] = [];
-    for (const table of new Set(seqScanned)) if ((await db.query(`SELECT EXISTS (SELECT FROM "${table}") AS x`)).rows[0].x) nonEmpty.push(table);
-    const indexed = /Index/.test(plan) && !nonEmpty.length;
-    allIndexed &&= indexed;
-    const verdict = indexed
-      ? `OK: every partition with rows read by index${seqScanned.length ? ` (Seq Scan only on ${new Set(seqScanned).size} empty partitions: ${[...new Set(seqScanned)].join(", ")})` : ""}`
-      : `NOT INDEXED: Seq Scan on ${nonEmpty.join(", ")}`;
-    const shown = plan.split("\n").filter((l) => !/Buffers:|One-Time Filter/.test(l));
-    console.log(`\n  SQL: ${s.sql.replace(/\s+/g, " ").replace(/"public"\."AuditEvent"\./g, "").slice(0, 600)}\n  params: ${JSON.stringify(s.params)}\n  scans: ${scans.join(", ")} -> ${verdict}\n${shown.slice(0, 14).map((l) => `    ${l}`).join("\n")}${shown.length > 14 ? `\n    ... (${shown.length - 16} more plan lines)\n${shown.slice(-2).map((l) => `    ${l}`).join("\n")}` : ""}`);
-  }
+  for (const s of sent) allIndexed = (await explained(db, target.tenant, s)) && allIndexed;
   if (!sent.length || !allIndexed) throw new Error("auditEvents for one entity must use index scans only");
 
   // the page's SQL alone (no Prisma, no per-operation transaction): 50 other entities, as the application role
@@ -172,6 +160,48 @@ async function queryBench(url: string, db: pg.Client, tenants: string[]) {
     }
     console.log(`  auditEvents page + totalCount, ${label}: median ${median(times.slice(10)).toFixed(2)} ms, p95 ${p95(times.slice(10)).toFixed(2)} ms (50 runs after 10 warm-up, through the tenant-scoped Prisma client)`);
   }
+
+  // `auditTrail(first: 3) { totalCount }` on each of a list of 50 objects of one tenant, through the operation's batchers
+  const trailOf = async (base: number) => {
+    const entities: Array<{ id: string; tenant: string }> = [];
+    for (let j = 0; j < 50; j++) entities.push(await entityOf(base + j * TENANTS));
+    const tenant = entities[0]!.tenant; // the same for all: base + j * TENANTS picks entities of one tenant
+    const loaders = trailLoaders({ db: tenantScoped(prisma, tenant), tenant: { id: tenant } } as unknown as Context);
+    const keys = entities.map((e) => ({ entityType: "job", entityId: e.id, filter: {} }));
+    const t0 = process.hrtime.bigint();
+    const [pages, counts] = await Promise.all([Promise.all(keys.map((k) => loaders.pages.load({ ...k, limit: 4 }))), Promise.all(keys.map((k) => loaders.counts.load(k)))]);
+    return { tenant, pages, counts, ms: ms(t0) };
+  };
+  statements.length = 0;
+  const trail = await trailOf(30_000);
+  const trailSent = auditStatements(statements);
+  console.log(`\n  auditTrail(first: 3) { totalCount } on 50 objects: ${trailSent.length} statements, ${trail.pages.reduce((n, p) => n + p.length, 0)} rows, counts ${Math.min(...trail.counts)}..${Math.max(...trail.counts)}`);
+  if (trailSent.length !== 2 || trail.pages.some((p) => !p.length)) throw new Error("auditTrail on a list must be one page statement and one count statement");
+  let trailIndexed = true;
+  for (const s of trailSent) trailIndexed = (await explained(db, trail.tenant, s)) && trailIndexed;
+  if (!trailIndexed) throw new Error("auditTrail on a list must use index scans only");
+  const trailTimes: number[] = [];
+  for (let k = 0; k < 30; k++) trailTimes.push((await trailOf(40_000 + k * 997)).ms);
+  console.log(`  auditTrail on 50 objects, both statements: median ${median(trailTimes.slice(10)).toFixed(2)} ms, p95 ${p95(trailTimes.slice(10)).toFixed(2)} ms (20 lists after 10 warm-up)`);
+}
+
+const auditStatements = (statements: ObservedSql[]) => statements.filter((s) => /"AuditEvent"/.test(s.sql) && /^SELECT/i.test(s.sql.trim()));
+
+/** Prints a statement's plan (as the application role, in the tenant) with a verdict; true when every partition with rows is read by index. */
+async function explained(db: pg.Client, tenant: string, s: ObservedSql): Promise<boolean> {
+  const plan = await explain(db, tenant, s);
+  const scans = [...new Set(plan.match(/(Index Only Scan|Index Scan Backward|Index Scan|Bitmap Index Scan|Seq Scan)/g) ?? [])];
+  // the planner rightly reads an EMPTY table (next months' partitions, DEFAULT) sequentially: zero pages
+  const seqScanned = [...plan.matchAll(/Seq Scan on "([^"]+)"/g)].map((m) => m[1]!);
+  const nonEmpty: string[] = [];
+  for (const table of new Set(seqScanned)) if ((await db.query(`SELECT EXISTS (SELECT FROM "${table}") AS x`)).rows[0].x) nonEmpty.push(table);
+  const indexed = /Index/.test(plan) && !nonEmpty.length;
+  const verdict = indexed
+    ? `OK: every partition with rows read by index${seqScanned.length ? ` (Seq Scan only on ${new Set(seqScanned).size} empty partitions: ${[...new Set(seqScanned)].join(", ")})` : ""}`
+    : `NOT INDEXED: Seq Scan on ${nonEmpty.join(", ")}`;
+  const shown = plan.split("\n").filter((l) => !/Buffers:|One-Time Filter/.test(l)).map((l) => (l.length > 240 ? `${l.slice(0, 240)}...` : l));
+  console.log(`\n  SQL: ${s.sql.replace(/\s+/g, " ").replace(/"public"\."AuditEvent"\./g, "").slice(0, 600)}\n  params: ${JSON.stringify(s.params).slice(0, 300)}\n  scans: ${scans.join(", ")} -> ${verdict}\n${shown.slice(0, 14).map((l) => `    ${l}`).join("\n")}${shown.length > 14 ? `\n    ... (${shown.length - 16} more plan lines)\n${shown.slice(-2).map((l) => `    ${l}`).join("\n")}` : ""}`);
+  return indexed;
 }
 
 async function explain(db: pg.Client, tenant: string, s: ObservedSql): Promise<string> {

@@ -7,6 +7,7 @@ import { createPrisma } from "./db/client.ts";
 import { resolveDatabase } from "./db/database-url.ts";
 import { migrateDeploy } from "./db/migrate.ts";
 import { ConfigError, loadEnv } from "./env.ts";
+import { connectPubSub } from "./events/pubsub.ts";
 import { createLogger } from "./logger.ts";
 
 const [command, ...rest] = process.argv.slice(2);
@@ -14,8 +15,8 @@ const commands: Record<string, { help: string; run(url: string, flags: Record<st
   migrate: { help: "apply pending migrations", run: (url) => migrateDeploy(url) },
   "user:create": { help: "--email E --password P --tenant T --role R [--name N]: create a user (or add one) to a tenant", run: (url, flags) => userCreateCommand(url, env, log, flags) },
   "apikey:create": { help: "--tenant T --name N --scopes S[,S] [--expires-at ISO]: create an API key; prints it once", run: (url, flags) => apiKeyCreateCommand(url, env, log, flags) },
-  "audit:archive": { help: "archive expired audit partitions to AUDIT_ARCHIVE_DIR (gzip NDJSON), then drop them", run: (url) => auditArchiveCommand(url, env) },
-  "audit:restore": { help: "load an audit archive back: --file F (idempotent)", run: (url, flags) => auditRestoreCommand(url, flags.file) },
+  "audit:archive": { help: "archive expired audit partitions (gzip NDJSON) to AUDIT_ARCHIVE_DIR or the AUDIT_ARCHIVE_S3_BUCKET, then drop them", run: (url) => auditArchiveCommand(url, env) },
+  "audit:restore": { help: "load an audit archive back: --file F (idempotent)", run: (url, flags) => auditRestoreCommand(url, env, flags.file) },
   seed: {
     help: "create or refresh the demo tenants and data (idempotent)",
     async run(url) {
@@ -63,6 +64,8 @@ if (!command || !commands[command]) {
 }
 const flags = parseFlags(rest);
 const db = await resolveDatabase(env, log);
+// changes an operator makes reach the API replicas' live subscribers through Redis, as the worker's do
+const events = connectPubSub(env, log);
 let code = 0;
 try {
   if (command !== "migrate") await migrateDeploy(db.url);
@@ -72,6 +75,7 @@ try {
   console.error(`${command}: ${(e as Error).message}`);
   code = 1;
 } finally {
+  await events.close();
   await db.stop();
 }
 process.exit(code);

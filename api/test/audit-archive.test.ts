@@ -5,8 +5,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { archiveExpiredPartitions, countArchiveRows, restoreAuditArchive } from "../src/audit/archive.ts";
+import { localArchiveStore, type AuditArchiveStore } from "../src/audit/archive-store.ts";
 import { auditRestoreCommand } from "../src/audit/cli.ts";
 import { ensureAuditPartitions, listAuditPartitions, monthStart, partitionName } from "../src/audit/partitions.ts";
 import { isArchivable, partitionRetentionDays } from "../src/audit/retention.ts";
@@ -23,6 +24,7 @@ describe("audit partitions, retention, archive and restore", () => {
   let db: TestDatabase;
   let client: pg.Client;
   let dir: string;
+  let store: AuditArchiveStore;
   const now = new Date();
   const longTenant = randomUUID(); // retention 730 days
   const shortTenant = randomUUID(); // retention 30 days
@@ -49,6 +51,7 @@ describe("audit partitions, retention, archive and restore", () => {
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
     dir = mkdtempSync(path.join(tmpdir(), "audit-archive-"));
+    store = localArchiveStore(dir);
     for (const [id, days] of [[longTenant, 730], [shortTenant, 30]] as const) {
       await q(`INSERT INTO "Tenant" (id, slug, name, "updatedAt") VALUES ($1, $2, $2, now())`, [id, `t-${id.slice(0, 8)}`]);
       await q(`INSERT INTO "TenantConfig" (id, "tenantId", "auditRetentionDays", "updatedAt") VALUES ($1, $2, $3, now())`, [randomUUID(), id, days]);
@@ -85,8 +88,11 @@ describe("audit partitions, retention, archive and restore", () => {
     try {
       const after = await attached();
       for (let i = 0; i <= 5; i++) expect(after).toContain(partitionName(monthStart(now, i)));
-      const crons = await q<{ identifier: string }>(`SELECT identifier FROM graphile_worker._private_known_crontabs ORDER BY identifier`);
-      expect(crons.map((c) => c.identifier)).toEqual(expect.arrayContaining(["audit.archive", "audit.partitions"]));
+      // the worker's cron records its schedule once it has started, asynchronously
+      await vi.waitFor(async () => {
+        const crons = await q<{ identifier: string }>(`SELECT identifier FROM graphile_worker._private_known_crontabs ORDER BY identifier`);
+        expect(crons.map((c) => c.identifier)).toEqual(expect.arrayContaining(["audit.archive", "audit.partitions"]));
+      }, { timeout: 10_000, interval: 100 });
     } finally {
       await worker.stop();
     }
@@ -135,8 +141,8 @@ describe("audit partitions, retention, archive and restore", () => {
     expect(await snapshot(mixed)).toEqual(snapshots.get(partitionName(mixed)));
     const file = stdout.match(/-> (\S+AuditEvent_p\d+\.\S+\.ndjson\.gz)/)![1]!;
     expect(file.startsWith(dir)).toBe(true);
-    expect(await countArchiveRows(file)).toBe(6_000);
-    expect(await archiveExpiredPartitions(client, { dir, now })).toEqual([]); // nothing more has expired
+    expect(await countArchiveRows(await store.open(file))).toBe(6_000);
+    expect(await archiveExpiredPartitions(client, { store, now })).toEqual([]); // nothing more has expired
   }, 120_000);
 
   it("restores archives exactly (every column) and idempotently with `npm run cli -- audit:restore --file F`, recreating the partition", async () => {
@@ -146,27 +152,28 @@ describe("audit partitions, retention, archive and restore", () => {
     expect(stdout).toContain("6000 rows, 6000 inserted");
     expect(await attached()).toContain(partitionName(old));
     expect(await snapshot(old)).toEqual(snapshots.get(partitionName(old)));
-    expect(await restoreAuditArchive(client, fileOf(old))).toEqual({ rows: 6_000, inserted: 0 });
+    expect(await restoreAuditArchive(client, store, path.basename(fileOf(old)))).toEqual({ rows: 6_000, inserted: 0 }); // by name in the store
     expect(await snapshot(old)).toEqual(snapshots.get(partitionName(old)));
-    expect(await restoreAuditArchive(client, fileOf(shortOnly))).toEqual({ rows: 200, inserted: 200 });
+    expect(await restoreAuditArchive(client, store, fileOf(shortOnly))).toEqual({ rows: 200, inserted: 200 });
     expect(await snapshot(shortOnly)).toEqual(snapshots.get(partitionName(shortOnly)));
-    await expect(auditRestoreCommand(db.url, undefined)).rejects.toThrow(/--file is required/);
+    await expect(auditRestoreCommand(db.url, loadEnv({ NODE_ENV: "test", JWT_SECRET: "x".repeat(32), ENCRYPTION_KEY: "0".repeat(64), AUDIT_ARCHIVE_DIR: dir }), undefined)).rejects.toThrow(/--file is required/);
+    await expect(restoreAuditArchive(client, store, "AuditEvent_p190001.missing.ndjson.gz")).rejects.toThrow(/ENOENT/);
   }, 120_000);
 
   it("finishes an archival that stopped after the detach, and refuses a damaged archive file", async () => {
     await q(`ALTER TABLE "AuditEvent" DETACH PARTITION "${partitionName(mixed)}"`); // as if the process died right after
-    const done = await archiveExpiredPartitions(client, { dir, now });
+    const done = await archiveExpiredPartitions(client, { store, now });
     const resumed = done.find((d) => d.partition === partitionName(mixed))!;
     expect(resumed.rows).toBe(300);
-    expect(await countArchiveRows(resumed.file)).toBe(300);
+    expect(await countArchiveRows(await store.open(resumed.location))).toBe(300);
     expect((await q(`SELECT to_regclass($1) AS t`, [`"${partitionName(mixed)}"`]))[0]!.t).toBeNull();
-    expect(await restoreAuditArchive(client, resumed.file)).toEqual({ rows: 300, inserted: 300 });
+    expect(await restoreAuditArchive(client, store, resumed.location)).toEqual({ rows: 300, inserted: 300 });
     expect(await snapshot(mixed)).toEqual(snapshots.get(partitionName(mixed)));
 
     const damaged = path.join(dir, "damaged.ndjson.gz");
-    const bytes = readFileSync(resumed.file);
+    const bytes = readFileSync(resumed.location);
     writeFileSync(damaged, bytes.subarray(0, Math.floor(bytes.length / 2)));
-    await expect(countArchiveRows(damaged)).rejects.toThrow();
-    expect(existsSync(resumed.file)).toBe(true);
+    await expect(countArchiveRows(await store.open(damaged))).rejects.toThrow();
+    expect(existsSync(resumed.location)).toBe(true);
   });
 });

@@ -4,8 +4,9 @@ import { auditHook } from "../src/audit/hook.ts";
 import type { Prisma } from "../src/db/client.ts";
 import type { DomainEvent } from "../src/events/domain-event.ts";
 import type { AuditEvent } from "../src/generated/prisma/client.ts";
+import { signAccessToken } from "../src/auth/tokens.ts";
 import { redactSecrets } from "../src/webhooks/envelope.ts";
-import { startTestApp, type TestApp } from "./support/app.ts";
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from "./support/app.ts";
 import { as, fails, globalId, ok, seedDemo } from "./support/domain.ts";
 
 const AC = "all_county";
@@ -147,6 +148,86 @@ describe("the audit trail", () => {
     const trail = await ok(t, `{ tenant { config { auditTrail(first: 5) { totalCount edges { node { action changedFields entityType } } } } } }`);
     expect(trail.tenant.config.auditTrail).toMatchObject({ totalCount: 1, edges: [{ node: { action: "updated", entityType: "tenant_config" } }] });
     expect(trail.tenant.config.auditTrail.edges[0].node.changedFields).toEqual(expect.arrayContaining(["auditRetentionDays", "updatedAt", "version"]));
+  });
+
+  it("records members, users, API keys and webhook endpoints and messages: one row per change, no secret, on each object's auditTrail", async () => {
+    const secrets: string[] = [];
+    /** Runs one mutation; checks it left exactly one audit row, of this entity, action and tenant, made by the user. */
+    async function once<T>(entityType: string, action: string, run: () => Promise<T>, idOf: (result: T) => string, eventType = `${entityType}.${action}`) {
+      const total = await prisma.auditEvent.count();
+      const result = await run();
+      expect(await prisma.auditEvent.count()).toBe(total + 1);
+      const entityId = idOf(result);
+      const [row] = await prisma.auditEvent.findMany({ where: { entityId }, orderBy: [{ changedAt: "desc" }, { id: "desc" }], take: 1 });
+      expect(row).toMatchObject({ tenantId, entityType, entityId, action, eventType, actorKind: "user" });
+      return { result, row: row! };
+    }
+    const member = await once("membership", "created",
+      () => ok(t, `mutation { inviteUser(email: "audit.person@example.com", name: "Audit Person", role: viewer, password: "first-password-1234") { member { id user { id } } } }`),
+      (r) => dbId(r.inviteUser.member.id));
+    const memberId = member.result.inviteUser.member.id as string;
+    const userId = member.result.inviteUser.member.user.id as string;
+    expect(member.row.after).toMatchObject({ role: "viewer", email: "audit.person@example.com", userId });
+    await once("membership", "updated", () => ok(t, `mutation($id: ID!) { changeMemberRole(id: $id, role: dispatcher, expectedVersion: 1) { member { id } } }`, { id: memberId }), () => dbId(memberId))
+      .then(({ row }) => expect([row.before, row.after]).toMatchObject([{ role: "viewer" }, { role: "dispatcher" }]));
+    const reset = await once("user", "updated", () => ok(t, `mutation($id: ID!) { issuePasswordReset(id: $id) { resetToken } }`, { id: memberId }), () => userId);
+    secrets.push(reset.result.issuePasswordReset.resetToken);
+    for (const [name, from, to] of [["disableUser", "active", "disabled"], ["enableUser", "disabled", "active"]] as const)
+      await once("user", "updated", () => ok(t, `mutation($id: ID!) { ${name}(id: $id) { member { id } } }`, { id: memberId }), () => userId)
+        .then(({ row }) => expect([row.before, row.after]).toMatchObject([{ status: from }, { status: to }]));
+    const self = { authorization: `Bearer ${signAccessToken({ sub: userId, sid: crypto.randomUUID() }, TEST_JWT_SECRET)}`, "x-tenant-id": AC };
+    await once("user", "updated", async () => {
+      const res = await t.gql(`mutation { changePassword(currentPassword: "first-password-1234", newPassword: "second-password-5678") }`, {}, self);
+      expect(res.errors).toBeUndefined();
+    }, () => userId);
+    secrets.push("first-password-1234", "second-password-5678", (await prisma.user.findUniqueOrThrow({ where: { id: userId } })).passwordHash!);
+
+    const key = await once("api_key", "created", () => ok(t, `mutation { createApiKey(input: { name: "Audit key", scopes: ["read:jobs"] }) { key apiKey { id } } }`), (r) => dbId(r.createApiKey.apiKey.id));
+    const keyId = key.result.createApiKey.apiKey.id as string;
+    secrets.push(key.result.createApiKey.key, (await prisma.apiKey.findUniqueOrThrow({ where: { id: dbId(keyId) } })).keyHash);
+    await once("api_key", "updated", () => ok(t, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: keyId }), () => dbId(keyId));
+
+    const endpoint = await once("webhook_endpoint", "created",
+      () => ok(t, `mutation { createWebhookEndpoint(input: { url: "http://127.0.0.1:9/audit", description: "audit" }) { secret endpoint { id } } }`),
+      (r) => dbId(r.createWebhookEndpoint.endpoint.id));
+    const endpointId = endpoint.result.createWebhookEndpoint.endpoint.id as string;
+    secrets.push(endpoint.result.createWebhookEndpoint.secret);
+    await once("webhook_endpoint", "updated", () => ok(t, `mutation($id: ID!) { updateWebhookEndpoint(input: { id: $id, expectedVersion: 1, description: "audited" }) { endpoint { id } } }`, { id: endpointId }), () => dbId(endpointId));
+    const rotated = await once("webhook_endpoint", "updated", () => ok(t, `mutation($id: ID!) { rotateWebhookEndpointSecret(input: { id: $id }) { secret } }`, { id: endpointId }), () => dbId(endpointId), "webhook_endpoint.secret_rotated");
+    secrets.push(rotated.result.rotateWebhookEndpointSecret.secret);
+    await once("webhook_endpoint", "updated", () => ok(t, `mutation($id: ID!) { disableWebhookEndpoint(input: { id: $id, reason: "audit" }) { endpoint { id } } }`, { id: endpointId }), () => dbId(endpointId), "webhook_endpoint.disabled");
+    await once("webhook_endpoint", "updated", () => ok(t, `mutation($id: ID!) { enableWebhookEndpoint(input: { id: $id }) { endpoint { id } } }`, { id: endpointId }), () => dbId(endpointId), "webhook_endpoint.enabled");
+    const message = await once("webhook_message", "created",
+      () => ok(t, `mutation($id: ID!) { sendTestWebhook(input: { id: $id }) { message { id auditTrail(first: 5) { totalCount edges { node { eventType } } } } } }`, { id: endpointId }),
+      (r) => dbId(r.sendTestWebhook.message.id), "webhook.test");
+    expect(message.result.sendTestWebhook.message.auditTrail).toEqual({ totalCount: 1, edges: [{ node: { eventType: "webhook.test" } }] });
+    const messageId = message.result.sendTestWebhook.message.id as string;
+    await once("webhook_message", "updated", () => ok(t, `mutation($m: ID!, $e: ID!) { resendWebhookMessage(input: { messageId: $m, endpointId: $e }) { count } }`, { m: messageId, e: endpointId }), () => dbId(messageId), "webhook_message.resent");
+
+    // each object's trail, newest first; on lists too
+    const trail = `auditTrail(first: 10) { totalCount edges { node { eventType entityNodeId } } }`;
+    const objects = await ok(t, `query($member: ID!, $endpoint: ID!) {
+      member: node(id: $member) { ... on Member { ${trail} user { ${trail} } } }
+      endpoint: node(id: $endpoint) { ... on WebhookEndpoint { ${trail} } } }`, { member: memberId, endpoint: endpointId });
+    Object.assign(objects, await ok(t, `{ apiKeys(first: 10) { edges { node { id auditTrail(first: 3) { edges { node { eventType } } } } } }
+      members(first: 20) { edges { node { id auditTrail(first: 1) { totalCount } } } } }`));
+    const types = (c: any) => c.edges.map((e: any) => e.node.eventType);
+    expect(types(objects.member.auditTrail)).toEqual(["membership.updated", "membership.created"]);
+    expect(objects.member.auditTrail.edges[0].node.entityNodeId).toBe(memberId);
+    expect(objects.member.user.auditTrail).toMatchObject({ totalCount: 4, edges: [{ node: { entityNodeId: null } }, {}, {}, {}] });
+    expect(types(objects.endpoint.auditTrail)).toEqual(["webhook_endpoint.enabled", "webhook_endpoint.disabled", "webhook_endpoint.secret_rotated", "webhook_endpoint.updated", "webhook_endpoint.created"]);
+    expect(types(objects.apiKeys.edges.find((e: any) => e.node.id === keyId).node.auditTrail)).toEqual(["api_key.updated", "api_key.created"]);
+    expect(objects.members.edges.find((e: any) => e.node.id === memberId).node.auditTrail.totalCount).toBe(2);
+    expect(objects.members.edges.filter((e: any) => e.node.id !== memberId).every((e: any) => e.node.auditTrail.totalCount === 0)).toBe(true);
+
+    await once("webhook_endpoint", "deleted", () => ok(t, `mutation($id: ID!) { deleteWebhookEndpoint(input: { id: $id }) { deletedEndpointId } }`, { id: endpointId }), () => dbId(endpointId));
+    await once("membership", "deleted", () => ok(t, `mutation($id: ID!) { removeMember(id: $id) { member { id } } }`, { id: memberId }), () => dbId(memberId));
+    const gone = await ok(t, `query($id: String!) { auditEvents(first: 10, filter: { entityId: $id }) { edges { node { action before after } } } }`, { id: memberId });
+    expect(gone.auditEvents.edges.map((e: any) => e.node.action)).toEqual(["deleted", "updated", "created"]);
+
+    const [{ text }] = await prisma.$queryRaw<[{ text: string }]>`SELECT string_agg(t::text, ' ') AS text FROM "AuditEvent" t WHERE "entityType" IN ('user', 'membership', 'api_key', 'webhook_endpoint', 'webhook_message')`;
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(text).not.toMatch(/passwordHash|keyHash|"secrets"|resetToken|\$argon2/);
   });
 
   it("stores the request id, client IP and user agent of the request that made the change", async () => {

@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../src/db/client.ts";
@@ -34,5 +36,23 @@ describe("npm run cli", () => {
     expect(audit.map((a) => [a.entityType, a.actorKind, a.actorLabel])).toEqual([["membership", "system", "cli"], ["api_key", "system", "cli"]]);
     expect(JSON.stringify(audit)).not.toContain(key!);
     await expect(cli("user:create", "--email", "x@y.io", "--password", "long-enough-pw", "--tenant", "nope", "--role", "viewer")).rejects.toThrow(/no active tenant "nope"/);
+  }, 60_000);
+
+  it("publishes its changes through Redis, so subscribers on API replicas hear of them", async () => {
+    const prefix = `h2o-test-${randomBytes(6).toString("hex")}:`;
+    const redis = new Redis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
+    try {
+      const heard: string[] = [];
+      redis.on("pmessage", (_pattern, channel: string, message: string) => heard.push(`${channel.slice(prefix.length)} ${JSON.parse(message).type}`));
+      await redis.psubscribe(`${prefix}*`);
+      const h2o = await prisma.tenant.findUniqueOrThrow({ where: { slug: "h2o" } });
+      await run(process.execPath, ["--import", "tsx", "api/src/cli.ts", "apikey:create", "--tenant", "h2o", "--name", "Live", "--scopes", "read:jobs"], {
+        cwd: repoRoot,
+        env: { ...process.env, DATABASE_URL: t.db.url, LOG_LEVEL: "silent", NODE_ENV: "test", REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", REDIS_KEY_PREFIX: prefix },
+      });
+      await expect.poll(() => heard).toContainEqual(`tenant:${h2o.id}:api_key api_key.created`);
+    } finally {
+      redis.disconnect();
+    }
   }, 60_000);
 });

@@ -18,7 +18,7 @@ describe("no N+1: a request's SQL statement count does not grow with page size",
   let stop: () => void;
   beforeAll(async () => {
     stop = observeSql((s) => statements.push(s.sql));
-    t = await startTestApp();
+    t = await startTestApp({ QUERY_MAX_COST: "10000000" }); // pages of 50 inside pages of 50: what the cost limit is there to refuse
     prisma = await seedDemo(t);
     await generateLargeDataset(prisma, { jobsTenant: "all_county", serviceCallsTenant: "h2o", builders: 60, jobs: 6_000, bids: 1_500, serviceCalls: 0 });
   });
@@ -48,5 +48,49 @@ describe("no N+1: a request's SQL statement count does not grow with page size",
     expect(large.data.jobs.edges).toHaveLength(50);
     expect(large.count, statements.join("\n")).toBe(small.count);
     expect(small.queries, statements.join("\n")).toBeLessThanOrEqual(12);
+  });
+
+  it("batches auditTrail on a list: one statement for every object's page and one for every count, at 5 objects and at 50", async () => {
+    const tenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: "all_county" } })).id;
+    const otherTenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: "h2o" } })).id;
+    const ids: string[] = (await ok(t, `{ jobs(first: 50) { edges { node { id } } } }`)).jobs.edges.map((e: any) => Buffer.from(e.node.id, "base64").toString().split(":")[1]);
+    // job i has i % 6 changes (seconds apart, the newest first by i's order), plus rows that must not count: another
+    // entity type with the same id, and another tenant's row for the same id
+    await prisma.$executeRaw`
+      INSERT INTO "AuditEvent" (id, "tenantId", "changedAt", "actorKind", action, "eventType", "entityType", "entityId")
+      SELECT gen_random_uuid(), ${tenantId}::uuid, date_trunc('second', now() AT TIME ZONE 'UTC') - c * interval '1 second', 'system', 'updated_' || c, 'job.updated', 'job', k.id
+        FROM unnest(${ids}::text[]) WITH ORDINALITY AS k(id, i) CROSS JOIN LATERAL generate_series(1, (k.i - 1)::int % 6) AS c
+      UNION ALL
+      SELECT gen_random_uuid(), ${tenantId}::uuid, now() AT TIME ZONE 'UTC', 'system', 'created', 'builder.created', 'builder', k.id FROM unnest(${ids}::text[]) AS k(id)
+      UNION ALL
+      SELECT gen_random_uuid(), ${otherTenantId}::uuid, now() AT TIME ZONE 'UTC', 'system', 'created', 'job.created', 'job', k.id FROM unnest(${ids}::text[]) AS k(id)`;
+    const trails = (n: number) => `{ jobs(first: ${n}) { edges { node { id auditTrail(first: 3) { totalCount pageInfo { hasNextPage } edges { node { action entityType } } } } } } }`;
+    statements.length = 0;
+    const small = await ok(t, trails(5));
+    const smallCount = statements.length;
+    const smallAudit = statements.filter((s) => s.includes(`"AuditEvent"`)).length;
+    statements.length = 0;
+    const large = await ok(t, trails(50));
+    expect(statements.length, statements.join("\n")).toBe(smallCount);
+    expect(statements.filter((s) => s.includes(`"AuditEvent"`)).length, statements.join("\n")).toBe(2);
+    expect(smallAudit).toBe(2);
+
+    const expected = (i: number) => {
+      const changes = i % 6;
+      return { totalCount: changes, pageInfo: { hasNextPage: changes > 3 }, edges: Array.from({ length: Math.min(3, changes) }, (_, c) => ({ node: { action: `updated_${c + 1}`, entityType: "job" } })) };
+    };
+    expect(large.jobs.edges.map((e: any) => e.node.auditTrail)).toEqual(ids.map((_, i) => expected(i)));
+    expect(small.jobs.edges.map((e: any) => e.node.auditTrail)).toEqual(ids.slice(0, 5).map((_, i) => expected(i)));
+
+    // the batched first page is the same as the unbatched query of one object, and `after` pages on from it
+    const five = large.jobs.edges[5].node.id;
+    const one = (after: string | null) =>
+      ok(t, `query($id: ID!, $after: String) { node(id: $id) { ... on Job { auditTrail(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { action } } } } } }`, { id: five, after });
+    const first = (await one(null)).node.auditTrail;
+    expect(first.edges.map((e: any) => e.node.action)).toEqual(["updated_1", "updated_2", "updated_3"]);
+    const second = (await one(first.pageInfo.endCursor)).node.auditTrail;
+    expect(second).toMatchObject({ totalCount: 5, pageInfo: { hasNextPage: false }, edges: [{ node: { action: "updated_4" } }, { node: { action: "updated_5" } }] });
+    const filtered = await ok(t, `{ jobs(first: 50) { edges { node { auditTrail(first: 3, filter: { action: "updated_2" }) { totalCount edges { node { action } } } } } } }`);
+    expect(filtered.jobs.edges.map((e: any) => e.node.auditTrail.totalCount)).toEqual(ids.map((_, i) => (i % 6 >= 2 ? 1 : 0)));
   });
 });

@@ -1,21 +1,16 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, open, rename, rm } from "node:fs/promises";
-import path from "node:path";
 import { createInterface } from "node:readline";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { Readable, type Transform } from "node:stream";
 import { createGunzip, createGzip } from "node:zlib";
-import type { Env } from "../env.ts";
+import type { AuditArchiveStore } from "./archive-store.ts";
 import { AUDIT_TABLE, listAuditPartitions, monthStart, partitionName, type AuditPartition, type Queryable } from "./partitions.ts";
 import { isArchivable, partitionRetentionDays } from "./retention.ts";
 
-/** Where archive files go: AUDIT_ARCHIVE_DIR, or `<DATA_DIR>/audit-archive`. (No S3 upload: see the report of issue 5.) */
-export const auditArchiveDir = (env: Pick<Env, "DATA_DIR" | "AUDIT_ARCHIVE_DIR">) => env.AUDIT_ARCHIVE_DIR ?? path.join(env.DATA_DIR, "audit-archive");
-
 export interface ArchivedPartition {
   partition: string;
-  file: string;
+  /** Where the archive is: a file path or `s3://bucket/key` (what `audit:restore --file` takes). */
+  location: string;
   rows: number;
+  bytes: number;
 }
 
 interface Logish {
@@ -28,12 +23,13 @@ const lock = (db: Queryable) => db.query("SELECT pg_advisory_xact_lock(hashtext(
 /**
  * Archives every expired monthly partition (see retention.ts for the rule), oldest first, and finishes any archival
  * a crash interrupted (a partition left detached). For each: DETACH it (its rows leave the live table in one
- * step), write it to `<dir>/<partition>.<timestamp>.ndjson.gz` (one JSON object per row, as PostgreSQL's
- * row_to_json renders it, written to a temporary name, fsynced, renamed), read the file back and check that its
- * row count equals the table's, and only then DROP the table. A mismatch re-attaches the partition and throws.
- * `db` must be one connection (not a pool): the steps use transactions. Returns what it archived.
+ * step), write it to the store as `<partition>.<timestamp>.ndjson.gz` (one JSON object per row, as PostgreSQL's
+ * row_to_json renders it; the store checks the stored size), read it back from the store and check that its row
+ * count equals the table's, and only then DROP the table. A failed write or a count mismatch re-attaches the
+ * partition and throws, so the rows stay where they were. `db` must be one connection (not a pool): the steps use
+ * transactions. Returns what it archived.
  */
-export async function archiveExpiredPartitions(db: Queryable, options: { dir: string; now?: Date; log?: Logish }): Promise<ArchivedPartition[]> {
+export async function archiveExpiredPartitions(db: Queryable, options: { store: AuditArchiveStore; now?: Date; log?: Logish }): Promise<ArchivedPartition[]> {
   const now = options.now ?? new Date();
   const done: ArchivedPartition[] = [];
   for (const partition of await listAuditPartitions(db)) {
@@ -43,7 +39,7 @@ export async function archiveExpiredPartitions(db: Queryable, options: { dir: st
       if (retention !== null && !isArchivable(partition, retention, now)) continue;
       await detach(db, partition);
     }
-    const archived = await archiveDetached(db, partition, options.dir, now);
+    const archived = await archiveDetached(db, partition, options.store, now);
     options.log?.info({ ...archived }, "audit partition archived");
     done.push(archived);
   }
@@ -62,21 +58,20 @@ async function detach(db: Queryable, partition: AuditPartition) {
   }
 }
 
-async function archiveDetached(db: Queryable, partition: AuditPartition, dir: string, now: Date): Promise<ArchivedPartition> {
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${partition.name}.${now.toISOString().replace(/[-:.]/g, "")}.ndjson.gz`);
-  const temporary = `${file}.partial`;
+const reattach = (db: Queryable, partition: AuditPartition) => db.query("SELECT audit_ensure_partition($1::date)", [partition.from.toISOString().slice(0, 10)]);
+
+async function archiveDetached(db: Queryable, partition: AuditPartition, store: AuditArchiveStore, now: Date): Promise<ArchivedPartition> {
+  const name = `${partition.name}.${now.toISOString().replace(/[-:.]/g, "")}.ndjson.gz`;
+  let stored: { location: string; bytes: number };
+  let inArchive: number;
   try {
-    await pipeline(Readable.from(partitionLines(db, partition.name)), createGzip(), createWriteStream(temporary));
-    const handle = await open(temporary, "r+");
-    await handle.sync();
-    await handle.close();
-    await rename(temporary, file);
+    stored = await store.put(name, through(Readable.from(partitionLines(db, partition.name)), createGzip()));
+    inArchive = await countArchiveRows(await store.open(stored.location));
   } catch (err) {
-    await rm(temporary, { force: true });
+    // the write's error is the one to report; if re-attaching fails too, the next run finds the partition detached and finishes it
+    await reattach(db, partition).catch(() => undefined);
     throw err;
   }
-  const inFile = await countArchiveRows(file);
   await db.query("BEGIN");
   try {
     await lock(db);
@@ -86,10 +81,10 @@ async function archiveDetached(db: Queryable, partition: AuditPartition, dir: st
       [`"${partition.name}"`],
     );
     const { n, attached } = rows[0]!;
-    if (attached || n !== inFile) {
+    if (attached || n !== inArchive) {
       await db.query("ROLLBACK");
-      if (!attached) await db.query("SELECT audit_ensure_partition($1::date)", [partition.from.toISOString().slice(0, 10)]);
-      throw new Error(`audit archive of ${partition.name}: the file has ${inFile} rows, the table ${n}${attached ? " and was re-attached meanwhile" : ""}; kept the partition (re-attached), file ${file}`);
+      if (!attached) await reattach(db, partition);
+      throw new Error(`audit archive of ${partition.name}: the archive has ${inArchive} rows, the table ${n}${attached ? " and was re-attached meanwhile" : ""}; kept the partition (re-attached), archive ${stored.location}`);
     }
     await db.query(`DROP TABLE "${partition.name}"`);
     await db.query("COMMIT");
@@ -97,7 +92,7 @@ async function archiveDetached(db: Queryable, partition: AuditPartition, dir: st
     await db.query("ROLLBACK").catch(() => undefined);
     throw err;
   }
-  return { partition: partition.name, file, rows: inFile };
+  return { partition: partition.name, location: stored.location, rows: inArchive, bytes: stored.bytes };
 }
 
 /** The partition's rows as NDJSON text, in primary-key order, a batch at a time (keyset pagination). */
@@ -118,31 +113,34 @@ async function* partitionLines(db: Queryable, table: string): AsyncGenerator<str
   }
 }
 
-/** Reads an archive file through: its number of rows. Throws when the file is not valid gzip or a line is not JSON. */
-export async function countArchiveRows(file: string): Promise<number> {
+/** Reads an archive through (its gzip bytes): its number of rows. Throws when it is not valid gzip or a line is not JSON. */
+export async function countArchiveRows(archive: Readable): Promise<number> {
   let n = 0;
-  for await (const line of archiveLines(file)) {
+  for await (const line of archiveLines(archive)) {
     JSON.parse(line);
     n++;
   }
   return n;
 }
 
-function archiveLines(file: string): AsyncIterable<string> {
-  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
-  return (async function* () {
-    for await (const line of lines) if (line.trim()) yield line;
-  })();
+async function* archiveLines(archive: Readable): AsyncGenerator<string> {
+  for await (const line of createInterface({ input: through(archive, createGunzip()), crlfDelay: Infinity })) if (line.trim()) yield line;
+}
+
+/** `source.pipe(transform)`, with the source's errors passed on (`pipe` alone would leave the reader waiting). */
+function through(source: Readable, transform: Transform): Transform {
+  source.on("error", (err) => transform.destroy(err));
+  return source.pipe(transform);
 }
 
 /**
- * Loads an archive file back into the audit table, idempotently: rows already present are skipped (ON CONFLICT DO
- * NOTHING on the primary key), and a missing monthly partition is created first. Rows go straight into their
- * partition (not through the parent's row-level security, as they belong to many tenants). Restored rows past
+ * Loads an archive (`location` in `store`, as archival reported it, or a bare name) back into the audit table,
+ * idempotently: rows already present are skipped (ON CONFLICT DO NOTHING on the primary key), and a missing monthly
+ * partition is created first. Rows go straight into their partition (not through the parent's row-level security, as they belong to many tenants). Restored rows past
  * their retention are archived again by the next archival run (a restore is for an investigation).
- * Returns how many rows the file has and how many were inserted.
+ * Returns how many rows the archive has and how many were inserted.
  */
-export async function restoreAuditArchive(db: Queryable, file: string): Promise<{ rows: number; inserted: number }> {
+export async function restoreAuditArchive(db: Queryable, store: AuditArchiveStore, location: string): Promise<{ rows: number; inserted: number }> {
   let rows = 0;
   let inserted = 0;
   const batches = new Map<string, string[]>();
@@ -158,9 +156,9 @@ export async function restoreAuditArchive(db: Queryable, file: string): Promise<
     );
     inserted += result.rowCount ?? 0;
   };
-  for await (const line of archiveLines(file)) {
+  for await (const line of archiveLines(await store.open(location))) {
     const row = JSON.parse(line) as { changedAt?: unknown };
-    if (typeof row.changedAt !== "string" || !/^\d{4}-\d{2}-/.test(row.changedAt)) throw new Error(`${file}: line ${rows + 1} has no changedAt`);
+    if (typeof row.changedAt !== "string" || !/^\d{4}-\d{2}-/.test(row.changedAt)) throw new Error(`${location}: line ${rows + 1} has no changedAt`);
     const month = row.changedAt.slice(0, 7);
     const batch = batches.get(month) ?? [];
     batch.push(line);

@@ -1,5 +1,6 @@
 import { parseCronItems, type ParsedCronItem, type TaskList } from "graphile-worker";
-import { archiveExpiredPartitions, auditArchiveDir } from "../audit/archive.ts";
+import { archiveExpiredPartitions } from "../audit/archive.ts";
+import { auditArchiveStore, type ArchiveEnv } from "../audit/archive-store.ts";
 import { ensureAuditPartitions, type Queryable } from "../audit/partitions.ts";
 import type { Env } from "../env.ts";
 import type { Logger } from "../logger.ts";
@@ -7,7 +8,7 @@ import type { Logger } from "../logger.ts";
 export const AUDIT_PARTITIONS_TASK = "audit.partitions";
 export const AUDIT_ARCHIVE_TASK = "audit.archive";
 
-type AuditEnv = Pick<Env, "DATA_DIR" | "AUDIT_ARCHIVE_DIR" | "AUDIT_PARTITIONS_AHEAD">;
+type AuditEnv = ArchiveEnv & Pick<Env, "AUDIT_PARTITIONS_AHEAD">;
 
 /**
  * The audit trail's worker side:
@@ -24,7 +25,8 @@ export function auditMaintenance(env: AuditEnv, log: Logger) {
       if (created.length) log.info({ created }, "audit partitions created");
     },
     [AUDIT_ARCHIVE_TASK]: async (_payload, helpers) => {
-      await helpers.withPgClient((client) => archiveExpiredPartitions(client as unknown as Queryable, { dir: auditArchiveDir(env), log }));
+      const store = await auditArchiveStore(env);
+      await helpers.withPgClient((client) => archiveExpiredPartitions(client as unknown as Queryable, { store, log }));
     },
   };
   const cronItems: ParsedCronItem[] = parseCronItems([

@@ -4,14 +4,36 @@ import { badInput } from "../errors.ts";
 import type { EntityType } from "../events/domain-event.ts";
 import type { AuditEvent, Prisma } from "../generated/prisma/client.ts";
 import type { Context } from "../context.ts";
-import { builder } from "./builder.ts";
+import { trailLoaders, type TrailFilter, type TrailKey } from "../audit/trail-loader.ts";
+import type PrismaTypes from "../generated/pothos-types.ts";
+import { builder, type InputFields } from "./builder.ts";
 import { DEFAULT_PAGE_SIZE } from "./plugins/connection-rules.ts";
 
 /** Owners and admins (and API keys with the `read:audit` scope), in the acting tenant. */
 const authScopes = { can: "audit:read" } as const;
 
+/**
+ * Every kind of entity the mutation pipeline changes (so audits), with the Prisma model of its GraphQL object type
+ * (which gets an `auditTrail` field) and that type's name when it is a node (for `entityNodeId`). Typed against
+ * EntityType: a new kind of entity does not compile until its trail is here.
+ */
+const audited = {
+  job: { model: "Job", node: "Job" },
+  bid: { model: "Bid", node: "Bid" },
+  service_call: { model: "ServiceCall", node: "ServiceCall" },
+  builder: { model: "Builder", node: "Builder" },
+  tenant_config: { model: "TenantConfig", node: null },
+  user: { model: "User", node: null },
+  membership: { model: "Membership", node: "Member" },
+  api_key: { model: "ApiKey", node: "ApiKey" },
+  webhook_endpoint: { model: "WebhookEndpoint", node: "WebhookEndpoint" },
+  webhook_message: { model: "WebhookMessage", node: "WebhookMessage" },
+} as const satisfies Record<EntityType, { model: keyof PrismaTypes; node: string | null }>;
+
 /** GraphQL types of the entity kinds that are nodes (fetchable with `node(id:)`). */
-const nodeTypes: Partial<Record<string, string>> = { job: "Job", bid: "Bid", service_call: "ServiceCall", builder: "Builder" };
+const nodeTypes: Partial<Record<string, string>> = Object.fromEntries(
+  Object.entries(audited).flatMap(([entityType, { node }]) => (node ? [[entityType, node]] : [])),
+);
 export const newestFirst: Prisma.AuditEventOrderByWithRelationInput[] = [{ changedAt: "desc" }, { id: "desc" }];
 
 const AuditActor = builder.objectRef<AuditEvent>("AuditActor").implement({
@@ -60,16 +82,26 @@ const AuditEventRef = builder.prismaObject("AuditEvent", {
   }),
 });
 
+/** The conditions `auditEvents` and `auditTrail` share: who, what, when. */
+const trailFilterFields = (t: InputFields) => ({
+  actorId: t.string({ description: "Only changes made by this user or API key (its id)." }),
+  action: t.string({ description: "Only this action, e.g. `status_changed`." }),
+  from: t.field({ type: "DateTime", description: "Only changes at or after this instant." }),
+  to: t.field({ type: "DateTime", description: "Only changes at or before this instant." }),
+});
+
 const AuditEventFilter = builder.inputType("AuditEventFilter", {
   description: "Which audit events to list; all conditions must hold.",
   fields: (t) => ({
     entityType: t.string({ description: "Only changes of this kind of entity (snake_case, e.g. `job`, `service_call`)." }),
     entityId: t.string({ description: "Only changes of this entity: its global ID or its database id." }),
-    actorId: t.string({ description: "Only changes made by this user or API key (its id)." }),
-    action: t.string({ description: "Only this action, e.g. `status_changed`." }),
-    from: t.field({ type: "DateTime", description: "Only changes at or after this instant." }),
-    to: t.field({ type: "DateTime", description: "Only changes at or before this instant." }),
+    ...trailFilterFields(t),
   }),
+});
+
+const AuditTrailFilter = builder.inputType("AuditTrailFilter", {
+  description: "Which of an object's audit events to list; all conditions must hold.",
+  fields: (t) => trailFilterFields(t),
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -88,7 +120,7 @@ export function entityIdOf(value: string): string {
 
 export type AuditFilter = typeof AuditEventFilter.$inferInput | null | undefined;
 export function auditWhere(f: AuditFilter): Prisma.AuditEventWhereInput {
-  if (f?.from && f.to && f.from > f.to) throw badInput("must not be after `to`", ["filter", "from"]);
+  checkRange(f);
   return {
     ...(f?.entityType ? { entityType: f.entityType } : {}),
     ...(f?.entityId ? { entityId: entityIdOf(f.entityId) } : {}),
@@ -96,6 +128,10 @@ export function auditWhere(f: AuditFilter): Prisma.AuditEventWhereInput {
     ...(f?.action ? { action: f.action } : {}),
     ...(f?.from || f?.to ? { changedAt: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lte: f.to } : {}) } } : {}),
   };
+}
+
+function checkRange(f: TrailFilter | null | undefined) {
+  if (f?.from && f.to && f.from > f.to) throw badInput("must not be after `to`", ["filter", "from"]);
 }
 
 const AuditEventConnection = builder.connectionObject(
@@ -129,25 +165,49 @@ interface PageArgs {
   before?: string | null;
 }
 
+/** The page size asked for: audit connections page forward only (`first`/`after`), newest first. */
+function pageSize(args: PageArgs): number {
+  if (args.last != null || args.before != null)
+    throw badInput("audit events page forward only, newest first: use `first` and `after`", [args.last != null ? "last" : "before"]);
+  return args.first ?? DEFAULT_PAGE_SIZE;
+}
+
+/** A connection from up to `take + 1` rows, newest first (the extra row only tells that a next page exists). */
+function connectionOf(rows: AuditEvent[], take: number, hasPreviousPage: boolean, totalCount: () => Promise<number>) {
+  const edges = rows.slice(0, take).map((node) => ({ node, cursor: cursorOf(node) }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > take, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount,
+  };
+}
+
 /**
  * One page of audit events matching `where`, newest first, by keyset (`changedAt`, `id`): the page's SQL is an index
  * range scan whatever the page number. Forward only (`first`/`after`); `totalCount` runs only when selected.
  */
 export async function auditPage(ctx: Context, where: Prisma.AuditEventWhereInput, args: PageArgs) {
-  if (args.last != null || args.before != null)
-    throw badInput("audit events page forward only, newest first: use `first` and `after`", [args.last != null ? "last" : "before"]);
-  const take = args.first ?? DEFAULT_PAGE_SIZE;
+  const take = pageSize(args);
   const after = args.after ? parseCursor(args.after) : null;
   const keyset: Prisma.AuditEventWhereInput = after
     ? { AND: [where, { OR: [{ changedAt: { lt: after.changedAt } }, { changedAt: after.changedAt, id: { lt: after.id } }] }] }
     : where;
   const rows = take === 0 ? [] : await ctx.db.auditEvent.findMany({ where: keyset, orderBy: newestFirst, take: take + 1 });
-  const edges = rows.slice(0, take).map((node) => ({ node, cursor: cursorOf(node) }));
-  return {
-    edges,
-    pageInfo: { hasNextPage: rows.length > take, hasPreviousPage: after !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-    totalCount: () => ctx.db.auditEvent.count({ where }),
-  };
+  return connectionOf(rows, take, after !== null, () => ctx.db.auditEvent.count({ where }));
+}
+
+/**
+ * An object's trail. Its first page goes through the operation's batchers (audit/trail-loader.ts), so `auditTrail`
+ * on every object of a list costs one statement for all pages and one for all counts; later pages (`after`) are one
+ * object's own keyset query.
+ */
+function trailPage(ctx: Context, key: TrailKey, args: PageArgs) {
+  checkRange(key.filter);
+  if (args.after) return auditPage(ctx, auditWhere({ ...key.filter, entityType: key.entityType, entityId: key.entityId }), args);
+  const take = pageSize(args);
+  const loaders = trailLoaders(ctx);
+  const rows = take === 0 ? Promise.resolve([]) : loaders.pages.load({ ...key, limit: take + 1 });
+  return rows.then((rows) => connectionOf(rows, take, false, () => loaders.counts.load(key)));
 }
 
 builder.queryField("auditEvents", (t) =>
@@ -160,25 +220,15 @@ builder.queryField("auditEvents", (t) =>
   }),
 );
 
-/**
- * Adds `auditTrail` (this object's audit events, newest first) to an audited object type. Types of later domains
- * add theirs with one call: `addAuditTrail("WebhookEndpoint", "webhook_endpoint")`.
- */
-export function addAuditTrail(typeName: "Job" | "Bid" | "ServiceCall" | "Builder" | "TenantConfig", entityType: EntityType) {
-  builder.prismaObjectField(typeName, "auditTrail", (t) =>
+for (const [entityType, { model }] of Object.entries(audited)) {
+  builder.prismaObjectField(model, "auditTrail", (t) =>
     t.field({
       type: AuditEventConnection,
       nullable: true,
       description: "Every audited change of this object made by the acting tenant, newest first (null, with a FORBIDDEN error, without the audit:read permission).",
       authScopes,
-      args: t.arg.connectionArgs(),
-      resolve: (parent, args, ctx) => auditPage(ctx, { entityType, entityId: (parent as { id: string }).id }, args),
+      args: { ...t.arg.connectionArgs(), filter: t.arg({ type: AuditTrailFilter, description: "Which of its events." }) },
+      resolve: (parent, args, ctx) => trailPage(ctx, { entityType, entityId: (parent as { id: string }).id, filter: args.filter ?? {} }, args),
     }),
   );
 }
-
-addAuditTrail("Job", "job");
-addAuditTrail("Bid", "bid");
-addAuditTrail("ServiceCall", "service_call");
-addAuditTrail("Builder", "builder");
-addAuditTrail("TenantConfig", "tenant_config");
