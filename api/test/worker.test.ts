@@ -1,6 +1,6 @@
 import { quickAddJob } from "graphile-worker";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadEnv } from "../src/env.ts";
 import { startWorker, taskList } from "../src/jobs/runner.ts";
 import { createLogger } from "../src/logger.ts";
@@ -17,7 +17,11 @@ describe("the worker", () => {
     const env = loadEnv({ NODE_ENV: "test", JWT_SECRET: "x".repeat(32), ENCRYPTION_KEY: "0".repeat(64) });
     const seen: unknown[] = [];
     taskList["test.echo"] = async (payload) => void seen.push(payload);
+    const warn = vi.spyOn(console, "warn");
     const worker = await startWorker(env, db.url, createLogger("silent"), 1);
+    // graphile-worker warns on a pool without error handlers for idle and for checked-out clients: it has both
+    expect(warn.mock.calls.flat().join("\n")).not.toMatch(/error handlers/);
+    warn.mockRestore();
     try {
       await quickAddJob({ connectionString: db.url }, "test.echo", { hello: "world" });
       await expect.poll(() => seen, { timeout: 10_000 }).toEqual([{ hello: "world" }]);

@@ -24,9 +24,11 @@ export interface WorkerHandle {
  */
 export async function startWorker(env: Env, databaseUrl: string, log: Logger, concurrency = 4): Promise<WorkerHandle> {
   const pool = new pg.Pool(poolConfig(databaseUrl, { ...env, DB_POOL_MAX: Math.max(env.DB_POOL_MAX, concurrency + 2) }));
+  // errors of idle clients (pool) and of checked-out ones (each client): logged, never an uncaught exception
   pool.on("error", (err) => log.error({ err }, "worker pool: idle client error"));
+  pool.on("connect", (client) => client.on("error", (err) => log.error({ err }, "worker pool: client error")));
   registerPipelineHooks(env); // the worker's own changes (disabling a failing endpoint) are audited and outboxed too
-  const webhooks = await createWebhookWorker(env, databaseUrl, log);
+  const webhooks = await createWebhookWorker(env, databaseUrl, log, concurrency);
   const audit = auditMaintenance(env, log);
   await audit.onStart(pool);
   const events = new EventEmitter() as unknown as WorkerEvents;
@@ -35,7 +37,8 @@ export async function startWorker(env: Env, databaseUrl: string, log: Logger, co
     pgPool: pool,
     concurrency,
     noHandleSignals: true,
-    // future runAt jobs (retries) and the next job of a serial queue are found by polling: keep it short
+    // new jobs are announced (NOTIFY at commit); future runAt jobs (webhook retries) and the next job of a named
+    // queue are found by polling: keep it short
     pollInterval: 200,
     taskList: { ...taskList, ...webhooks.tasks, ...audit.tasks },
     parsedCronItems: [...audit.cronItems],

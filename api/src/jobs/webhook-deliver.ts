@@ -1,80 +1,166 @@
 import type { JobHelpers, Task } from "graphile-worker";
 import { z } from "zod";
 import { runMutation } from "../events/pipeline.ts";
+import type { WebhookEndpoint } from "../generated/prisma/client.ts";
+import type { WebhookEndpointConfig } from "../webhooks/deliverer.ts";
+import { withEndpointLock } from "../webhooks/endpoint-lock.ts";
 import { disableEndpoint } from "../webhooks/endpoints.ts";
 import { endpointConfig, webhookJobs, withTenantTx, type JobSpec } from "../webhooks/store.ts";
 import { systemContext } from "../context.ts";
 import type { WebhookWorkerDeps } from "./webhook-worker.ts";
 
-export const deliverPayload = z.object({ tenantId: z.uuid(), deliveryId: z.uuid() });
-
-/** A job that finds its delivery due this much later than planned still runs now (clock skew, slow polling). */
-const EARLY_SLACK_MS = 1_000;
+export const deliverPayload = z.object({ tenantId: z.uuid(), endpointId: z.uuid() });
 
 /**
- * `webhook.deliver`: one attempt of one delivery (built-in deliverer). Guarantees:
- * - the attempt row, the delivery's new state (attempts, status, next attempt) and the endpoint's failure streak are
- *   written in one transaction after the attempt; a crash before it repeats the attempt with the same `webhook-id`;
- * - a retry is the same job again at `nextAttemptAt` (same job key, so duplicates collapse); `deferred` (the
- *   endpoint's rate or concurrency limit) runs again without consuming an attempt; after the last attempt the
- *   delivery is `failed`;
- * - a job that finds its delivery not due yet (it was already attempted: a crash after the commit) reschedules;
+ * A delivery due this much later than now counts as due: a wake-up job runs when the database's clock reaches its
+ * time, and this process's clock may be a little behind (kept small: retries must not come early).
+ */
+const EARLY_SLACK_MS = 50;
+/** How long one job drains an endpoint before giving its worker slot to others (a new job carries on at once). */
+const DRAIN_BUDGET_MS = 10_000;
+/** Pending deliveries read at once, oldest event first. */
+const BATCH = 20;
+/** A rate-limit deferral up to this long is waited out in the job; a longer one becomes a wake-up job. */
+const MAX_INLINE_DEFERRAL_MS = 1_000;
+
+/** An endpoint's pending deliveries in event order: event time, then message id for events of the same millisecond. */
+const EVENT_ORDER = [{ message: { occurredAt: "asc" as const } }, { messageId: "asc" as const }];
+
+/** Why a drain stopped: nothing deliverable, the head of the line is due later, or its time budget is spent. */
+type Stop = { kind: "idle" } | { kind: "wait"; until: Date } | { kind: "yield" };
+
+/**
+ * `webhook.deliver`: drains one endpoint (built-in deliverer). Ordering, the guarantee this is built around:
+ * - an endpoint gets its messages in event order (`occurredAt`, as set in the committing transaction; events of
+ *   transactions committing at the same moment go in the order their deliveries are seen). One drain per endpoint
+ *   runs at a time, across all workers (an advisory lock, webhooks/endpoint-lock.ts), and it always attempts the
+ *   endpoint's oldest pending delivery; the order comes from the data, never from job timing (a job retried after an
+ *   error, a wake-up or a crash recovery can run late or twice without reordering anything);
+ * - while a message is being retried, later messages to that endpoint wait behind it (head-of-line blocking), until
+ *   it succeeds or has failed for good after the last attempt of the schedule; a rate-limit deferral holds the line
+ *   the same way. Svix does otherwise (later messages overtake a retrying one); a partner of the built-in deliverer
+ *   can rely on order. The price: one failing message delays its endpoint's others (the circuit breaker and the
+ *   auto-disable below bound how long), and an endpoint gets one request at a time (its throughput is one over its
+ *   response time; WEBHOOK_ENDPOINT_CONCURRENCY caps the deliverer, and the worker stays below it);
+ * - replayed or resent messages are old events: they join the line by their event time.
+ * Durability:
+ * - the attempt row, the delivery's new state and the endpoint's failure streak are written in one transaction after
+ *   each attempt; a crash before it repeats the attempt with the same `webhook-id`;
+ * - a job that finds the endpoint locked ends at once: the drain holding it looks again after unlocking, so work that
+ *   arrived meanwhile is never stranded; a drain stopped by a not-yet-due head leaves one wake-up job
+ *   (`deliverAt`, keyed per endpoint) for that time;
  * - an endpoint failing continuously for WEBHOOK_DISABLE_AFTER_MS is disabled through the mutation pipeline
- *   (`webhook_endpoint.disabled`), which notifies admins; its pending deliveries resume when it is enabled again.
- * Jobs run serially per endpoint (queue `webhook:<endpointId>`), oldest event first.
+ *   (`webhook_endpoint.disabled`: audited, sent to subscribers and to the tenant's other endpoints); its pending
+ *   deliveries wait and resume, oldest first, when it is enabled again.
  */
 export function deliverTask(deps: WebhookWorkerDeps): Task {
-  const { prisma, deliverer, settings, log } = deps;
   return async (raw, helpers) => {
-    const { tenantId, deliveryId } = deliverPayload.parse(raw);
-    const delivery = await withTenantTx(prisma, tenantId, (tx) =>
-      tx.webhookDelivery.findFirst({ where: { id: deliveryId, tenantId }, include: { endpoint: true, message: true } }),
-    );
-    if (!delivery || delivery.status !== "pending" || delivery.endpoint.disabled) return;
-    const reschedule = (runAt: Date) => addJob(helpers, webhookJobs.deliver(tenantId, deliveryId, delivery.endpointId, runAt));
-    if (delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > Date.now() + EARLY_SLACK_MS) return reschedule(delivery.nextAttemptAt);
+    const { tenantId, endpointId } = deliverPayload.parse(raw);
+    for (;;) {
+      const run = await withEndpointLock(deps.locks, endpointId, () => drain(deps, tenantId, endpointId));
+      if (!run.locked) return;
+      if (run.value.kind === "yield") return addJob(helpers, webhookJobs.deliver(tenantId, endpointId));
+      if (run.value.kind === "wait") await addJob(helpers, webhookJobs.deliverAt(tenantId, endpointId, run.value.until));
+      if (!(await headIsDue(deps, tenantId, endpointId))) return;
+    }
+  };
+}
 
-    const attempt = delivery.attempts + 1;
-    const { message } = delivery;
-    const result = await deliverer.send(
-      { id: message.id, tenantId, eventType: message.eventType, payload: message.payload },
-      [{ endpoint: endpointConfig(settings.box, delivery.endpoint), attempt }],
-    );
+async function drain(deps: WebhookWorkerDeps, tenantId: string, endpointId: string): Promise<Stop> {
+  const deadline = Date.now() + DRAIN_BUDGET_MS;
+  const config = configCache(deps);
+  for (;;) {
+    const { endpoint, pending } = await withTenantTx(deps.prisma, tenantId, async (tx) => ({
+      endpoint: await tx.webhookEndpoint.findFirst({ where: { id: endpointId, tenantId } }),
+      pending: await tx.webhookDelivery.findMany({ where: { tenantId, endpointId, status: "pending" }, orderBy: EVENT_ORDER, take: BATCH, include: { message: true } }),
+    }));
+    let current = endpoint;
+    for (const delivery of pending) {
+      if (!current || current.disabled) return { kind: "idle" };
+      const due = delivery.nextAttemptAt ?? delivery.createdAt;
+      if (due.getTime() > Date.now() + EARLY_SLACK_MS) return { kind: "wait", until: due };
+      const step = await attempt(deps, config(current), delivery, deadline);
+      if (step.kind !== "delivered") return step.stop;
+      current = step.endpoint;
+      if (Date.now() >= deadline) return { kind: "yield" };
+    }
+    if (pending.length < BATCH) return { kind: "idle" };
+  }
+}
+
+type Pending = { id: string; attempts: number; message: { id: string; eventType: string; payload: string } };
+type Step = { kind: "delivered"; endpoint: WebhookEndpoint | null } | { kind: "stopped"; stop: Stop };
+
+/** One attempt at the head of the line (rate-limit deferrals waited out when short), recorded in one transaction. */
+async function attempt(deps: WebhookWorkerDeps, endpoint: WebhookEndpointConfig, delivery: Pending, deadline: number): Promise<Step> {
+  const { prisma, deliverer, settings, log } = deps;
+  const { tenantId } = endpoint;
+  const { message } = delivery;
+  const number = delivery.attempts + 1;
+  for (;;) {
+    const result = await deliverer.send({ id: message.id, tenantId, eventType: message.eventType, payload: message.payload }, [{ endpoint, attempt: number }]);
     if (result.via !== "builtin") throw new Error("webhook.deliver runs with the built-in deliverer only");
     const outcome = result.deliveries[0]!;
-    if (outcome.status === "deferred") return reschedule(outcome.nextAttemptAt!);
+    if (outcome.status === "deferred") {
+      const waitMs = outcome.nextAttemptAt!.getTime() - Date.now();
+      if (waitMs > MAX_INLINE_DEFERRAL_MS || Date.now() + waitMs >= deadline) return { kind: "stopped", stop: { kind: "wait", until: outcome.nextAttemptAt! } };
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, waitMs)));
+      continue;
+    }
 
     const record = outcome.record!;
     const status = outcome.status === "succeeded" ? "succeeded" : outcome.status === "failed" ? "failed" : "pending";
-    const failingSince = await withTenantTx(prisma, tenantId, async (tx) => {
+    const where = { id: endpoint.id, tenantId };
+    const after = await withTenantTx(prisma, tenantId, async (tx) => {
       await tx.webhookAttempt.create({
         data: {
-          tenantId, deliveryId, messageId: message.id, endpointId: delivery.endpointId, attempt, startedAt: record.startedAt,
+          tenantId, deliveryId: delivery.id, messageId: message.id, endpointId: endpoint.id, attempt: number, startedAt: record.startedAt,
           latencyMs: record.latencyMs, statusCode: record.statusCode, responseBodyExcerpt: record.responseBodyExcerpt, error: record.error, success: record.success,
         },
       });
       await tx.webhookDelivery.update({
-        where: { id: deliveryId },
-        data: { status, attempts: attempt, nextAttemptAt: outcome.nextAttemptAt, lastAttemptAt: record.startedAt, lastStatusCode: record.statusCode, lastError: record.error },
+        where: { id: delivery.id },
+        data: { status, attempts: number, nextAttemptAt: outcome.nextAttemptAt, lastAttemptAt: record.startedAt, lastStatusCode: record.statusCode, lastError: record.error },
       });
-      const where = { id: delivery.endpointId, tenantId };
-      if (record.success) {
-        await tx.webhookEndpoint.updateMany({ where: { ...where, failingSince: { not: null } }, data: { failingSince: null } });
-        return null;
-      }
-      await tx.webhookEndpoint.updateMany({ where: { ...where, failingSince: null }, data: { failingSince: record.startedAt } });
-      return (await tx.webhookEndpoint.findFirst({ where, select: { failingSince: true } }))?.failingSince ?? null;
+      if (record.success) await tx.webhookEndpoint.updateMany({ where: { ...where, failingSince: { not: null } }, data: { failingSince: null } });
+      else await tx.webhookEndpoint.updateMany({ where: { ...where, failingSince: null }, data: { failingSince: record.startedAt } });
+      return tx.webhookEndpoint.findFirst({ where });
     });
-    if (outcome.status === "retrying") await reschedule(outcome.nextAttemptAt!);
+
+    const failingSince = after?.failingSince;
     if (failingSince && Date.now() - failingSince.getTime() >= settings.disableAfterMs) {
       const ctx = await systemContext(tenantId, "webhooks", log, deps.services, prisma);
-      if (!ctx) return;
+      if (!ctx) return { kind: "stopped", stop: { kind: "idle" } };
       const days = Math.round(settings.disableAfterMs / 86_400_000);
       await runMutation(ctx, { entityType: "webhook_endpoint", action: "updated" }, (tx) =>
-        disableEndpoint(tx, delivery.endpointId, `deliveries failed continuously since ${failingSince.toISOString()} (${days} days or more)`),
+        disableEndpoint(tx, endpoint.id, `deliveries failed continuously since ${failingSince.toISOString()} (${days} days or more)`),
       );
-      log.warn({ tenantId, endpointId: delivery.endpointId, failingSince }, "webhook endpoint disabled after failing continuously");
+      log.warn({ tenantId, endpointId: endpoint.id, failingSince }, "webhook endpoint disabled after failing continuously");
+      return { kind: "stopped", stop: { kind: "idle" } };
     }
+    if (outcome.status === "retrying") return { kind: "stopped", stop: { kind: "wait", until: outcome.nextAttemptAt! } };
+    return { kind: "delivered", endpoint: after };
+  }
+}
+
+/** Whether the endpoint's line has a head to attempt now (enabled, pending, due). */
+async function headIsDue({ prisma }: WebhookWorkerDeps, tenantId: string, endpointId: string): Promise<boolean> {
+  const head = await withTenantTx(prisma, tenantId, (tx) =>
+    tx.webhookDelivery.findFirst({
+      where: { tenantId, endpointId, status: "pending", endpoint: { disabled: false } },
+      orderBy: EVENT_ORDER,
+      select: { nextAttemptAt: true, createdAt: true },
+    }),
+  );
+  return !!head && (head.nextAttemptAt ?? head.createdAt).getTime() <= Date.now() + EARLY_SLACK_MS;
+}
+
+/** Decrypts an endpoint's secrets once per version of it (every change to URL, secrets or state bumps the version). */
+function configCache({ settings }: WebhookWorkerDeps) {
+  let cached: { version: number; config: WebhookEndpointConfig } | null = null;
+  return (row: WebhookEndpoint) => {
+    if (cached?.version !== row.version || cached.config.id !== row.id) cached = { version: row.version, config: endpointConfig(settings.box, row) };
+    return cached.config;
   };
 }
 

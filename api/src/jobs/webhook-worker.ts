@@ -1,7 +1,8 @@
+import pg from "pg";
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import type { Services } from "../context.ts";
 import type { TaskList } from "graphile-worker";
-import { createPrisma, type Prisma } from "../db/client.ts";
+import { createPrisma, poolConfig, type Prisma } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import type { Logger } from "../logger.ts";
 import { eventCatalog } from "../webhooks/catalog.ts";
@@ -17,6 +18,8 @@ export interface WebhookWorkerDeps {
   prisma: Prisma;
   deliverer: WebhookDeliverer;
   settings: WebhookSettings;
+  /** Connections for the per-endpoint drain locks (webhooks/endpoint-lock.ts): one per job slot. */
+  locks: pg.Pool;
   /** For the system context of the changes the worker makes itself (context.ts `systemContext`). */
   services: Services;
   log: Logger;
@@ -26,15 +29,17 @@ export interface WebhookWorkerDeps {
  * The webhook side of a worker: its tasks (`webhook.fanout`, `webhook.deliver`, `webhook.sync_endpoint`) bound to
  * a deliverer (Svix when configured, the built-in one otherwise). With Svix, the event catalog is declared to it
  * first. The built-in deliverer's attempts are written by the deliver task itself, with the delivery's new state, in
- * one transaction (the recorder has nothing to do).
+ * one transaction (the recorder has nothing to do). `concurrency` is the worker's number of job slots.
  */
-export async function createWebhookWorker(env: Env, databaseUrl: string, log: Logger): Promise<{ tasks: TaskList; close(): Promise<void> }> {
+export async function createWebhookWorker(env: Env, databaseUrl: string, log: Logger, concurrency: number): Promise<{ tasks: TaskList; close(): Promise<void> }> {
   const settings = configureWebhooks(env);
   const prisma = createPrisma(databaseUrl, env);
+  const locks = new pg.Pool({ ...poolConfig(databaseUrl, { ...env, DB_POOL_MAX: concurrency }), application_name: "h2o-acp-webhook-locks" });
+  locks.on("error", (err) => log.error({ err }, "webhook lock pool: idle client error"));
   const deliverer = createDeliverer(settings.config, { record: async () => {} });
   if (deliverer.kind === "svix") await deliverer.syncEventTypes(eventCatalog);
   const services: Services = { env, loginLimiter: new LoginLimiter() };
-  const deps: WebhookWorkerDeps = { prisma, deliverer, settings, services, log: log.child({ component: "webhooks" }) };
+  const deps: WebhookWorkerDeps = { prisma, deliverer, settings, locks, services, log: log.child({ component: "webhooks" }) };
   return {
     tasks: {
       "webhook.fanout": fanoutTask(deps),
@@ -44,6 +49,7 @@ export async function createWebhookWorker(env: Env, databaseUrl: string, log: Lo
     async close() {
       await deliverer.close();
       await prisma.$disconnect();
+      await locks.end();
     },
   };
 }

@@ -124,7 +124,7 @@ export interface WebhookDeliverer {
 }
 
 /** Whether an endpoint receives events of `eventType`: enabled, and no filter or the type in it. */
-export function endpointWantsEvent(endpoint: WebhookEndpointConfig, eventType: string): boolean {
+export function endpointWantsEvent(endpoint: Pick<WebhookEndpointConfig, "disabled" | "filterTypes">, eventType: string): boolean {
   if (endpoint.disabled) return false;
   return !endpoint.filterTypes?.length || endpoint.filterTypes.includes(eventType);
 }

@@ -97,23 +97,31 @@ export function withTenantTx<T>(prisma: Prisma, tenantId: string, fn: (tx: Prism
 
 /** The job identifiers, their keys and queues: one place, used by the outbox, the API and the worker. */
 export const webhookJobs = {
-  fanout: (tenantId: string, messageId: string, svix: boolean): JobSpec => ({
+  /**
+   * Svix: hands one outbox message to Svix. One tenant's sends and endpoint mirroring share a serial queue, so an
+   * endpoint exists in Svix before its events. (Built-in delivery fans out in the mutation's own transaction.)
+   */
+  fanout: (tenantId: string, messageId: string): JobSpec => ({
     identifier: "webhook.fanout",
     payload: { tenantId, messageId },
     jobKey: `webhook.fanout:${messageId}`,
-    // One tenant's events fan out in commit order (so each endpoint's queue receives them in event order); with Svix,
-    // endpoint mirroring and sends of one tenant share that order too, so an endpoint exists before its events.
-    queueName: svix ? `webhook-svix:${tenantId}` : `webhook-fanout:${tenantId}`,
+    queueName: `webhook-svix:${tenantId}`,
   }),
   /**
-   * One attempt of a delivery. Serial per endpoint (queue `webhook:<endpointId>`); `runAt` = the event's time for a
-   * first attempt, so the queue (ordered by run_at) delivers an endpoint's events in event order.
+   * Built-in: delivers an endpoint's pending deliveries, oldest event first (jobs/webhook-deliver.ts). Added, now,
+   * by every change that gives the endpoint something to send; no job key and no named queue, so the job is never
+   * held up behind another (a named queue's next job waits for the worker's poll) and never contends with another
+   * transaction for a key: one drain per endpoint runs at a time, under an advisory lock, and extra jobs end at once.
    */
-  deliver: (tenantId: string, deliveryId: string, endpointId: string, runAt: Date | null): JobSpec => ({
+  deliver: (tenantId: string, endpointId: string): JobSpec => ({
     identifier: "webhook.deliver",
-    payload: { tenantId, deliveryId },
-    jobKey: `webhook.deliver:${deliveryId}`,
-    queueName: `webhook:${endpointId}`,
+    payload: { tenantId, endpointId },
+  }),
+  /** The same drain, when the endpoint's oldest pending delivery is due (a retry, a rate-limit deferral); one per endpoint. */
+  deliverAt: (tenantId: string, endpointId: string, runAt: Date): JobSpec => ({
+    identifier: "webhook.deliver",
+    payload: { tenantId, endpointId },
+    jobKey: `webhook.deliver-at:${endpointId}`,
     runAt,
   }),
   syncEndpoint: (tenantId: string, endpointId: string, rotate = false): JobSpec => ({

@@ -28,6 +28,8 @@ export interface WebhookReceiver {
   readonly inFlight: number;
   readonly maxInFlight: number;
   failNext(count: number, status?: number, body?: string): void;
+  /** Answers with `status` every request `when` picks (checked first, before `failNext` and the normal reply). */
+  failWhen(when: (req: ReceivedRequest) => boolean, status?: number): void;
   respondWith(status: number, body?: string, headers?: Record<string, string>): void;
   hang(on?: boolean): void;
   delay(ms: number): void;
@@ -39,6 +41,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   const failures: Reply[] = [];
   let normal: Reply = { status: 204, body: "", headers: {} };
+  let failing: { when: (req: ReceivedRequest) => boolean; reply: Reply } | null = null;
   let hanging = false;
   let delayMs = 0;
   let inFlight = 0;
@@ -57,10 +60,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       res.on("close", () => inFlight--);
-      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), receivedAt: Date.now() });
+      const received: ReceivedRequest = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), receivedAt: Date.now() };
+      requests.push(received);
       for (const wake of waiters) wake();
       if (hanging) return;
-      const r = failures.shift() ?? normal;
+      const r = failing?.when(received) ? failing.reply : (failures.shift() ?? normal);
       if (delayMs > 0) setTimeout(() => reply(res, r), delayMs);
       else reply(res, r);
     });
@@ -80,6 +84,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     },
     failNext(count, status = 500, body = "receiver failure") {
       for (let i = 0; i < count; i++) failures.push({ status, body, headers: { "content-type": "text/plain" } });
+    },
+    failWhen(when, status = 500) {
+      failing = { when, reply: { status, body: "receiver failure", headers: { "content-type": "text/plain" } } };
     },
     respondWith(status, body = "", headers = {}) {
       normal = { status, body, headers };
@@ -112,6 +119,21 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     close() {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Receivers started on demand by a test file, all closed together in its `afterAll`. */
+export function webhookReceivers(): { start(): Promise<WebhookReceiver>; closeAll(): Promise<void> } {
+  const started: WebhookReceiver[] = [];
+  return {
+    async start() {
+      const r = await startWebhookReceiver();
+      started.push(r);
+      return r;
+    },
+    async closeAll() {
+      await Promise.all(started.splice(0).map((r) => r.close()));
     },
   };
 }

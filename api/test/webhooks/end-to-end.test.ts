@@ -4,21 +4,20 @@ import { startWorker, type WorkerHandle } from "../../src/jobs/runner.ts";
 import { createLogger } from "../../src/logger.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { fails, ok, seedDemo } from "../support/domain.ts";
-import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.ts";
+import { webhookReceivers } from "../support/webhook-receiver.ts";
 import { createEndpoint, createJob, ENDPOINT_LOG, firstBuilderId } from "./flow.ts";
 import { sleep, verifies, verifyWithBoth } from "./helpers.ts";
+import { SECRET_ROTATION_GRACE_MS } from "../../src/webhooks/config.ts";
+import { SecretBox } from "../../src/webhooks/secret-box.ts";
+import { openSecrets } from "../../src/webhooks/store.ts";
 
 describe("outbound webhooks, end to end (GraphQL → outbox → worker → receiver)", () => {
   let t: TestApp;
   let prisma: Prisma;
   let worker: WorkerHandle;
   let builderId: string;
-  const receivers: WebhookReceiver[] = [];
-  const receiver = async () => {
-    const r = await startWebhookReceiver();
-    receivers.push(r);
-    return r;
-  };
+  const receivers = webhookReceivers();
+  const receiver = receivers.start;
 
   beforeAll(async () => {
     // the retry schedule is shortened by configuration only: the same code path as production's Svix schedule
@@ -29,7 +28,7 @@ describe("outbound webhooks, end to end (GraphQL → outbox → worker → recei
   });
   afterAll(async () => {
     await worker?.stop();
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
     await prisma?.$disconnect();
     await t?.close();
   });
@@ -139,6 +138,11 @@ describe("outbound webhooks, end to end (GraphQL → outbox → worker → recei
     const row = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: Buffer.from(ep.id, "base64").toString().split(":")[1]! } });
     expect(row.secrets).not.toContain(rotated.secret.slice(6, 20)); // encrypted at rest
     expect(row.secrets).toMatch(/^v1\./);
+    // the old secret is kept for 24 h from the rotation, then dropped from signing (signing.test.ts shows the cut-off)
+    const secrets = openSecrets(new SecretBox(t.env.ENCRYPTION_KEY), row);
+    expect(secrets.map((s) => s.secret)).toEqual([rotated.secret, ep.secret]);
+    expect(secrets[0]!.expiresAt).toBeNull();
+    expect(Math.abs(secrets[1]!.expiresAt!.getTime() - (Date.now() + SECRET_ROTATION_GRACE_MS))).toBeLessThan(60_000);
   });
 
   it("refuses unsafe or invalid endpoints with BAD_USER_INPUT and creates nothing", async () => {

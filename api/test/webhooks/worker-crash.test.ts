@@ -80,5 +80,13 @@ describe("kill -9 of the worker mid-batch", () => {
     }
     expect(seen).toEqual(expected);
     await expect.poll(() => prisma.webhookDelivery.count({ where: { status: "succeeded" } }), { timeout: 10_000 }).toBe(EVENTS);
+    // in event order across the crash: the message in flight when the worker died is the first one sent after the
+    // restart (the same webhook-id again), then the rest, oldest first (the line is kept in the data, not in jobs)
+    const firstReceipts = [...new Set(receiver.requests.map((r) => JSON.parse(r.body).data.object.community as string))];
+    expect(firstReceipts).toEqual(Array.from({ length: EVENTS }, (_c, i) => `Crash ${i}`));
+    // only that message may have come twice: one drain per endpoint, so one request in flight when the worker died
+    const ids = receiver.requests.map((r) => r.headers["webhook-id"]);
+    const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+    expect(repeated.every((id) => id === ids[beforeRestart - 1])).toBe(true);
   }, 90_000);
 });

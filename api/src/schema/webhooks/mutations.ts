@@ -176,8 +176,7 @@ builder.mutationField("enableWebhookEndpoint", (t) =>
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "webhook_endpoint", action: "updated" }, async (tx) => {
         const outcome = await changeEndpoint(tx, idOf(input.id, ["input", "id"]), { disabled: false, disabledReason: null, failingSince: null }, { eventType: "webhook_endpoint.enabled" });
-        const pending = await tx.webhookDelivery.findMany({ where: { endpointId: outcome.entityId, status: "pending" }, select: { id: true, message: { select: { occurredAt: true } } } });
-        await enqueueJobs(tx, pending.map((d) => webhookJobs.deliver(outcome.row.tenantId, d.id, outcome.entityId, d.message.occurredAt)));
+        await enqueueJobs(tx, [webhookJobs.deliver(outcome.row.tenantId, outcome.entityId)]);
         return outcome;
       }),
   }),
@@ -242,7 +241,7 @@ builder.mutationField("sendTestWebhook", (t) =>
   }),
 );
 
-/** Makes each (message, endpoint) pair pending again with a full retry schedule, and queues its first attempt. */
+/** Makes each (message, endpoint) pair pending again with a full retry schedule, and wakes the endpoints' drains (they take them by event time). */
 async function requeue(tx: TenantTx, tenantId: string, pairs: Array<{ messageId: string; endpointId: string; occurredAt: Date }>, includeSucceeded: boolean): Promise<string[]> {
   if (!pairs.length) return [];
   const existing = await tx.webhookDelivery.findMany({ where: { OR: pairs.map((p) => ({ messageId: p.messageId, endpointId: p.endpointId })) } });
@@ -255,9 +254,8 @@ async function requeue(tx: TenantTx, tenantId: string, pairs: Array<{ messageId:
     select: { id: true, endpointId: true, messageId: true },
   });
   if (again.length) await tx.webhookDelivery.updateMany({ where: { id: { in: again.map((d) => d.id) } }, data: { status: "pending", attempts: 0, nextAttemptAt: new Date() } });
-  const when = new Map(pairs.map((p) => [p.messageId, p.occurredAt]));
   const queued = [...created, ...again];
-  await enqueueJobs(tx, queued.map((d) => webhookJobs.deliver(tenantId, d.id, d.endpointId, when.get(d.messageId) ?? null)));
+  await enqueueJobs(tx, [...new Set(queued.map((d) => d.endpointId))].map((endpointId) => webhookJobs.deliver(tenantId, endpointId)));
   return queued.map((d) => d.id);
 }
 
