@@ -122,6 +122,14 @@ describe("identity: sign-in, sessions, API keys, user management", () => {
     expect((await gql(LOGIN, { email: viewer.email, password: DEMO_PASSWORD })).data.login.accessToken).toBeTruthy();
   });
 
+  it("refuses to disable a user who belongs to other tenants too (their memberships are hidden from the tenant's transaction)", async () => {
+    const office = await prisma.user.findUniqueOrThrow({ where: { email: "office@h2o-acp.example" } });
+    const member = await prisma.membership.findFirstOrThrow({ where: { userId: office.id, tenant: { slug: "h2o" } } });
+    const res = await gql(`mutation($id: ID!) { disableUser(id: $id) { member { id } } }`, { id: Buffer.from(`Member:${member.id}`).toString("base64") }, as("h2o"));
+    expect(res.errors[0]).toMatchObject({ message: "this user belongs to other tenants too: remove their membership instead", extensions: { code: "FORBIDDEN" } });
+    expect((await prisma.user.findUniqueOrThrow({ where: { id: office.id } })).status).toBe("active");
+  });
+
   it("invites a user, who sets a password with the one-time token, signs in, changes role, and cannot be the last owner demoted", async () => {
     const invited = await ok(t, `mutation { inviteUser(email: "new.tech@h2o.example", name: "New Tech", role: dispatcher) { member { id role user { email } } resetToken } }`, {}, "h2o");
     expect(invited.inviteUser.member).toMatchObject({ role: "dispatcher", user: { email: "new.tech@h2o.example" } });

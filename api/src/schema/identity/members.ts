@@ -2,6 +2,7 @@ import { z } from "zod";
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from "../../auth/passwords.ts";
 import { roles, type Role } from "../../auth/permissions.ts";
 import { createPasswordReset } from "../../auth/sessions.ts";
+import { prisma } from "../../db/client.ts";
 import { tenantOwned } from "../../db/tenancy.ts";
 import { AppError, ErrorCode, badInput, forbidden, notFound } from "../../errors.ts";
 import { runMutation, type TenantTx } from "../../events/pipeline.ts";
@@ -156,8 +157,8 @@ for (const [name, status, action] of [["disableUser", "disabled", "Disables"], [
         return runMutation(ctx, { entityType: "user", action: "updated" }, async (tx) => {
           const member = await memberOf(tx, id);
           if (ctx.principal?.kind === "user" && member.userId === ctx.principal.userId) throw badInput("you cannot disable yourself", ["id"]);
-          // a raw count across tenants (not the tenant-scoped client): does the user belong elsewhere too?
-          const [{ n }] = await tx.$queryRaw<[{ n: number }]>`SELECT count(*)::int AS n FROM "Membership" WHERE "userId" = ${member.userId}::uuid`;
+          // does the user belong elsewhere too? Counted with the root client: row-level security hides other tenants' rows from `tx`
+          const n = await prisma.membership.count({ where: { userId: member.userId } });
           if (n > 1) throw forbidden("this user belongs to other tenants too: remove their membership instead");
           const before = await tx.user.findUniqueOrThrow({ where: { id: member.userId }, select: safeUser });
           const after = await tx.user.update({ where: { id: member.userId }, data: { status, version: { increment: 1 } }, select: safeUser });
