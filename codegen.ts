@@ -12,6 +12,8 @@ const config: CodegenConfig = {
   generates: {
     [fromRoot("web/src/lib/graphql/gql/")]: {
       preset: "client",
+      // Plain fragments: a fragment's fields are read directly from the query result (typed), without unmasking.
+      presetConfig: { fragmentMasking: false },
       config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: "string", Date: "string" } },
     },
   },

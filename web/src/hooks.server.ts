@@ -15,8 +15,14 @@ export const handle: Handle = async ({ event, resolve }) => {
 	const apiCookie = apiCookieHeader((name) => cookies.get(name));
 	event.locals.session = apiCookie && cookies.get(ACCESS_COOKIE) ? { apiCookie, canRefresh: Boolean(cookies.get(REFRESH_COOKIE)) } : null;
 	event.locals.tenantChoice = cookies.get(TENANT_COOKIE) || null;
-	return resolve(event);
+	return resolve(event, { filterSerializedResponseHeaders: keepContentType });
 };
+
+/**
+ * API responses fetched during the server render are inlined into the page for the browser's first load
+ * (see `prefetch` in $lib/graphql/client.ts); their content type goes along, so urql reads them as JSON.
+ */
+const keepContentType = (name: string) => name === 'content-type';
 
 /**
  * Server-side requests to the API (the per-request urql client uses `event.fetch`) carry the browser's API

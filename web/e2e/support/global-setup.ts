@@ -1,5 +1,6 @@
-// The e2e run's servers: a fresh seeded database, the real API, the built dashboard, and a small control
-// server through which tests stop and restart the API under a running browser. See harness.ts for tests.
+// The e2e run's servers: a fresh seeded database, the real API, the worker (webhook delivery), the built
+// dashboard, and a small control server through which tests stop and restart the API under a running browser.
+// See harness.ts for tests.
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -84,16 +85,18 @@ export default async function setup(project: TestProject) {
 
 	let db: TestDatabase | undefined;
 	let api: ApiServer | undefined;
+	let worker: ChildProcess | undefined;
 	let web: ChildProcess | undefined;
 	let control: Server | undefined;
 	const teardown = async () => {
 		await stopProcess(web);
+		await stopProcess(worker);
 		await api?.stop();
 		await new Promise<void>((resolve) => (control ? control.close(() => resolve()) : resolve()));
 		await db?.drop();
 	};
 	// Never leave servers behind, even when vitest is interrupted.
-	const killAll = () => (web?.kill('SIGKILL'), api?.kill());
+	const killAll = () => (web?.kill('SIGKILL'), worker?.kill('SIGKILL'), api?.kill());
 	process.once('exit', killAll);
 
 	try {
@@ -122,9 +125,11 @@ export default async function setup(project: TestProject) {
 
 		api = new ApiServer(apiPort, apiEnv);
 		await Promise.all([api.start().then(() => say(`api on :${apiPort}`)), build]);
+		// Delivers webhooks (settings-webhooks.e2e.ts); it runs on through API stops, as in production.
+		worker = spawnLogged('worker', node, ['--import', 'tsx', 'api/src/worker.ts'], { cwd: repoRoot, env: apiEnv, logDir });
 
 		const apiUrl = `http://127.0.0.1:${apiPort}/graphql`;
-		const webEnv = { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(webPort), ORIGIN: webUrl, PUBLIC_API_URL: apiUrl, PUBLIC_DEV_TENANTS: 'all_county,h2o' };
+		const webEnv = { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(webPort), ORIGIN: webUrl, PUBLIC_API_URL: apiUrl };
 		web = spawnLogged('web', node, ['web/build/index.js'], { cwd: repoRoot, env: webEnv, logDir });
 		await waitForHttp(webUrl, web);
 		say(`web on :${webPort}`);

@@ -7,7 +7,14 @@ import { relayPagination } from '@urql/exchange-graphcache/extras';
  */
 const connectionTypes = ['Job', 'Bid', 'ServiceCall', 'Builder', 'AuditEvent', 'WebhookEndpoint'] as const;
 /** Connections of a field (`Builder.jobs`): their edges are `<Connection>Edge`. */
-const fieldConnections = ['BuilderJobsConnection', 'BuilderBidsConnection', 'QueryApiKeysConnection', 'QueryMembersConnection'] as const;
+const fieldConnections = [
+	'BuilderJobsConnection',
+	'BuilderBidsConnection',
+	'QueryApiKeysConnection',
+	'QueryMembersConnection',
+	'WebhookEndpointDeliveriesConnection',
+	'WebhookDeliveryAttemptsConnection'
+] as const;
 const embeddedTypes = [
 	'ServerInfo',
 	'PageInfo',
@@ -33,7 +40,21 @@ const embeddedTypes = [
 	'ChangeServiceCallStatusPayload',
 	'UpdateServiceCallPayload',
 	'UpdateJobPayload',
-	'UpdateTenantConfigPayload'
+	'UpdateTenantConfigPayload',
+	'CreateBuilderPayload',
+	'UpdateBidPayload',
+	'UpdateBuilderPayload',
+	'ArchiveJobPayload',
+	'ArchiveBidPayload',
+	'ArchiveBuilderPayload',
+	'ArchiveServiceCallPayload',
+	'WebhookEventType',
+	'WebhookPortalLink',
+	'WebhookEndpointWithSecret',
+	'WebhookEndpointPayload',
+	'DeleteWebhookEndpointPayload',
+	'SendTestWebhookPayload',
+	'WebhookDeliveriesPayload'
 ] as const;
 
 const embedded = () => null;
@@ -61,15 +82,40 @@ export const cacheConfig = {
 		// invalidate the lists (refetched when on screen). Edits of an existing Node need nothing here:
 		// the cache updates the Node in every list that holds it.
 		Mutation: {
-			createJob: (_r, _a, cache) => invalidateList(cache, 'jobs'),
-			createBid: (_r, _a, cache) => invalidateList(cache, 'bids'),
+			createJob: (result, _a, cache) => {
+				invalidateList(cache, 'jobs');
+				invalidateOwnerList(cache, result, 'createJob', 'job', 'jobs');
+			},
+			createBid: (result, _a, cache) => {
+				invalidateList(cache, 'bids');
+				invalidateOwnerList(cache, result, 'createBid', 'bid', 'bids');
+			},
 			createServiceCall: (_r, _a, cache) => invalidateList(cache, 'serviceCalls'),
+			createBuilder: (_r, _a, cache) => invalidateList(cache, 'builders'),
+			// Edits that may move an item between filtered or ordered lists (a new date, builder or status).
+			updateJob: (_r, _a, cache) => invalidateList(cache, 'jobs'),
+			updateBuilder: (_r, _a, cache) => invalidateList(cache, 'builders'),
+			// Archived items leave their lists (they stay readable by id).
+			archiveJob: (_r, _a, cache) => invalidateList(cache, 'jobs'),
+			archiveBid: (_r, _a, cache) => invalidateList(cache, 'bids'),
+			archiveServiceCall: (_r, _a, cache) => invalidateList(cache, 'serviceCalls'),
+			archiveBuilder: (_r, _a, cache) => invalidateList(cache, 'builders'),
 			// A status change may move a call out of the filtered dispatch list (e.g. to COMPLETED).
 			changeServiceCallStatus: (_r, _a, cache) => invalidateList(cache, 'serviceCalls'),
 			changeBidStatus: (_r, _a, cache) => invalidateList(cache, 'bids'),
 			createApiKey: (_r, _a, cache) => invalidateList(cache, 'apiKeys'),
 			inviteUser: (_r, _a, cache) => invalidateList(cache, 'members'),
-			removeMember: (_r, _a, cache) => invalidateList(cache, 'members')
+			removeMember: (_r, _a, cache) => invalidateList(cache, 'members'),
+			createWebhookEndpoint: (_r, _a, cache) => invalidateList(cache, 'webhookEndpoints'),
+			deleteWebhookEndpoint: (_r, args, cache) => {
+				invalidateList(cache, 'webhookEndpoints');
+				const id = endpointIdOf(args);
+				if (id) cache.invalidate({ __typename: 'WebhookEndpoint', id });
+			},
+			// New messages for an endpoint: its delivery log (every page) and its message count refetch.
+			sendTestWebhook: (_r, args, cache) => invalidateDeliveries(cache, endpointIdOf(args)),
+			resendWebhookMessage: (_r, args, cache) => invalidateDeliveries(cache, endpointIdOf(args)),
+			replayWebhooks: (_r, args, cache) => invalidateDeliveries(cache, endpointIdOf(args))
 		},
 		Subscription: {
 			jobChanged: (result, _a, cache) => {
@@ -85,6 +131,34 @@ export const cacheConfig = {
 function eventType(result: Record<string, unknown>, field: string): string {
 	const event = result[field] as { type?: unknown } | null | undefined;
 	return typeof event?.type === 'string' ? event.type : '';
+}
+
+/** The endpoint a webhook mutation names: `input.id` (one endpoint) or `input.endpointId` (resend, replay). */
+function endpointIdOf(args: Record<string, unknown>): string | undefined {
+	const input = args.input as { id?: unknown; endpointId?: unknown } | undefined;
+	const id = input?.endpointId ?? input?.id;
+	return typeof id === 'string' ? id : undefined;
+}
+
+/** Drops an endpoint's cached `deliveries` pages; without an endpoint (a resend to all), the endpoints list. */
+function invalidateDeliveries(cache: Cache, endpointId: string | undefined): void {
+	if (!endpointId) return invalidateList(cache, 'webhookEndpoints');
+	const entity = { __typename: 'WebhookEndpoint', id: endpointId };
+	for (const field of cache.inspectFields(entity)) {
+		if (field.fieldName === 'deliveries') cache.invalidate(entity, field.fieldKey);
+	}
+}
+
+/**
+ * Drops the cached pages of the created item's builder's list (`Builder.jobs`), so the builder's page shows
+ * it. Needs the payload to select `<item> { builder { id } }`; without it there is nothing to drop.
+ */
+function invalidateOwnerList(cache: Cache, result: Record<string, unknown>, field: string, item: string, list: string): void {
+	const payload = result[field] as Record<string, { builder?: { id?: string } } | undefined> | null | undefined;
+	const builderId = payload?.[item]?.builder?.id;
+	if (!builderId) return;
+	const builder = { __typename: 'Builder', id: builderId };
+	for (const f of cache.inspectFields(builder)) if (f.fieldName === list) cache.invalidate(builder, f.fieldKey);
 }
 
 /**

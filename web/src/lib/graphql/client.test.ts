@@ -1,7 +1,8 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gql } from '@urql/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from './client';
+import { createClient, prefetch } from './client';
 import { NetworkStatus } from './network-status.svelte';
 
 const query = '{ serverInfo { version } }';
@@ -93,5 +94,28 @@ describe('createClient', () => {
 		const network = new NetworkStatus();
 		await createClient({ url: api.url, network }).query(query, {}).toPromise();
 		expect(network.http).toBe('up');
+	});
+});
+
+describe('prefetch', () => {
+	it("asks through the load function's fetch, and the page's query then reads the cache without a request", async () => {
+		const api = await startApi(() => ({ data: { serverInfo } }));
+		let loadFetches = 0;
+		const loadFetch: typeof fetch = (input, init) => (loadFetches++, fetch(input, init));
+		const client = createClient({ url: api.url });
+		await prefetch(client, loadFetch, gql<{ serverInfo: { version: string } }, Record<string, never>>(query), {});
+		expect([loadFetches, api.attempts()]).toEqual([1, 1]);
+
+		const page = await client.query(query, {}).toPromise();
+		expect(page.data).toEqual({ serverInfo: { version: '1.2.3' } });
+		expect(api.attempts()).toBe(1);
+	});
+
+	it('leaves a failure to the page (no throw), which then asks again', async () => {
+		const api = await startApi((attempt) => (attempt === 1 ? { data: null, errors: [{ message: 'Not allowed' }] } : { data: { serverInfo } }));
+		const client = createClient({ url: api.url });
+		await expect(prefetch(client, fetch, gql(query), {})).resolves.toBeUndefined();
+		expect((await client.query(query, {}).toPromise()).data).toEqual({ serverInfo: { version: '1.2.3' } });
+		expect(api.attempts()).toBe(2);
 	});
 });

@@ -1,5 +1,40 @@
 import { graphql } from '$lib/graphql/gql';
 
+/** A job as the board's card shows it (and as live events and mutations return it, so the card stays current). */
+export const JobCardFields = graphql(`
+	fragment JobCardFields on Job {
+		id
+		community
+		lot
+		plan
+		status
+		scheduledDate
+		assignedCrew
+		allowedNextStatuses
+		version
+		updatedAt
+		archivedAt
+		builder {
+			id
+			name
+		}
+	}
+`);
+
+/** Everything the detail page and the edit form show. */
+export const JobDetailFields = graphql(`
+	fragment JobDetailFields on Job {
+		...JobCardFields
+		addressLine1
+		city
+		state
+		postalCode
+		amountCents
+		notes
+		completedAt
+	}
+`);
+
 export const JobsBoardQuery = graphql(`
 	query JobsBoard($first: Int!, $after: String, $filter: JobFilter) {
 		jobs(first: $first, after: $after, filter: $filter, orderBy: { field: SCHEDULED_DATE, direction: ASC }) {
@@ -10,20 +45,7 @@ export const JobsBoardQuery = graphql(`
 			}
 			edges {
 				node {
-					id
-					community
-					lot
-					plan
-					status
-					scheduledDate
-					assignedCrew
-					allowedNextStatuses
-					version
-					updatedAt
-					builder {
-						id
-						name
-					}
+					...JobCardFields
 				}
 			}
 		}
@@ -36,21 +58,7 @@ export const JobsCatchUpQuery = graphql(`
 		jobs(first: 100, filter: { updatedAfter: $since, includeArchived: true }) {
 			edges {
 				node {
-					id
-					community
-					lot
-					plan
-					status
-					scheduledDate
-					assignedCrew
-					allowedNextStatuses
-					version
-					updatedAt
-					archivedAt
-					builder {
-						id
-						name
-					}
+					...JobCardFields
 				}
 			}
 		}
@@ -67,21 +75,33 @@ export const JobChangedSubscription = graphql(`
 				label
 			}
 			job {
-				id
-				community
-				lot
-				plan
-				status
-				scheduledDate
-				assignedCrew
-				allowedNextStatuses
-				version
-				updatedAt
-				archivedAt
-				builder {
-					id
-					name
+				...JobCardFields
+			}
+		}
+	}
+`);
+
+export const JobDetailQuery = graphql(`
+	query JobDetail($id: ID!) {
+		node(id: $id) {
+			__typename
+			... on Job {
+				...JobDetailFields
+				auditTrail(first: 20) {
+					...AuditTrailFields
 				}
+			}
+		}
+	}
+`);
+
+/** The edit form's object: its fields without the history (which a role may not read). */
+export const JobEditQuery = graphql(`
+	query JobEdit($id: ID!) {
+		node(id: $id) {
+			__typename
+			... on Job {
+				...JobDetailFields
 			}
 		}
 	}
@@ -91,25 +111,41 @@ export const ChangeJobStatusMutation = graphql(`
 	mutation ChangeJobStatus($input: ChangeJobStatusInput!) {
 		changeJobStatus(input: $input) {
 			job {
-				id
-				status
-				allowedNextStatuses
-				version
-				updatedAt
+				...JobCardFields
 				completedAt
 			}
 		}
 	}
 `);
 
-export const BuilderOptionsQuery = graphql(`
-	query BuilderOptions {
-		builders(first: 100, orderBy: { field: NAME, direction: ASC }) {
-			edges {
-				node {
-					id
-					name
-				}
+export const CreateJobMutation = graphql(`
+	mutation CreateJob($input: CreateJobInput!) {
+		createJob(input: $input) {
+			job {
+				...JobDetailFields
+			}
+		}
+	}
+`);
+
+export const UpdateJobMutation = graphql(`
+	mutation UpdateJob($input: UpdateJobInput!) {
+		updateJob(input: $input) {
+			job {
+				...JobDetailFields
+			}
+		}
+	}
+`);
+
+export const ArchiveJobMutation = graphql(`
+	mutation ArchiveJob($input: ArchiveJobInput!) {
+		archiveJob(input: $input) {
+			job {
+				id
+				archivedAt
+				version
+				updatedAt
 			}
 		}
 	}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispatchOrder } from './dispatch';
+import { dispatchFilter, dispatchOrder, OPEN_STATUSES } from './dispatch';
 
 describe('dispatchOrder', () => {
 	it('puts emergencies first, then the earliest window, unbooked calls last', () => {
@@ -11,5 +11,20 @@ describe('dispatchOrder', () => {
 			{ id: 'e', priority: 'URGENT' as const, windowStart: null }
 		];
 		expect(dispatchOrder(calls).map((c) => c.id)).toEqual(['b', 'd', 'c', 'e', 'a']);
+	});
+});
+
+describe('dispatchFilter', () => {
+	it('shows open calls unless statuses are chosen', () => {
+		expect(dispatchFilter(new URLSearchParams('')).status).toEqual(OPEN_STATUSES);
+		expect(dispatchFilter(new URLSearchParams('status=COMPLETED&status=INVOICED')).status).toEqual(['COMPLETED', 'INVOICED']);
+	});
+
+	it('maps priorities and the window days to the API filter', () => {
+		expect(dispatchFilter(new URLSearchParams('priority=EMERGENCY&from=2026-02-01'))).toEqual({
+			status: OPEN_STATUSES,
+			priority: ['EMERGENCY'],
+			window: { from: '2026-02-01T00:00:00Z', to: undefined }
+		});
 	});
 });

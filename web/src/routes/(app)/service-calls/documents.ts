@@ -1,5 +1,38 @@
 import { graphql } from '$lib/graphql/gql';
 
+/** A call as the dispatch row shows it (and as live events and mutations return it). */
+export const ServiceCallRowFields = graphql(`
+	fragment ServiceCallRowFields on ServiceCall {
+		id
+		customerName
+		customerPhone
+		addressLine1
+		city
+		problem
+		priority
+		status
+		windowStart
+		windowEnd
+		assignedTechnician
+		allowedNextStatuses
+		version
+		updatedAt
+	}
+`);
+
+/** Everything the detail page and the edit form show. */
+export const ServiceCallDetailFields = graphql(`
+	fragment ServiceCallDetailFields on ServiceCall {
+		...ServiceCallRowFields
+		customerEmail
+		state
+		postalCode
+		resolutionNotes
+		createdAt
+		archivedAt
+	}
+`);
+
 export const DispatchQuery = graphql(`
 	query Dispatch($first: Int!, $after: String, $filter: ServiceCallFilter) {
 		serviceCalls(first: $first, after: $after, filter: $filter, orderBy: { field: PRIORITY, direction: ASC }) {
@@ -10,20 +43,7 @@ export const DispatchQuery = graphql(`
 			}
 			edges {
 				node {
-					id
-					customerName
-					customerPhone
-					addressLine1
-					city
-					problem
-					priority
-					status
-					windowStart
-					windowEnd
-					assignedTechnician
-					allowedNextStatuses
-					version
-					updatedAt
+					...ServiceCallRowFields
 				}
 			}
 		}
@@ -36,20 +56,33 @@ export const ServiceCallChangedSubscription = graphql(`
 			eventId
 			type
 			serviceCall {
-				id
-				customerName
-				customerPhone
-				addressLine1
-				city
-				problem
-				priority
-				status
-				windowStart
-				windowEnd
-				assignedTechnician
-				allowedNextStatuses
-				version
-				updatedAt
+				...ServiceCallRowFields
+			}
+		}
+	}
+`);
+
+export const ServiceCallDetailQuery = graphql(`
+	query ServiceCallDetail($id: ID!) {
+		node(id: $id) {
+			__typename
+			... on ServiceCall {
+				...ServiceCallDetailFields
+				auditTrail(first: 20) {
+					...AuditTrailFields
+				}
+			}
+		}
+	}
+`);
+
+/** The edit form's object: its fields without the history (which a role may not read). */
+export const ServiceCallEditQuery = graphql(`
+	query ServiceCallEdit($id: ID!) {
+		node(id: $id) {
+			__typename
+			... on ServiceCall {
+				...ServiceCallDetailFields
 			}
 		}
 	}
@@ -59,24 +92,18 @@ export const ChangeServiceCallStatusMutation = graphql(`
 	mutation ChangeServiceCallStatus($input: ChangeServiceCallStatusInput!) {
 		changeServiceCallStatus(input: $input) {
 			serviceCall {
-				id
-				status
-				allowedNextStatuses
-				version
-				updatedAt
+				...ServiceCallRowFields
 			}
 		}
 	}
 `);
 
-export const AssignTechnicianMutation = graphql(`
-	mutation AssignTechnician($input: UpdateServiceCallInput!) {
+/** The dispatch row's technician field and the edit form: both are `updateServiceCall`. */
+export const UpdateServiceCallMutation = graphql(`
+	mutation UpdateServiceCall($input: UpdateServiceCallInput!) {
 		updateServiceCall(input: $input) {
 			serviceCall {
-				id
-				assignedTechnician
-				version
-				updatedAt
+				...ServiceCallDetailFields
 			}
 		}
 	}
@@ -86,9 +113,20 @@ export const CreateServiceCallMutation = graphql(`
 	mutation CreateServiceCall($input: CreateServiceCallInput!) {
 		createServiceCall(input: $input) {
 			serviceCall {
+				...ServiceCallDetailFields
+			}
+		}
+	}
+`);
+
+export const ArchiveServiceCallMutation = graphql(`
+	mutation ArchiveServiceCall($input: ArchiveServiceCallInput!) {
+		archiveServiceCall(input: $input) {
+			serviceCall {
 				id
-				customerName
-				status
+				archivedAt
+				version
+				updatedAt
 			}
 		}
 	}

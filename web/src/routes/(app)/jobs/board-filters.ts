@@ -1,0 +1,20 @@
+import type { JobFilter } from '$lib/graphql/gql/graphql';
+import { readFilters } from '$lib/graphql/url-filters';
+
+/** The board's filters as they appear in the URL (`?builder=…&community=…&from=…&to=…`). */
+export const BOARD_FILTERS = { builder: 'one', community: 'one', from: 'one', to: 'one' } as const;
+/** Jobs per page of the board ("Show more" adds the next). */
+export const BOARD_PAGE_SIZE = 100;
+
+/**
+ * The API filter for the board's URL. The server's first render and the browser build the board query's
+ * variables here, so both send the same request (and the browser reuses the server's answer).
+ */
+export function boardFilter(params: URLSearchParams): JobFilter {
+	const f = readFilters(params, BOARD_FILTERS);
+	return {
+		builderId: f.builder,
+		search: f.community,
+		scheduled: f.from || f.to ? { from: f.from, to: f.to } : undefined
+	};
+}
