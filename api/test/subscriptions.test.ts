@@ -99,6 +99,18 @@ describe("subscriptions over graphql-ws", () => {
     expect(a.events).toEqual([{ jobChanged: { type: "job.created", job: { community: "Committed" } } }]);
   });
 
+  it("points tenantEvents at the changed object for every kind that is a node, identity and webhooks included", async () => {
+    const all = subscribe(open("all_county"), `subscription { tenantEvents(types: ["api_key.*", "webhook_endpoint.*"]) { type node { id __typename } } }`);
+    await waitForOperations(port, 1);
+    const key = (await ok(t, `mutation { createApiKey(input: { name: "node", scopes: ["read:jobs"] }) { apiKey { id } } }`)).createApiKey.apiKey;
+    const endpoint = (await ok(t, `mutation { createWebhookEndpoint(input: { url: "http://127.0.0.1:9/hooks" }) { endpoint { id } } }`)).createWebhookEndpoint.endpoint;
+    await waitForEvents(all, 2);
+    expect(all.events).toEqual([
+      { tenantEvents: { type: "api_key.created", node: { id: key.id, __typename: "ApiKey" } } },
+      { tenantEvents: { type: "webhook_endpoint.created", node: { id: endpoint.id, __typename: "WebhookEndpoint" } } },
+    ]);
+  });
+
   it("filters by id, status (entering or leaving), crew and event type", async () => {
     const job = await createJob({ community: "Filtered", assignedCrew: "Crew F" });
     const other = await createJob({ community: "Other" });

@@ -5,35 +5,13 @@ import type { EntityType } from "../events/domain-event.ts";
 import type { AuditEvent, Prisma } from "../generated/prisma/client.ts";
 import type { Context } from "../context.ts";
 import { trailLoaders, type TrailFilter, type TrailKey } from "../audit/trail-loader.ts";
-import type PrismaTypes from "../generated/pothos-types.ts";
 import { builder, type InputFields } from "./builder.ts";
+import { entityKinds, nodeTypeNames, nodeTypeOf } from "./entity-kinds.ts";
 import { DEFAULT_PAGE_SIZE } from "./plugins/connection-rules.ts";
 
 /** Owners and admins (and API keys with the `read:audit` scope), in the acting tenant. */
 const authScopes = { can: "audit:read" } as const;
 
-/**
- * Every kind of entity the mutation pipeline changes (so audits), with the Prisma model of its GraphQL object type
- * (which gets an `auditTrail` field) and that type's name when it is a node (for `entityNodeId`). Typed against
- * EntityType: a new kind of entity does not compile until its trail is here.
- */
-const audited = {
-  job: { model: "Job", node: "Job" },
-  bid: { model: "Bid", node: "Bid" },
-  service_call: { model: "ServiceCall", node: "ServiceCall" },
-  builder: { model: "Builder", node: "Builder" },
-  tenant_config: { model: "TenantConfig", node: null },
-  user: { model: "User", node: null },
-  membership: { model: "Membership", node: "Member" },
-  api_key: { model: "ApiKey", node: "ApiKey" },
-  webhook_endpoint: { model: "WebhookEndpoint", node: "WebhookEndpoint" },
-  webhook_message: { model: "WebhookMessage", node: "WebhookMessage" },
-} as const satisfies Record<EntityType, { model: keyof PrismaTypes; node: string | null }>;
-
-/** GraphQL types of the entity kinds that are nodes (fetchable with `node(id:)`). */
-const nodeTypes: Partial<Record<string, string>> = Object.fromEntries(
-  Object.entries(audited).flatMap(([entityType, { node }]) => (node ? [[entityType, node]] : [])),
-);
 export const newestFirst: Prisma.AuditEventOrderByWithRelationInput[] = [{ changedAt: "desc" }, { id: "desc" }];
 
 const AuditActor = builder.objectRef<AuditEvent>("AuditActor").implement({
@@ -71,7 +49,10 @@ const AuditEventRef = builder.prismaObject("AuditEvent", {
       type: "ID",
       nullable: true,
       description: "The changed entity's global ID, for `node(id:)` (null for kinds that are not nodes).",
-      resolve: (row) => (nodeTypes[row.entityType] ? encodeGlobalID(nodeTypes[row.entityType]!, row.entityId) : null),
+      resolve: (row) => {
+        const type = nodeTypeOf(row.entityType);
+        return type ? encodeGlobalID(type, row.entityId) : null;
+      },
     }),
     before: t.string({ nullable: true, description: "The entity before the change, as a JSON document (null for a create).", resolve: (row) => json(row.before) }),
     after: t.string({ nullable: true, description: "The entity after the change, as a JSON document.", resolve: (row) => json(row.after) }),
@@ -111,7 +92,7 @@ export function entityIdOf(value: string): string {
   if (UUID.test(value)) return value;
   try {
     const { typename, id } = decodeGlobalID(value);
-    if (id && Object.values(nodeTypes).includes(typename)) return id;
+    if (id && nodeTypeNames.includes(typename)) return id;
   } catch {
     /* not a global ID */
   }
@@ -220,7 +201,7 @@ builder.queryField("auditEvents", (t) =>
   }),
 );
 
-for (const [entityType, { model }] of Object.entries(audited)) {
+for (const [entityType, { model }] of Object.entries(entityKinds)) {
   builder.prismaObjectField(model, "auditTrail", (t) =>
     t.field({
       type: AuditEventConnection,

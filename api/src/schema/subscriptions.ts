@@ -1,10 +1,10 @@
-import type { Action } from "../auth/permissions.ts";
 import type { Context } from "../context.ts";
 import { unauthenticated } from "../errors.ts";
 import type { DomainEvent, EntityType, EventActor } from "../events/domain-event.ts";
 import { pubsub, tenantTopicFor, topicFor, type DomainTopic, type TenantTopic } from "../events/pubsub.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
 import { builder } from "./builder.ts";
+import { entityKinds, nodeTypeOf } from "./entity-kinds.ts";
 import { BidStatusEnum, JobStatusEnum, ServiceCallPriorityEnum, ServiceCallStatusEnum } from "./enums.ts";
 import { BidRef } from "./bids/types.ts";
 import { BuilderRef } from "./builders.ts";
@@ -76,20 +76,6 @@ const BidChange = changeType("BidChange", "bid", "Bid", "bid");
 const ServiceCallChange = changeType("ServiceCallChange", "serviceCall", "ServiceCall", "service call");
 const BuilderChange = changeType("BuilderChange", "builder", "Builder", "builder");
 
-/** GraphQL types of the entity kinds that are nodes, and what a subscriber needs to see each kind's events. */
-const entityKinds: Partial<Record<EntityType, { node?: string; read: Action }>> = {
-  job: { node: "Job", read: "job:read" },
-  bid: { node: "Bid", read: "bid:read" },
-  service_call: { node: "ServiceCall", read: "serviceCall:read" },
-  builder: { node: "Builder", read: "builder:read" },
-  tenant_config: { read: "tenant:read" },
-  user: { read: "user:read" },
-  membership: { read: "user:read" },
-  api_key: { read: "apiKey:manage" },
-  webhook_endpoint: { read: "webhook:manage" },
-  webhook_message: { read: "webhook:manage" },
-};
-
 const TenantEvent = builder.objectRef<DomainEvent>("TenantEvent").implement({
   description: "A committed change to any entity of the tenant.",
   interfaces: [ChangeEvent],
@@ -98,7 +84,7 @@ const TenantEvent = builder.objectRef<DomainEvent>("TenantEvent").implement({
     node: t.node({
       description: "The changed object, when its kind is a node, read now with the fields you select (null otherwise, or if you can no longer see it).",
       id: (e) => {
-        const type = entityKinds[e.entityType]?.node;
+        const type = nodeTypeOf(e.entityType);
         return type ? { type, id: e.entityId } : null;
       },
     }),
@@ -233,7 +219,7 @@ builder.subscriptionField("tenantEvents", (t) =>
     args: { types: t.arg.stringList({ description: typesArg }) },
     subscribe: (_root, args, ctx) =>
       liveEvents(ctx, tenantTopicFor, (e) => {
-        const kind = entityKinds[e.entityType];
+        const kind = entityKinds[e.entityType] as (typeof entityKinds)[EntityType] | undefined;
         return !!kind && ctx.permissions.has(kind.read) && typeMatches(args.types)(e);
       }),
     resolve: (event) => event,

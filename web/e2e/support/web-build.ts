@@ -1,14 +1,17 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-/** The newest modification time under `paths` (files or folders, recursively); 0 when none exist. */
+/**
+ * The newest modification time under `paths` (files and folders, recursively); 0 when none exist. A folder's own
+ * time counts too: deleting or renaming a file changes only its folder's.
+ */
 function newestMtime(paths: string[]): number {
 	let newest = 0;
 	const visit = (p: string) => {
 		if (!existsSync(p)) return;
 		const stat = statSync(p);
+		newest = Math.max(newest, stat.mtimeMs);
 		if (stat.isDirectory()) for (const entry of readdirSync(p)) visit(path.join(p, entry));
-		else newest = Math.max(newest, stat.mtimeMs);
 	};
 	paths.forEach(visit);
 	return newest;
