@@ -186,6 +186,9 @@ describe("outbound webhooks, end to end (GraphQL → outbox → worker → recei
 
     // replaying again sends nothing: everything is delivered (unless asked to include what succeeded)
     expect((await ok(t, `mutation($input: ReplayWebhooksInput!) { replayWebhooks(input: $input) { count } }`, { input: { since, endpointId: ep.id } })).replayWebhooks.count).toBe(0);
+    // both replays are in the endpoint's history
+    const trail = await ok(t, `query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { auditTrail(first: 10) { edges { node { eventType } } } } } }`, { id: ep.id });
+    expect(trail.node.auditTrail.edges.map((e: { node: { eventType: string } }) => e.node.eventType).filter((e: string) => e === "webhook.replayed")).toHaveLength(2);
     const messageId = JSON.parse(got[0]!.body).id;
     const { resendWebhookMessage } = await ok(t, `mutation($input: ResendWebhookMessageInput!) { resendWebhookMessage(input: $input) { count } }`, {
       input: { messageId: Buffer.from(`WebhookMessage:${messageId}`).toString("base64"), endpointId: ep.id },

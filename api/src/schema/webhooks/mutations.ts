@@ -294,7 +294,8 @@ builder.mutationField("replayWebhooks", (t) =>
     resolve: (_root, { input }, ctx) => {
       notWithSvix();
       const only = input.endpointId ? idOf(input.endpointId, ["input", "endpointId"]) : null;
-      return runMutation(ctx, { entityType: "webhook_message", action: "updated" }, async (tx) => {
+      // a replay to one endpoint is part of that endpoint's history (its auditTrail); one to all is the tenant's messages'
+      return runMutation(ctx, { entityType: only ? "webhook_endpoint" : "webhook_message", action: "updated" }, async (tx) => {
         const endpoints = await tx.webhookEndpoint.findMany({ where: { disabled: false, ...(only ? { id: only } : {}) } });
         if (only && !endpoints.length) throw notFound("enabled webhook endpoint");
         const messages = await tx.webhookMessage.findMany({
