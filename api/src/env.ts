@@ -42,6 +42,8 @@ const schema = z.object({
   QUERY_MAX_COST: int(25_000, 10, 10_000_000),
   /** Requests (queries and mutations) per minute from one anonymous client IP; users and API keys have their tenant's limits. */
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(300, 1, 1_000_000),
+  /** Whose X-Forwarded-For names the client (client-ip.ts): the dashboard's server and a load balancer in front of the API. */
+  TRUST_PROXY: z.string().default("loopback"),
   /** Requests per minute of a signed-in user acting for no tenant. */
   RATE_LIMIT_USER_PER_MINUTE: int(600, 1, 1_000_000),
   CORS_ORIGINS: z.string().default(""),

@@ -6,6 +6,7 @@ import { useCookies } from "@whatwg-node/server-plugin-cookies";
 import { GraphQLError } from "graphql";
 import { createYoga, type YogaInitialContext } from "graphql-yoga";
 import { cookieJar } from "./auth/cookie-jar.ts";
+import { clientIpResolver } from "./client-ip.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { RequestLimiter } from "./auth/request-limiter.ts";
 import { createContext, type Context, type Services } from "./context.ts";
@@ -54,6 +55,7 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
   const redis = events.redis ?? undefined;
   const services: Services = { env, loginLimiter: new LoginLimiter({ redis }) };
   const requestLimiter = new RequestLimiter({ redis, keyPrefix: env.REDIS_KEY_PREFIX });
+  const clientIp = clientIpResolver(env.TRUST_PROXY);
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -128,7 +130,7 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
         res.end(await metrics.registry.metrics());
       } else if (url.pathname === "/graphql") {
         route = "graphql";
-        await forwardToYoga(req, res, url, { requestId, ip: req.socket.remoteAddress ?? null, log: requestLog });
+        await forwardToYoga(req, res, url, { requestId, ip: clientIp(req), log: requestLog });
       } else {
         sendJson(res, 404, { errors: [{ message: "not found", extensions: { code: ErrorCode.NOT_FOUND } }] });
       }
@@ -187,6 +189,7 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
   const live = attachGraphqlWs(server, yoga, {
     env,
     log,
+    clientIp,
     registry: metrics.registry,
     createContext: (input) => createContext({ ...input, services, cookies: null }),
   });

@@ -44,6 +44,8 @@ export interface LiveDeps {
   log: Logger;
   /** Where the live metrics are registered (the app's /metrics registry). */
   registry?: Registry;
+  /** The client's address of an upgrade request, behind trusted proxies too (client-ip.ts). */
+  clientIp: (req: IncomingMessage) => string | null;
   /** context.ts's `createContext`, as HTTP calls it (server.ts binds the process's services). */
   createContext: (input: { requestId: string; log: Logger; headers: Headers; ip: string | null }) => Promise<Context>;
 }
@@ -87,7 +89,7 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
         requestId: extra.connectionId,
         log: log.child({ connectionId: extra.connectionId, ws: true }),
         headers,
-        ip: extra.request.socket.remoteAddress ?? null,
+        ip: deps.clientIp(extra.request),
       });
       // refused or missing credentials, or no acting tenant: nothing to subscribe to
       if (context.authError || !context.principal || !context.tenant) return false;
@@ -103,7 +105,7 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
         request: new Request("http://localhost/graphql", { headers: headersOf(extra.request, {}) }),
         params,
         requestId,
-        ip: extra.request.socket.remoteAddress ?? null,
+        ip: deps.clientIp(extra.request),
         log: extra.context!.log.child({ requestId, operationId: id }),
         [CONNECTION_CONTEXT]: extra.context,
       });

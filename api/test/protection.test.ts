@@ -149,12 +149,45 @@ describe("rate limits", () => {
     expect(statuses).toEqual([200, 200, 200, 200, 429]);
   });
 
+  it("counts a client behind a trusted proxy (the dashboard's server, a load balancer) by its forwarded address, and audits that address", async () => {
+    const from = (ip: string) => ({ "x-forwarded-for": ip });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post(url, "{ serverInfo { version } }", {}, from("203.0.113.7"))).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    expect((await post(url, "{ serverInfo { version } }", {}, from("203.0.113.8"))).status).toBe(200);
+    const created = await post(
+      url,
+      'mutation { createServiceCall(input: { customerName: "Forwarded", customerPhone: "+15555550199", addressLine1: "2 Main St", problem: "drip" }) { serviceCall { id } } }',
+      {},
+      { ...as("h2o", "owner"), ...from("198.51.100.23, 127.0.0.1") },
+    );
+    expect(created.body.errors).toBeUndefined();
+    const audit = await prisma.auditEvent.findFirstOrThrow({ where: { entityType: "service_call", action: "created" }, orderBy: { changedAt: "desc" } });
+    expect(audit.ip).toBe("198.51.100.23");
+  });
+
   it("does not count a costly query it refuses against the budget", async () => {
     await setLimits(prisma, "h2o", { rateLimitPerMinute: 2 });
     const marketer = as("h2o", "marketer");
     const deep = `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: serverInfo { version }`).join(" ")} }`;
     for (let i = 0; i < 3; i++) expect((await post(url, deep, {}, marketer)).body.errors![0]!.extensions.code).toBe("QUERY_TOO_COMPLEX");
     expect((await post(url, "{ serverInfo { version } }", {}, marketer)).status).toBe(200);
+  });
+});
+
+describe("without trusted proxies", () => {
+  let t: TestApp;
+  let url: string;
+  beforeAll(async () => {
+    t = await startTestApp({ TRUST_PROXY: "none", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "2" });
+    ({ url } = await t.app.start());
+  });
+  afterAll(() => t.close());
+
+  it("ignores X-Forwarded-For, so a client cannot pick its own budget", async () => {
+    const statuses = [];
+    for (const ip of ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) statuses.push((await post(url, "{ serverInfo { version } }", {}, { "x-forwarded-for": ip })).status);
+    expect(statuses).toEqual([200, 200, 429]);
   });
 });
 

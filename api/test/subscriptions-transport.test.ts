@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { Context } from "../src/context.ts";
 import type { Prisma } from "../src/db/client.ts";
+import { clientIpResolver } from "../src/client-ip.ts";
 import { createLogger } from "../src/logger.ts";
 import { attachGraphqlWs, LiveClose, type LiveServer } from "../src/ws.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
@@ -112,6 +113,7 @@ describe("graphql-ws transport: credentials that expire", () => {
     live = attachGraphqlWs(server, yoga, {
       env: t.env,
       log: createLogger("silent"),
+      clientIp: clientIpResolver(t.env.TRUST_PROXY),
       createContext: async (input) => {
         const ctx = (await yoga.getEnveloped({ request: new Request("http://localhost/graphql", { headers: input.headers }), ...input, params: {} }).contextFactory()) as Context;
         return { ...ctx, authExpiresAt: new Date(Date.now() + expiresIn) };

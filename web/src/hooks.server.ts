@@ -1,5 +1,5 @@
 import { apiCookieHeader, ACCESS_COOKIE, REFRESH_COOKIE, TENANT_COOKIE } from '$lib/auth/cookies';
-import { apiUrl, refreshSession } from '$lib/auth/session.server';
+import { apiUrl, forwardedFor, refreshSession } from '$lib/auth/session.server';
 import type { Handle, HandleFetch } from '@sveltejs/kit';
 
 /**
@@ -10,7 +10,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 	const { cookies } = event;
 	const refresh = cookies.get(REFRESH_COOKIE);
 	if (!cookies.get(ACCESS_COOKIE) && refresh && !event.url.pathname.startsWith('/logout')) {
-		await refreshSession(refresh, cookies, event.url);
+		await refreshSession(refresh, cookies, event.url, event.getClientAddress());
 	}
 	const apiCookie = apiCookieHeader((name) => cookies.get(name));
 	event.locals.session = apiCookie && cookies.get(ACCESS_COOKIE) ? { apiCookie, canRefresh: Boolean(cookies.get(REFRESH_COOKIE)) } : null;
@@ -26,11 +26,13 @@ const keepContentType = (name: string) => name === 'content-type';
 
 /**
  * Server-side requests to the API (the per-request urql client uses `event.fetch`) carry the browser's API
- * cookies: SvelteKit forwards cookies only to its own origin, and the API is another one.
+ * cookies, since SvelteKit forwards cookies only to its own origin and the API is another one, and the browser's
+ * address (see `forwardedFor`).
  */
 export const handleFetch: HandleFetch = async ({ event, request, fetch }) => {
-	if (event.locals.session && new URL(request.url).origin === new URL(apiUrl()).origin) {
-		request.headers.set('cookie', event.locals.session.apiCookie);
+	if (new URL(request.url).origin === new URL(apiUrl()).origin) {
+		if (event.locals.session) request.headers.set('cookie', event.locals.session.apiCookie);
+		for (const [name, value] of Object.entries(forwardedFor(event.getClientAddress()))) request.headers.set(name, value);
 	}
 	return fetch(request);
 };

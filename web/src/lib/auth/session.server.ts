@@ -19,6 +19,13 @@ export function serverClient(fetch: typeof globalThis.fetch, headers: Record<str
 	return new Client({ url: apiUrl(), fetch, exchanges: [fetchExchange], fetchOptions: { headers }, requestPolicy: 'network-only' });
 }
 
+/**
+ * The header that tells the API whose request this is when the dashboard's server calls it for a browser: without it
+ * the API would see this server's address for every user (the audit trail, the per-IP rate limit and the sign-in
+ * lockout). The API believes it from trusted proxies only (its TRUST_PROXY).
+ */
+export const forwardedFor = (clientAddress: string) => ({ 'x-forwarded-for': clientAddress });
+
 type IssuedSession = LoginResult['login'];
 
 /**
@@ -41,9 +48,9 @@ export type SignInResult = { ok: true } | { ok: false; status: number; error: Er
 /** Signs in through the API's `login` mutation and keeps its tokens as cookies for the browser. */
 export async function signIn(
 	credentials: Credentials,
-	{ fetch, cookies, url }: { fetch: typeof globalThis.fetch; cookies: Cookies; url: URL }
+	{ fetch, cookies, url, clientAddress }: { fetch: typeof globalThis.fetch; cookies: Cookies; url: URL; clientAddress: string }
 ): Promise<SignInResult> {
-	const result = await serverClient(fetch).mutation(LoginMutation, credentials).toPromise();
+	const result = await serverClient(fetch, forwardedFor(clientAddress)).mutation(LoginMutation, credentials).toPromise();
 	if (!result.data) {
 		const error = toErrorMessage(result.error)!;
 		const status = error.code === 'NETWORK_ERROR' ? 503 : error.code === 'RATE_LIMITED' ? 429 : 400;
@@ -57,8 +64,8 @@ export async function signIn(
 }
 
 /** Trades the refresh cookie for new tokens; `false` when the session cannot be renewed. */
-export async function refreshSession(refreshToken: string, cookies: Cookies, url: URL): Promise<boolean> {
-	const result = await serverClient(globalThis.fetch).mutation(RefreshSessionMutation, { refreshToken }).toPromise();
+export async function refreshSession(refreshToken: string, cookies: Cookies, url: URL, clientAddress: string): Promise<boolean> {
+	const result = await serverClient(globalThis.fetch, forwardedFor(clientAddress)).mutation(RefreshSessionMutation, { refreshToken }).toPromise();
 	if (!result.data) {
 		if (!result.error?.networkError) clearSession(cookies);
 		return false;
@@ -68,9 +75,9 @@ export async function refreshSession(refreshToken: string, cookies: Cookies, url
 }
 
 /** Ends the session at the API (its refresh tokens are revoked), then forgets the cookies. */
-export async function signOut(apiCookie: string | undefined, cookies: Cookies): Promise<void> {
+export async function signOut(apiCookie: string | undefined, cookies: Cookies, clientAddress: string): Promise<void> {
 	if (apiCookie) {
-		await serverClient(globalThis.fetch, { cookie: apiCookie }).mutation(LogoutMutation, {}).toPromise().catch(() => undefined);
+		await serverClient(globalThis.fetch, { cookie: apiCookie, ...forwardedFor(clientAddress) }).mutation(LogoutMutation, {}).toPromise().catch(() => undefined);
 	}
 	clearSession(cookies);
 }

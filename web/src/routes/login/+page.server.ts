@@ -8,7 +8,7 @@ export const load: PageServerLoad = ({ locals, url }) => {
 };
 
 export const actions: Actions = {
-	default: async ({ request, cookies, url }) => {
+	default: async ({ request, cookies, url, getClientAddress }) => {
 		const form = await request.formData();
 		const email = String(form.get('email') ?? '').trim();
 		const password = String(form.get('password') ?? '');
@@ -17,7 +17,7 @@ export const actions: Actions = {
 			return fail(400, { email, fieldErrors, message: 'Check the fields marked below.' });
 		}
 		// The global fetch: this request has no session yet, and the API must not see a stale one.
-		const result = await signIn({ email, password }, { fetch: globalThis.fetch, cookies, url });
+		const result = await signIn({ email, password }, { fetch: globalThis.fetch, cookies, url, clientAddress: getClientAddress() });
 		if (!result.ok) {
 			const { message, fieldErrors } = result.error;
 			return fail(result.status, { email, fieldErrors, message });

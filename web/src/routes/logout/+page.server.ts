@@ -7,8 +7,8 @@ export const load: PageServerLoad = () => redirect(303, '/');
 
 export const actions: Actions = {
 	// The API revokes the session's refresh tokens; then the cookies go.
-	default: async ({ cookies, locals }) => {
-		await signOut(locals.session?.apiCookie, cookies);
+	default: async ({ cookies, locals, getClientAddress }) => {
+		await signOut(locals.session?.apiCookie, cookies, getClientAddress());
 		redirect(303, '/login');
 	}
 };
