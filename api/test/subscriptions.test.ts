@@ -4,7 +4,7 @@ import { AppError, ErrorCode } from "../src/errors.ts";
 import { registerTransactionalHook } from "../src/events/pipeline.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
 import { as, ok, seedDemo } from "./support/domain.ts";
-import { connect, subscribe, waitForEvents, waitForOperations, type LiveClient } from "./support/ws.ts";
+import { connect, metric, subscribe, waitForEvents, waitForOperations, type LiveClient } from "./support/ws.ts";
 
 const CREATE_JOB = `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id version updatedAt } } }`;
 const UPDATE_JOB = `mutation($input: UpdateJobInput!) { updateJob(input: $input) { job { id version updatedAt } } }`;
@@ -99,7 +99,19 @@ describe("subscriptions over graphql-ws", () => {
     expect(a.events).toEqual([{ jobChanged: { type: "job.created", job: { community: "Committed" } } }]);
   });
 
+  it("ends a subscription when its client goes away, with no event since: nothing stays listening", async () => {
+    await expect.poll(() => metric(port, "graphql_ws_operations"), { timeout: 10_000 }).toBe(0);
+    const live = open("all_county");
+    subscribe(live, `subscription { jobChanged { eventId } }`);
+    subscribe(live, `subscription { tenantEvents { eventId } }`);
+    await waitForOperations(port, 2);
+    await live.dispose();
+    await expect.poll(() => metric(port, "graphql_ws_operations"), { timeout: 5_000 }).toBe(0);
+  });
+
   it("points tenantEvents at the changed object for every kind that is a node, identity and webhooks included", async () => {
+    // the previous test's sockets close asynchronously: wait until the server counts none, then for this one
+    await expect.poll(() => metric(port, "graphql_ws_operations"), { timeout: 10_000 }).toBe(0);
     const all = subscribe(open("all_county"), `subscription { tenantEvents(types: ["api_key.*", "webhook_endpoint.*"]) { type node { id __typename } } }`);
     await waitForOperations(port, 1);
     const key = (await ok(t, `mutation { createApiKey(input: { name: "node", scopes: ["read:jobs"] }) { apiKey { id } } }`)).createApiKey.apiKey;

@@ -26,7 +26,7 @@ export function shareKeyOf(ctx: Context, params: { query: string; variables?: un
 export async function sharedSubscribe(args: ExecutionArgs, shareKey: string): Promise<Result> {
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in source)) return { ...source, errors: source.errors?.map(mask) };
-  return mapShared(source as AsyncIterable<unknown> & AsyncIterator<unknown>, args, shareKey);
+  return mapShared((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), args, shareKey);
 }
 
 /** One event's result, as graphql-js's own subscribe maps it (`execute` with the event as root), errors masked. */
@@ -35,26 +35,45 @@ async function executeEvent(args: ExecutionArgs, event: unknown): Promise<Execut
   return result.errors ? { ...result, errors: result.errors.map(mask) } : result;
 }
 
-async function* mapShared(source: AsyncIterable<unknown> & AsyncIterator<unknown>, args: ExecutionArgs, shareKey: string) {
-  try {
-    for await (const event of source) {
-      const id = (event as { id?: unknown } | null)?.id;
-      if (typeof id !== "string") {
-        yield await executeEvent(args, event);
-        continue;
-      }
-      const key = `${id}|${shareKey}`;
-      let result = shared.get(key);
-      if (!result) {
-        result = executeEvent(args, event);
-        shared.set(key, result);
-        if (shared.size > MAX_SHARED) shared.delete(shared.keys().next().value!);
-      }
-      yield await result;
-    }
-  } finally {
+/**
+ * The results of `source`'s events. An iterator object, not an async generator: a generator's `return()` waits
+ * until the generator reaches a `yield`, and this one waits inside `source.next()` for an event that may never come;
+ * so a client that went away would keep its pubsub listener (and its operation counted) until the topic's next event.
+ * Here `return()` ends the source at once, which also settles the pending `next()`.
+ */
+function mapShared(source: AsyncIterator<unknown>, args: ExecutionArgs, shareKey: string): AsyncIterableIterator<ExecutionResult> {
+  const end = async (): Promise<IteratorResult<ExecutionResult>> => {
     await source.return?.();
+    return { value: undefined, done: true };
+  };
+  return {
+    async next() {
+      const r = await source.next();
+      return r.done ? { value: undefined, done: true } : { value: await resultOf(r.value, args, shareKey), done: false };
+    },
+    return: end,
+    async throw(err) {
+      await end();
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/** An event's result: executed once per event and share key, then reused by every other subscriber with that key. */
+function resultOf(event: unknown, args: ExecutionArgs, shareKey: string): Promise<ExecutionResult> {
+  const id = (event as { id?: unknown } | null)?.id;
+  if (typeof id !== "string") return executeEvent(args, event);
+  const key = `${id}|${shareKey}`;
+  let result = shared.get(key);
+  if (!result) {
+    result = executeEvent(args, event);
+    shared.set(key, result);
+    if (shared.size > MAX_SHARED) shared.delete(shared.keys().next().value!);
   }
+  return result;
 }
 
 const mask = (error: GraphQLError) => maskError(error);
