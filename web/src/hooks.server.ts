@@ -1,5 +1,5 @@
 import { apiCookieHeader, ACCESS_COOKIE, REFRESH_COOKIE, TENANT_COOKIE } from '$lib/auth/cookies';
-import { apiUrl, forwardedFor, refreshSession } from '$lib/auth/session.server';
+import { apiUrl, forwardedFor, refreshSession, toServerApi } from '$lib/auth/session.server';
 import type { Handle, HandleFetch } from '@sveltejs/kit';
 
 /**
@@ -27,12 +27,12 @@ const keepContentType = (name: string) => name === 'content-type';
 /**
  * Server-side requests to the API (the per-request urql client uses `event.fetch`) carry the browser's API
  * cookies, since SvelteKit forwards cookies only to its own origin and the API is another one, and the browser's
- * address (see `forwardedFor`).
+ * address (see `forwardedFor`); they go to the API's internal address when it has one (`toServerApi`).
  */
 export const handleFetch: HandleFetch = async ({ event, request, fetch }) => {
-	if (new URL(request.url).origin === new URL(apiUrl()).origin) {
-		if (event.locals.session) request.headers.set('cookie', event.locals.session.apiCookie);
-		for (const [name, value] of Object.entries(forwardedFor(event.getClientAddress()))) request.headers.set(name, value);
-	}
-	return fetch(request);
+	if (new URL(request.url).origin !== new URL(apiUrl()).origin) return fetch(request);
+	const toApi = toServerApi(request);
+	if (event.locals.session) toApi.headers.set('cookie', event.locals.session.apiCookie);
+	for (const [name, value] of Object.entries(forwardedFor(event.getClientAddress()))) toApi.headers.set(name, value);
+	return fetch(toApi);
 };

@@ -1,5 +1,6 @@
 import { dev } from '$app/environment';
 import { env } from '$env/dynamic/public';
+import { env as privateEnv } from '$env/dynamic/private';
 import { DEFAULT_API_URL } from '$lib/graphql/client';
 import { LoginMutation, LogoutMutation, RefreshSessionMutation } from '$lib/auth/documents';
 import { toErrorMessage, type ErrorMessage } from '$lib/graphql/errors';
@@ -9,14 +10,34 @@ import type { Cookies } from '@sveltejs/kit';
 import { ACCESS_COOKIE, REFRESH_COOKIE, TENANT_COOKIE } from './cookies';
 import type { Credentials } from './credentials';
 
+/** The API as the browser reaches it (and, unless API_INTERNAL_URL says otherwise, as this server does). */
 export const apiUrl = () => env.PUBLIC_API_URL || DEFAULT_API_URL;
+
+/**
+ * The API as this server reaches it. Where the public address does not work from here (in docker-compose the
+ * browser's `localhost:4000` is this container itself), API_INTERNAL_URL names the way in (e.g. the load balancer).
+ */
+export const serverApiUrl = () => privateEnv.API_INTERNAL_URL || apiUrl();
+
+/**
+ * A server-side request to the public API address, sent to `serverApiUrl` instead (same path and query); any other
+ * request unchanged.
+ */
+export function toServerApi(request: Request): Request {
+	const publicOrigin = new URL(apiUrl()).origin;
+	const url = new URL(request.url);
+	if (url.origin !== publicOrigin) return request;
+	const internal = new URL(serverApiUrl());
+	if (internal.origin === publicOrigin) return request;
+	return new Request(new URL(url.pathname + url.search, internal.origin), request);
+}
 
 /**
  * A client for one server-side call to the API (no cache: it holds one request's answer). `fetch` is the
  * request's own (its `handleFetch` adds the API cookies) or the global one.
  */
 export function serverClient(fetch: typeof globalThis.fetch, headers: Record<string, string> = {}): Client {
-	return new Client({ url: apiUrl(), fetch, exchanges: [fetchExchange], fetchOptions: { headers }, requestPolicy: 'network-only' });
+	return new Client({ url: serverApiUrl(), fetch, exchanges: [fetchExchange], fetchOptions: { headers }, requestPolicy: 'network-only' });
 }
 
 /**
