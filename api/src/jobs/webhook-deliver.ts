@@ -5,6 +5,7 @@ import type { WebhookEndpoint } from "../generated/prisma/client.ts";
 import type { WebhookEndpointConfig } from "../webhooks/deliverer.ts";
 import { withEndpointLock } from "../webhooks/endpoint-lock.ts";
 import { disableEndpoint } from "../webhooks/endpoints.ts";
+import { barrierHolds, beforeBarrier, fanOutBarrier, type EventPosition } from "../webhooks/fanout-barrier.ts";
 import { endpointConfig, webhookJobs, withTenantTx, type JobSpec } from "../webhooks/store.ts";
 import { systemContext } from "../context.ts";
 import type { WebhookWorkerDeps } from "./webhook-worker.ts";
@@ -26,16 +27,23 @@ const MAX_INLINE_DEFERRAL_MS = 1_000;
 /** An endpoint's pending deliveries in event order: event time, then message id for events of the same millisecond. */
 const EVENT_ORDER = [{ message: { occurredAt: "asc" as const } }, { messageId: "asc" as const }];
 
-/** Why a drain stopped: nothing deliverable, the head of the line is due later, or its time budget is spent. */
-type Stop = { kind: "idle" } | { kind: "wait"; until: Date } | { kind: "yield" };
+/**
+ * Why a drain stopped: nothing deliverable, the rest waits behind the fan-out barrier (whose fan-out wakes the
+ * endpoint), the head of the line is due later, or its time budget is spent.
+ */
+type Stop = { kind: "idle" } | { kind: "held"; barrier: EventPosition } | { kind: "wait"; until: Date } | { kind: "yield" };
 
 /**
  * `webhook.deliver`: drains one endpoint (built-in deliverer). Ordering, the guarantee this is built around:
  * - an endpoint gets its messages in event order (`occurredAt`, as set in the committing transaction; events of
- *   transactions committing at the same moment go in the order their deliveries are seen). One drain per endpoint
+ *   transactions committing at the same moment go in the order their messages are seen). One drain per endpoint
  *   runs at a time, across all workers (an advisory lock, webhooks/endpoint-lock.ts), and it always attempts the
- *   endpoint's oldest pending delivery; the order comes from the data, never from job timing (a job retried after an
- *   error, a wake-up or a crash recovery can run late or twice without reordering anything);
+ *   endpoint's oldest pending delivery, and only one older than the fan-out barrier: deliveries are made by
+ *   `webhook.fanout` jobs, which commit in any order, so what comes at or after the tenant's oldest message not yet
+ *   fanned out waits (the drain ends; that message's fan-out wakes it: webhooks/fanout-barrier.ts). The order comes
+ *   from the data, never from job timing (a job retried after an error, a wake-up or a crash recovery can run late
+ *   or twice without reordering anything); a fan-out job that keeps failing holds the tenant's later deliveries
+ *   until its retry succeeds;
  * - while a message is being retried, later messages to that endpoint wait behind it (head-of-line blocking), until
  *   it succeeds or has failed for good after the last attempt of the schedule; a rate-limit deferral holds the line
  *   the same way. Svix does otherwise (later messages overtake a retrying one); a partner of the built-in deliverer
@@ -48,7 +56,7 @@ type Stop = { kind: "idle" } | { kind: "wait"; until: Date } | { kind: "yield" }
  *   each attempt; a crash before it repeats the attempt with the same `webhook-id`;
  * - a job that finds the endpoint locked ends at once: the drain holding it looks again after unlocking, so work that
  *   arrived meanwhile is never stranded; a drain stopped by a not-yet-due head leaves one wake-up job
- *   (`deliverAt`, keyed per endpoint) for that time;
+ *   (`deliverAt`, keyed per endpoint) for that time; one stopped by the barrier is woken by the barrier's fan-out;
  * - an endpoint failing continuously for WEBHOOK_DISABLE_AFTER_MS is disabled through the mutation pipeline
  *   (`webhook_endpoint.disabled`: audited, sent to subscribers and to the tenant's other endpoints); its pending
  *   deliveries wait and resume, oldest first, when it is enabled again.
@@ -61,7 +69,9 @@ export function deliverTask(deps: WebhookWorkerDeps): Task {
       if (!run.locked) return;
       if (run.value.kind === "yield") return addJob(helpers, webhookJobs.deliver(tenantId, endpointId));
       if (run.value.kind === "wait") await addJob(helpers, webhookJobs.deliverAt(tenantId, endpointId, run.value.until));
-      if (!(await headIsDue(deps, tenantId, endpointId))) return;
+      // after unlocking, look again for what came meanwhile (its job found the endpoint locked and ended); held at
+      // the barrier, only whether that barrier is gone (its fan-out's wake-up job, if still to come, finds it unlocked)
+      if (run.value.kind === "held" ? !(await fannedOut(deps, tenantId, run.value.barrier)) : !(await headIsDue(deps, tenantId, endpointId))) return;
     }
   };
 }
@@ -70,12 +80,9 @@ async function drain(deps: WebhookWorkerDeps, tenantId: string, endpointId: stri
   const deadline = Date.now() + DRAIN_BUDGET_MS;
   const config = configCache(deps);
   for (;;) {
-    const { endpoint, pending } = await withTenantTx(deps.prisma, tenantId, async (tx) => ({
-      endpoint: await tx.webhookEndpoint.findFirst({ where: { id: endpointId, tenantId } }),
-      pending: await tx.webhookDelivery.findMany({ where: { tenantId, endpointId, status: "pending" }, orderBy: EVENT_ORDER, take: BATCH, include: { message: true } }),
-    }));
-    let current = endpoint;
-    for (const delivery of pending) {
+    const line = await readLine(deps, tenantId, endpointId, BATCH);
+    let current = line.endpoint;
+    for (const delivery of line.pending) {
       if (!current || current.disabled) return { kind: "idle" };
       const due = delivery.nextAttemptAt ?? delivery.createdAt;
       if (due.getTime() > Date.now() + EARLY_SLACK_MS) return { kind: "wait", until: due };
@@ -84,7 +91,26 @@ async function drain(deps: WebhookWorkerDeps, tenantId: string, endpointId: stri
       current = step.endpoint;
       if (Date.now() >= deadline) return { kind: "yield" };
     }
-    if (pending.length < BATCH) return { kind: "idle" };
+    if (line.held) return { kind: "held", barrier: line.held };
+    if (line.pending.length < BATCH) return { kind: "idle" };
+  }
+}
+
+/**
+ * The endpoint and up to `take` of its pending deliveries, oldest event first, stopping at the fan-out barrier
+ * (webhooks/fanout-barrier.ts): the barrier is read first, in the same transaction. `held`: the barrier that
+ * deliveries wait behind; its fan-out, still to commit, will wake this endpoint.
+ */
+async function readLine({ prisma }: WebhookWorkerDeps, tenantId: string, endpointId: string, take: number) {
+  for (;;) {
+    const { barrier, endpoint, pending } = await withTenantTx(prisma, tenantId, async (tx) => ({
+      barrier: await fanOutBarrier(tx, tenantId, endpointId),
+      endpoint: await tx.webhookEndpoint.findFirst({ where: { id: endpointId, tenantId } }),
+      pending: await tx.webhookDelivery.findMany({ where: { tenantId, endpointId, status: "pending" }, orderBy: EVENT_ORDER, take, include: { message: true } }),
+    }));
+    const open = pending.findIndex((d) => !beforeBarrier(d.message, barrier));
+    if (open < 0) return { endpoint, pending, held: null };
+    if (await withTenantTx(prisma, tenantId, (tx) => barrierHolds(tx, barrier!))) return { endpoint, pending: pending.slice(0, open), held: barrier };
   }
 }
 
@@ -153,6 +179,11 @@ async function headIsDue({ prisma }: WebhookWorkerDeps, tenantId: string, endpoi
     }),
   );
   return !!head && (head.nextAttemptAt ?? head.createdAt).getTime() <= Date.now() + EARLY_SLACK_MS;
+}
+
+/** Whether a barrier message has been fanned out since a drain stopped at it. */
+async function fannedOut({ prisma }: WebhookWorkerDeps, tenantId: string, barrier: EventPosition): Promise<boolean> {
+  return !(await withTenantTx(prisma, tenantId, (tx) => tx.webhookMessage.findFirst({ where: { id: barrier.id, tenantId, fannedOutAt: null }, select: { id: true } })));
 }
 
 /** Decrypts an endpoint's secrets once per version of it (every change to URL, secrets or state bumps the version). */

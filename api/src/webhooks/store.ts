@@ -98,20 +98,22 @@ export function withTenantTx<T>(prisma: Prisma, tenantId: string, fn: (tx: Prism
 /** The job identifiers, their keys and queues: one place, used by the outbox, the API and the worker. */
 export const webhookJobs = {
   /**
-   * Svix: hands one outbox message to Svix. One tenant's sends and endpoint mirroring share a serial queue, so an
-   * endpoint exists in Svix before its events. (Built-in delivery fans out in the mutation's own transaction.)
+   * Sends one outbox message on (jobs/webhook-fanout.ts). Built-in: creates its deliveries and wakes the drains; no
+   * job key and no named queue, so it is picked up at its commit (NOTIFY), like a drain; order is kept by the drains
+   * (webhooks/fanout-barrier.ts), not by these jobs. Svix: hands it to Svix; one tenant's sends and endpoint
+   * mirroring share a serial queue, so an endpoint exists in Svix before its events.
    */
-  fanout: (tenantId: string, messageId: string): JobSpec => ({
+  fanout: (tenantId: string, messageId: string, svix: boolean): JobSpec => ({
     identifier: "webhook.fanout",
     payload: { tenantId, messageId },
-    jobKey: `webhook.fanout:${messageId}`,
-    queueName: `webhook-svix:${tenantId}`,
+    ...(svix ? { jobKey: `webhook.fanout:${messageId}`, queueName: `webhook-svix:${tenantId}` } : {}),
   }),
   /**
-   * Built-in: delivers an endpoint's pending deliveries, oldest event first (jobs/webhook-deliver.ts). Added, now,
-   * by every change that gives the endpoint something to send; no job key and no named queue, so the job is never
-   * held up behind another (a named queue's next job waits for the worker's poll) and never contends with another
-   * transaction for a key: one drain per endpoint runs at a time, under an advisory lock, and extra jobs end at once.
+   * Built-in: delivers an endpoint's pending deliveries, oldest event first (jobs/webhook-deliver.ts). Added by
+   * every fan-out and every change that gives the endpoint something to send; no job key and no named queue, so the
+   * job is never held up behind another (a named queue's next job waits for the worker's poll) and never contends
+   * with another transaction for a key: one drain per endpoint runs at a time, under an advisory lock, and extra jobs
+   * end at once.
    */
   deliver: (tenantId: string, endpointId: string): JobSpec => ({
     identifier: "webhook.deliver",
