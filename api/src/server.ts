@@ -6,6 +6,7 @@ import { useCookies } from "@whatwg-node/server-plugin-cookies";
 import { GraphQLError } from "graphql";
 import { createYoga, type YogaInitialContext } from "graphql-yoga";
 import { cookieJar } from "./auth/cookie-jar.ts";
+import { registerBacklogMetrics } from "./backlog-metrics.ts";
 import { clientIpResolver } from "./client-ip.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { RequestLimiter } from "./auth/request-limiter.ts";
@@ -48,6 +49,7 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
   const log = options.log ?? createLogger(env.LOG_LEVEL);
   const metrics = createMetrics();
   connectDb(options.databaseUrl, env);
+  registerBacklogMetrics(metrics.registry, () => prisma, log);
   registerPipelineHooks(env);
   const expectedMigrations = migrationNames();
   const events = connectPubSub(env, log);
