@@ -70,13 +70,16 @@ describe("an endpoint that keeps failing is disabled (WEBHOOK_DISABLE_AFTER_MS),
     const attempts = await prisma.webhookAttempt.findMany({ where: { endpointId }, orderBy: { attempt: "asc" } });
     expect(attempts.length).toBeGreaterThanOrEqual(3);
     expect(attempts.every((a) => !a.success && a.statusCode === 503)).toBe(true);
-    expect(attempts.at(-1)!.startedAt.getTime() - row.failingSince!.getTime()).toBeGreaterThanOrEqual(DISABLE_AFTER_MS);
+    // the last attempt ended (it may have started a moment before) WEBHOOK_DISABLE_AFTER_MS after the first failure
+    const lastEnded = attempts.at(-1)!.startedAt.getTime() + attempts.at(-1)!.latencyMs;
+    expect(lastEnded - row.failingSince!.getTime()).toBeGreaterThanOrEqual(DISABLE_AFTER_MS - 1); // latencyMs is whole ms
     expect(dead.requests).toHaveLength(attempts.length);
 
     // the audit trail names the system as the actor
     const audit = await prisma.auditEvent.findMany({ where: { entityId: endpointId, eventType: "webhook_endpoint.disabled" } });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actorKind: "system", action: "updated" });
+    expect(audit[0]!.changedAt.getTime() - row.failingSince!.getTime()).toBeGreaterThanOrEqual(DISABLE_AFTER_MS);
 
     // subscribers of the tenant get the change live
     await waitForEvents(sub, 1);
