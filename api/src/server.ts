@@ -97,12 +97,16 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
    */
   async function readiness(): Promise<{ ok: boolean; detail: string; redis?: "ok" | "unreachable" }> {
     const redisState = redis ? withTimeout(redis.ping(), 1_000).then(() => "ok" as const, () => "unreachable" as const) : undefined;
+    const database = await databaseReadiness();
+    return redisState ? { ...database, redis: await redisState } : database;
+  }
+
+  async function databaseReadiness(): Promise<{ ok: boolean; detail: string }> {
     try {
       const pending = await withTimeout(pendingMigrations(prisma, expectedMigrations), 2_000);
-      const r = pending.length ? { ok: false, detail: `pending migrations: ${pending.join(", ")}` } : { ok: true, detail: "ready" };
-      return { ...r, ...(redisState ? { redis: await redisState } : {}) };
+      return pending.length ? { ok: false, detail: `pending migrations: ${pending.join(", ")}` } : { ok: true, detail: "ready" };
     } catch (err) {
-      return { ok: false, detail: `database unreachable: ${(err as Error).message.split("\n")[0]}`, ...(redisState ? { redis: await redisState } : {}) };
+      return { ok: false, detail: `database unreachable: ${(err as Error).message.split("\n")[0]}` };
     }
   }
 
@@ -125,7 +129,8 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
       } else if (url.pathname === "/readyz") {
         route = "readyz";
         const r = closing ? { ok: false, detail: "shutting down" } : await readiness();
-        sendJson(res, r.ok ? 200 : 503, { status: r.ok ? "ready" : "not ready", detail: r.detail, ...("redis" in r ? { redis: r.redis } : {}) });
+        const { ok, ...details } = r;
+        sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "not ready", ...details });
       } else if (url.pathname === "/metrics") {
         route = "metrics";
         res.writeHead(200, { "content-type": metrics.registry.contentType });

@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { Context } from "../context.ts";
-import { enterTenant } from "../db/rls.ts";
+import { asTenant } from "../db/rls.ts";
 import { Prisma, type AuditEvent } from "../generated/prisma/client.ts";
 
 /** What `auditTrail(filter:)` can add to "this object's events". */
@@ -81,18 +81,14 @@ function conditions(tenantId: string, { entityType, filter }: TrailKey): Prisma.
 }
 
 /** Runs one read statement as the request's model operations run: in a short transaction under row-level security. */
-async function asTenant<T>(ctx: Context, query: (tenantId: string) => Prisma.PrismaPromise<T>): Promise<T> {
-  const tenantId = ctx.tenant!.id;
-  const [, result] = await ctx.db.$transaction([enterTenant(ctx.db, tenantId), query(tenantId)]);
-  return result;
-}
+const inTenant = <T>(ctx: Context, query: (tenantId: string) => Prisma.PrismaPromise<T>): Promise<T> => asTenant(ctx.db, ctx.tenant!.id, query(ctx.tenant!.id));
 
 const idsOf = (group: TrailKey[]) => [...new Set(group.map((k) => k.entityId))];
 
 /** The newest `limit` rows of each entity of the group: one LATERAL index scan per entity, in one statement. */
 async function loadPages(ctx: Context, group: Array<TrailKey & { limit: number }>): Promise<Map<string, AuditEvent[]>> {
   const ids = idsOf(group);
-  const rows = await asTenant(ctx, (tenantId) =>
+  const rows = await inTenant(ctx, (tenantId) =>
     ctx.db.$queryRaw<AuditEvent[]>`
       SELECT e.* FROM unnest(${ids}::text[]) WITH ORDINALITY AS k("entityId", n)
       CROSS JOIN LATERAL (
@@ -110,7 +106,7 @@ async function loadPages(ctx: Context, group: Array<TrailKey & { limit: number }
 /** How many rows each entity of the group has: one GROUP BY over the same index. */
 async function loadCounts(ctx: Context, group: TrailKey[]): Promise<Map<string, number>> {
   const ids = idsOf(group);
-  const rows = await asTenant(ctx, (tenantId) =>
+  const rows = await inTenant(ctx, (tenantId) =>
     ctx.db.$queryRaw<Array<{ entityId: string; n: number }>>`
       SELECT a."entityId", count(*)::int AS n FROM "AuditEvent" a
        WHERE ${conditions(tenantId, group[0]!)} AND a."entityId" = ANY(${ids}::text[])

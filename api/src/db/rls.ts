@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Prisma } from "./client.ts";
+import type { Prisma as Generated } from "../generated/prisma/client.ts";
 
 /** The database role request-scoped statements run as: it cannot bypass row-level security (see the identity migration). */
 export const APP_ROLE = "h2o_app";
@@ -19,13 +20,24 @@ export function rowLevelSecurity(prisma: Prisma, tenantId: string | null) {
       $allModels: {
         async $allOperations({ args, query }) {
           if (inTenantTransaction.getStore() !== undefined) return query(args);
-          const [, result] = await prisma.$transaction([enterTenant(prisma, tenantId), query(args)]);
-          return result;
+          return asTenant(prisma, tenantId, query(args));
         },
       },
     },
   });
 }
+
+/**
+ * Runs one statement as APP_ROLE with the tenant set: a short batch transaction (set role and tenant, then the
+ * statement). What the client above does for every model operation; raw statements of a request call it themselves.
+ */
+export async function asTenant<T>(db: BatchDb, tenantId: string | null, statement: Generated.PrismaPromise<T>): Promise<T> {
+  const [, result] = await db.$transaction([enterTenant(db, tenantId), statement]);
+  return result as T;
+}
+
+/** A client that runs statements as one batch transaction: the root client, or a request's tenant-scoped one. */
+type BatchDb = Pick<Prisma, "$executeRaw"> & { $transaction(statements: Generated.PrismaPromise<unknown>[]): Promise<unknown[]> };
 
 /** The statement that switches the current transaction to APP_ROLE and the tenant (empty: no tenant's rows). */
 export const enterTenant = (db: Pick<Prisma, "$executeRaw">, tenantId: string | null) =>

@@ -101,7 +101,8 @@ async function drain(deps: WebhookWorkerDeps, tenantId: string, endpointId: stri
  * (webhooks/fanout-barrier.ts): the barrier is read first, in the same transaction. `held`: the barrier that
  * deliveries wait behind; its fan-out, still to commit, will wake this endpoint.
  */
-async function readLine({ prisma }: WebhookWorkerDeps, tenantId: string, endpointId: string, take: number) {
+async function readLine(deps: WebhookWorkerDeps, tenantId: string, endpointId: string, take: number) {
+  const { prisma } = deps;
   for (;;) {
     const { barrier, endpoint, pending } = await withTenantTx(prisma, tenantId, async (tx) => ({
       barrier: await fanOutBarrier(tx, tenantId, endpointId),
@@ -110,7 +111,7 @@ async function readLine({ prisma }: WebhookWorkerDeps, tenantId: string, endpoin
     }));
     const open = pending.findIndex((d) => !beforeBarrier(d.message, barrier));
     if (open < 0) return { endpoint, pending, held: null };
-    if (await withTenantTx(prisma, tenantId, (tx) => barrierHolds(tx, barrier!))) return { endpoint, pending: pending.slice(0, open), held: barrier };
+    if (!(await fannedOut(deps, tenantId, barrier!))) return { endpoint, pending: pending.slice(0, open), held: barrier };
   }
 }
 
@@ -183,7 +184,7 @@ async function headIsDue({ prisma }: WebhookWorkerDeps, tenantId: string, endpoi
 
 /** Whether a barrier message has been fanned out since a drain stopped at it. */
 async function fannedOut({ prisma }: WebhookWorkerDeps, tenantId: string, barrier: EventPosition): Promise<boolean> {
-  return !(await withTenantTx(prisma, tenantId, (tx) => tx.webhookMessage.findFirst({ where: { id: barrier.id, tenantId, fannedOutAt: null }, select: { id: true } })));
+  return !(await withTenantTx(prisma, tenantId, (tx) => barrierHolds(tx, barrier)));
 }
 
 /** Decrypts an endpoint's secrets once per version of it (every change to URL, secrets or state bumps the version). */

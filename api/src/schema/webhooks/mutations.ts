@@ -6,6 +6,7 @@ import { text, version } from "../../domain/validation.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { runMutation, type TenantTx } from "../../events/pipeline.ts";
 import { isCatalogType, TEST_EVENT_TYPE } from "../../webhooks/catalog.ts";
+import { endpointWantsEvent } from "../../webhooks/deliverer.ts";
 import { changeEndpoint, disableEndpoint } from "../../webhooks/endpoints.ts";
 import { rotateSecrets, generateWebhookSecret } from "../../webhooks/signing.ts";
 import { checkWebhookUrl, WebhookUrlRejectedError } from "../../webhooks/ssrf.ts";
@@ -259,8 +260,6 @@ async function requeue(tx: TenantTx, tenantId: string, pairs: Array<{ messageId:
   return queued.map((d) => d.id);
 }
 
-const wants = (e: { filterTypes: string[] }, type: string) => !e.filterTypes.length || e.filterTypes.includes(type);
-
 builder.mutationField("resendWebhookMessage", (t) =>
   t.field({
     type: DeliveriesPayload,
@@ -276,7 +275,7 @@ builder.mutationField("resendWebhookMessage", (t) =>
         const only = input.endpointId ? idOf(input.endpointId, ["input", "endpointId"]) : (message.targetEndpointId ?? null);
         const endpoints = await tx.webhookEndpoint.findMany({ where: { disabled: false, ...(only ? { id: only } : {}) } });
         if (only && !endpoints.length) throw notFound("enabled webhook endpoint");
-        const targets = only ? endpoints : endpoints.filter((e) => wants(e, message.eventType));
+        const targets = only ? endpoints : endpoints.filter((e) => endpointWantsEvent(e, message.eventType));
         const pairs = targets.map((e) => ({ messageId, endpointId: e.id, occurredAt: message.occurredAt }));
         const deliveryIds = await requeue(tx, message.tenantId, pairs, true);
         return { result: { deliveryIds }, entityId: messageId, before: null, after: { messageId, endpointIds: targets.map((e) => e.id) }, eventType: "webhook_message.resent" };
@@ -305,7 +304,7 @@ builder.mutationField("replayWebhooks", (t) =>
           take: MAX_REPLAY_MESSAGES + 1,
         });
         if (messages.length > MAX_REPLAY_MESSAGES) throw badInput(`more than ${MAX_REPLAY_MESSAGES} messages since then: replay from a later instant`, ["input", "since"]);
-        const pairs = messages.flatMap((m) => endpoints.filter((e) => wants(e, m.eventType)).map((e) => ({ messageId: m.id, endpointId: e.id, occurredAt: m.occurredAt })));
+        const pairs = messages.flatMap((m) => endpoints.filter((e) => endpointWantsEvent(e, m.eventType)).map((e) => ({ messageId: m.id, endpointId: e.id, occurredAt: m.occurredAt })));
         const deliveryIds = await requeue(tx, ctx.tenant!.id, pairs, input.includeSucceeded ?? false);
         return { result: { deliveryIds }, entityId: only ?? ctx.tenant!.id, before: null, after: { since: input.since, endpointId: only, deliveries: deliveryIds.length }, eventType: "webhook.replayed" };
       });
