@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import { getOperationAST, GraphQLError, type ExecutionArgs } from "graphql";
-import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
+import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, handleProtocols, makeServer } from "graphql-ws";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
@@ -22,6 +22,10 @@ export const LiveClose = {
   /** The socket's unsent data passed WS_MAX_BUFFERED_BYTES: the client does not read fast enough. */
   slowConsumer: { code: 1013, reason: "slow consumer: send buffer limit exceeded" },
   shutdown: { code: 1001, reason: "server shutting down" },
+  /** The handshake asked for no subprotocol, or another one than graphql-ws's (e.g. the legacy `graphql-ws` of subscriptions-transport-ws). */
+  subprotocol: { code: CloseCode.SubprotocolNotAcceptable, reason: `unsupported subprotocol: use ${GRAPHQL_TRANSPORT_WS_PROTOCOL}` },
+  /** Something unexpected failed while handling this connection; the others are unaffected. */
+  internal: { code: CloseCode.InternalServerError, reason: "internal server error" },
   /** The user was disabled, removed or re-roled, the API key revoked, or the tenant's capabilities changed: reconnect to get the new rights. */
   accessChanged: { code: CloseCode.Forbidden, reason: "access changed" },
 } as const;
@@ -77,7 +81,7 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
   const { env, log } = deps;
   const { createContext } = deps;
   const metrics = liveMetrics(deps.registry);
-  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: env.MAX_BODY_BYTES, handleProtocols });
+  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: env.MAX_BODY_BYTES, handleProtocols: selectProtocol });
   const connections = new Map<WebSocket, { extra: Extra; end(code: number, reason: string): void }>();
 
   const gql = makeServer<Record<string, unknown> | undefined, Extra>({
@@ -183,18 +187,49 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
 
   wss.on("connection", (socket: Extra["socket"], request) => {
     const extra: Extra = { socket, request, connectionId: randomUUID() };
+    try {
+      accept(socket, extra);
+    } catch (err) {
+      // whatever a client sent, a failure ends its connection only
+      log.error({ err, connectionId: extra.connectionId }, "graphql-ws connection handling failed");
+      if (socket.readyState === socket.OPEN) socket.close(LiveClose.internal.code, LiveClose.internal.reason);
+      else socket.terminate();
+    }
+  });
+
+  function accept(socket: Extra["socket"], extra: Extra) {
     metrics.connections.inc();
+    socket.once("close", () => metrics.connections.dec());
+    socket.once("error", (err) => {
+      log.warn({ err, connectionId: extra.connectionId }, "websocket error");
+      socket.terminate();
+    });
+    // refused before graphql-ws sees the socket: a clean close that names the protocol we speak
+    if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
+      metrics.refusedHandshakes.inc({ reason: "subprotocol" });
+      return socket.close(LiveClose.subprotocol.code, LiveClose.subprotocol.reason);
+    }
     socket.isAlive = true;
     socket.on("pong", () => (socket.isAlive = true));
+    // graphql-ws's view of the socket ends once: when we close it, or when it closes. `closed` is assigned by
+    // gql.opened below, which may itself close the socket before returning: that close is kept and replayed.
+    let closed: ((code: number, reason: string) => Promise<void>) | undefined;
     let closedOnce: Promise<void> | null = null;
-    // graphql-ws's view of the socket ends once: when we close it, or when it closes
-    const closeGraphql = (code: number, reason: string) => (closedOnce ??= closed(code, reason));
+    let pendingClose: [number, string] | null = null;
+    const closeGraphql = (code: number, reason: string) => {
+      if (!closed) return void (pendingClose ??= [code, reason]);
+      closedOnce ??= closed(code, reason).catch((err) => log.warn({ err, connectionId: extra.connectionId }, "graphql-ws close handling failed"));
+    };
     const end = (code: number, reason: string) => {
       if (socket.readyState === socket.OPEN) socket.close(code, reason);
-      void closeGraphql(code, reason);
+      closeGraphql(code, reason);
     };
     connections.set(socket, { extra, end });
-    const closed = gql.opened(
+    socket.once("close", (code, reason) => {
+      connections.delete(socket);
+      closeGraphql(code, String(reason));
+    });
+    closed = gql.opened(
       {
         protocol: socket.protocol,
         send(data) {
@@ -214,22 +249,15 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
               await cb(String(data));
             } catch (err) {
               log.error({ err, connectionId: extra.connectionId }, "graphql-ws message handling failed");
-              end(CloseCode.InternalServerError, "internal server error");
+              end(LiveClose.internal.code, LiveClose.internal.reason);
             }
           }),
       },
       extra,
     );
-    socket.once("error", (err) => {
-      log.warn({ err, connectionId: extra.connectionId }, "websocket error");
-      socket.terminate();
-    });
-    socket.once("close", (code, reason) => {
-      connections.delete(socket);
-      metrics.connections.dec();
-      void closeGraphql(code, String(reason));
-    });
-  });
+    const early = pendingClose as [number, string] | null; // set by a close during gql.opened
+    if (early) closeGraphql(early[0], early[1]);
+  }
 
   // one sweep for all sockets: ping the live ones, terminate those that missed the previous ping
   const heartbeat = setInterval(() => {
@@ -266,6 +294,15 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
   };
 }
 
+/**
+ * graphql-transport-ws when the client offers it; otherwise the client's first offer, so that the handshake completes
+ * (a browser or `ws` client fails a handshake whose answer names none of its protocols, and would never see why) and
+ * the connection handler can close it with 4406 and a reason naming the protocol this server speaks.
+ */
+function selectProtocol(protocols: Set<string>): string | false {
+  return handleProtocols(protocols) || (protocols.values().next().value ?? false);
+}
+
 /** The upgrade request's headers, overridden by the connectionParams' string values (names lower-cased). */
 function headersOf(request: IncomingMessage, params: Record<string, unknown> | undefined): Headers {
   const headers = new Headers();
@@ -281,5 +318,6 @@ function liveMetrics(registry?: Registry) {
     subscriptions: new Gauge({ name: "graphql_ws_operations", help: "graphql-ws operations (subscriptions) running", registers }),
     slowConsumers: new Counter({ name: "graphql_ws_slow_consumer_closes_total", help: "Sockets closed because their send buffer passed WS_MAX_BUFFERED_BYTES", registers }),
     deadSockets: new Counter({ name: "graphql_ws_dead_sockets_total", help: "Sockets terminated for not answering a ping", registers }),
+    refusedHandshakes: new Counter({ name: "graphql_ws_refused_handshakes_total", help: "WebSocket connections closed at the handshake", labelNames: ["reason"] as const, registers }),
   };
 }
