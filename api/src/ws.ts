@@ -10,6 +10,7 @@ import type { Context } from "./context.ts";
 import { capabilityColumn } from "./domain/capabilities.ts";
 import type { DomainEvent, EntityType } from "./events/domain-event.ts";
 import { pubsub, topicFor } from "./events/pubsub.ts";
+import { sharedPayloadReplacer, spliceSharedPayload } from "./events/shared-json.ts";
 import { sharedSubscribe, shareKeyOf } from "./events/shared-subscribe.ts";
 import type { Env } from "./env.ts";
 import { refuseCostly } from "./plugins/use-protection.ts";
@@ -140,6 +141,9 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
         },
       };
     },
+    // a subscriber's result is the one shared by its share key: serialized once for all of them (events/shared-json.ts)
+    onNext: (_ctx, _id, _payload, _args, result) => result,
+    jsonMessageReplacer: sharedPayloadReplacer,
     onOperation: () => void metrics.subscriptions.inc(),
     onComplete: () => void metrics.subscriptions.dec(),
   });
@@ -232,7 +236,8 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
     closed = gql.opened(
       {
         protocol: socket.protocol,
-        send(data) {
+        send(message) {
+          const data = spliceSharedPayload(message);
           if (socket.readyState !== socket.OPEN) return;
           if (socket.bufferedAmount + Buffer.byteLength(data) > env.WS_MAX_BUFFERED_BYTES) {
             metrics.slowConsumers.inc();
