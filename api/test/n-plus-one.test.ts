@@ -3,6 +3,12 @@ import { generateLargeDataset } from "../scripts/generate-large-dataset.ts";
 import { observeSql, type Prisma } from "../src/db/client.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
 import { ok, seedDemo } from "./support/domain.ts";
+import { connect, subscribe, waitForEvents, waitForOperations } from "./support/ws.ts";
+
+/** The columns of `table` a SELECT statement reads (before its FROM), sorted. */
+const columnsOf = (sql: string, table: string) =>
+  [...sql.slice(0, sql.indexOf(" FROM ")).matchAll(new RegExp(`"public"\\."${table}"\\."(\\w+)"`, "g"))].map((m) => m[1]).sort();
+const selectsFrom = (statements: string[], table: string) => statements.filter((s) => s.startsWith("SELECT") && s.includes(` FROM "public"."${table}"`));
 
 const nested = (n: number) => `{
   builders(first: ${n}) { totalCount edges { node { name
@@ -50,6 +56,33 @@ describe("no N+1: a request's SQL statement count does not grow with page size",
     expect(small.queries, statements.join("\n")).toBeLessThanOrEqual(12);
   });
 
+  it("reads only the selected columns (and the keys ids, cursors and relations need) of every domain type", async () => {
+    const cases = [
+      { tenant: "all_county", query: `{ jobs(first: 25) { edges { node { id status community lot builder { id name } } } } }`, reads: { Job: ["builderId", "community", "id", "lot", "status"], Builder: ["id", "name"] } },
+      { tenant: "all_county", query: `{ bids(first: 5) { edges { node { id project status builder { name } } } } }`, reads: { Bid: ["builderId", "id", "project", "status"], Builder: ["id", "name"] } },
+      { tenant: "h2o", query: `{ serviceCalls(first: 5) { edges { node { customerName priority allowedNextStatuses } } } }`, reads: { ServiceCall: ["customerName", "id", "priority", "status"] } },
+      { tenant: "all_county", query: `{ builders(first: 5) { edges { node { name jobs(first: 2) { edges { node { community } } } } } } }`, reads: { Builder: ["id", "name"], Job: ["builderId", "community", "id"] } },
+      { tenant: "all_county", query: `{ jobs(first: 5) { edges { node { id } } } }`, reads: { Job: ["id"] } },
+    ];
+    for (const { tenant, query, reads } of cases) {
+      statements.length = 0;
+      await ok(t, query, undefined, tenant);
+      for (const [table, columns] of Object.entries(reads)) {
+        const selects = selectsFrom(statements, table);
+        expect(selects, `${query}\n${statements.join("\n")}`).toHaveLength(1);
+        expect(columnsOf(selects[0]!, table), query).toEqual(columns);
+      }
+    }
+  });
+
+  it("counts nothing when totalCount is not selected", async () => {
+    statements.length = 0;
+    await ok(t, `{ jobs(first: 25) { edges { node { id status } } } }`);
+    expect(statements.filter((s) => /COUNT\(/i.test(s)), statements.join("\n")).toEqual([]);
+    statements.length = 0;
+    expect((await ok(t, `{ jobs(first: 25) { totalCount edges { node { id } } } }`)).jobs.totalCount).toBeGreaterThan(6_000);
+  });
+
   it("batches auditTrail on a list: one statement for every object's page and one for every count, at 5 objects and at 50", async () => {
     const tenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: "all_county" } })).id;
     const otherTenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: "h2o" } })).id;
@@ -92,5 +125,33 @@ describe("no N+1: a request's SQL statement count does not grow with page size",
     expect(second).toMatchObject({ totalCount: 5, pageInfo: { hasNextPage: false }, edges: [{ node: { action: "updated_4" } }, { node: { action: "updated_5" } }] });
     const filtered = await ok(t, `{ jobs(first: 50) { edges { node { auditTrail(first: 3, filter: { action: "updated_2" }) { totalCount edges { node { action } } } } } } }`);
     expect(filtered.jobs.edges.map((e: any) => e.node.auditTrail.totalCount)).toEqual(ids.map((_, i) => (i % 6 >= 2 ? 1 : 0)));
+  });
+
+  it("answers a mutation's payload and its live subscribers from the changed row: no column read again", async () => {
+    const { port } = await t.app.start();
+    const job = (await ok(t, `{ jobs(first: 1, filter: { status: [SCHEDULED] }) { edges { node { id version } } } }`)).jobs.edges[0].node;
+    const jobReads = async (version: number) => {
+      statements.length = 0;
+      const { changeJobStatus } = await ok(t, `mutation($id: ID!, $v: Int!) { changeJobStatus(input: { id: $id, expectedVersion: $v, status: ON_HOLD }) { job { id status version allowedNextStatuses } } }`, { id: job.id, v: version });
+      return { job: changeJobStatus.job, reads: selectsFrom(statements, "Job").length };
+    };
+    const alone = await jobReads(job.version);
+    expect(alone.job).toMatchObject({ status: "ON_HOLD", allowedNextStatuses: expect.arrayContaining(["SCHEDULED"]) });
+    expect(alone.reads, statements.join("\n")).toBe(2); // the row before and after the change, inside the transaction
+
+    const clients = [connect(port, "all_county"), connect(port, "all_county")];
+    try {
+      const subs = clients.map((c) => subscribe(c, `subscription { jobChanged { job { id status community allowedNextStatuses } } }`));
+      await waitForOperations(port, 2);
+      const resumed = (await ok(t, `mutation($id: ID!, $v: Int!) { changeJobStatus(input: { id: $id, expectedVersion: $v, status: SCHEDULED }) { job { version } } }`, { id: job.id, v: alone.job.version })).changeJobStatus.job;
+      for (const sub of subs) await waitForEvents(sub, 1);
+      const watched = await jobReads(resumed.version);
+      for (const sub of subs) await waitForEvents(sub, 2);
+      expect(subs[0]!.events[1].jobChanged.job).toMatchObject({ id: job.id, status: "ON_HOLD" });
+      expect(selectsFrom(statements, "Job"), statements.join("\n")).toHaveLength(alone.reads);
+      expect(watched.reads).toBe(alone.reads);
+    } finally {
+      await Promise.all(clients.map((c) => c.dispose()));
+    }
   });
 });

@@ -13,6 +13,7 @@ const writeScopes = { $all: { capability: ["jobs", "bids"] satisfies Capability[
 
 export const BuilderRef = builder.prismaNode("Builder", {
   description: "A home builder: a customer company of new-construction work, shared across tenants.",
+  select: { id: true },
   id: { field: "id" },
   findUnique: whereId,
   nullable: true,

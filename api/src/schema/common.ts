@@ -1,4 +1,5 @@
 import type { ObjectRef } from "@pothos/core";
+import { queryFromInfo } from "@pothos/plugin-prisma";
 import { badInput } from "../errors.ts";
 import { builder, type Types } from "./builder.ts";
 
@@ -70,10 +71,25 @@ export function patchOf<I extends object, K extends keyof I & string>(input: I, 
 /** Soft-deleted rows are hidden unless asked for. */
 export const archivedFilter = (includeArchived: boolean | null | undefined) => (includeArchived ? {} : { archivedAt: null });
 
-/** A mutation's payload type: one field, `key`, holding the changed object (`CreateJobPayload { job }`). */
+/**
+ * A mutation's payload type: one field, `key`, holding the changed object (`CreateJobPayload { job }`), as the
+ * mutation stored it: a whole row (every column; the pipeline needs it for the audit and the event). Resolving the
+ * field plans the client's selection of it (plugin-prisma's `queryFromInfo`), which tells the object's fields that
+ * their columns are on the row, so they are not read again; relations the row lacks are loaded as usual.
+ */
 export function payloadType<Key extends string, Shape extends object>(name: string, key: Key, type: ObjectRef<Types, Shape>, what: string) {
   return builder.objectRef<Record<Key, Shape>>(name).implement({
     description: `The result of ${name.replace(/Payload$/, "").replace(/^./, (c) => c.toLowerCase())}.`,
-    fields: (t) => ({ [key]: t.field({ type, description: `The ${what} after the change.`, resolve: (parent) => parent[key] as never }) }) as never,
+    fields: (t) =>
+      ({
+        [key]: t.field({
+          type,
+          description: `The ${what} after the change.`,
+          resolve: (parent, _args, context, info) => {
+            queryFromInfo({ context, info });
+            return parent[key] as never;
+          },
+        }),
+      }) as never,
   });
 }

@@ -49,7 +49,8 @@ for (const [name, model] of Object.entries(getDatamodel().datamodel.models))
  */
 function changedRow(ctx: Context, model: Model, event: DomainEvent, query: { include?: object; select?: object }) {
   const after = event.after as Record<string, unknown> | null;
-  const needsQuery = !!query.select || Object.keys(query.include ?? {}).length > 0;
+  const columns = [...Object.entries(query.select ?? {}), ...Object.entries(query.include ?? {})];
+  const needsQuery = columns.some(([field, wanted]) => wanted !== true || !scalarFields[model]!.includes(field));
   if (after && !needsQuery && scalarFields[model]!.every((f) => f in after)) return after as never;
   const delegate = (ctx.db as unknown as Record<string, { findUnique(args: object): Promise<unknown> }>)[model[0]!.toLowerCase() + model.slice(1)]!;
   return delegate.findUnique({ ...query, where: { id: event.entityId } }) as never;

@@ -18,6 +18,7 @@ const BidLineItem = builder.objectRef<{ description: string; quantity: number; u
 
 export const BidRef = builder.prismaNode("Bid", {
   description: "A bid to a builder for the plumbing of a project's plans.",
+  select: { id: true },
   id: { field: "id" },
   findUnique: whereId,
   nullable: true,

@@ -7,6 +7,8 @@ import { JobStatusEnum } from "../enums.ts";
 
 export const JobRef = builder.prismaNode("Job", {
   description: "A new-construction plumbing job on one lot, moving through the construction phases.",
+  // select mode: a query reads the columns its selection needs (plus keys), never every column
+  select: { id: true },
   id: { field: "id" },
   findUnique: whereId,
   nullable: true,

@@ -6,6 +6,7 @@ import { ServiceCallPriorityEnum, ServiceCallStatusEnum } from "../enums.ts";
 
 export const ServiceCallRef = builder.prismaNode("ServiceCall", {
   description: "A residential service call: a customer's plumbing problem, dispatched to a technician.",
+  select: { id: true },
   id: { field: "id" },
   findUnique: whereId,
   nullable: true,
