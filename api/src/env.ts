@@ -49,6 +49,12 @@ const schema = z.object({
   CORS_ORIGINS: z.string().default(""),
   SEED_ON_FIRST_RUN: bool(true),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+  /** `npm start`'s supervisor (supervisor.ts): a child crashing more than this many times within the window stops everything. */
+  SUPERVISOR_MAX_RESTARTS: int(5, 0, 1_000),
+  SUPERVISOR_RESTART_WINDOW_MS: int(60_000, 1_000),
+  /** Delay before restarting a crashed child, doubled for each further crash in the window, up to the maximum. */
+  SUPERVISOR_BACKOFF_MS: int(500, 0),
+  SUPERVISOR_MAX_BACKOFF_MS: int(10_000, 0),
   /** Tests only: `false` turns the tenant-scoped client's filters off, leaving row-level security alone in charge. */
   TENANCY_FILTER: bool(true),
   /** Built-in webhook delivery: the whole attempt (connect, response, body excerpt) must finish within this. */
@@ -95,6 +101,8 @@ const schema = z.object({
   /** An endpoint whose deliveries keep failing for this long is disabled, and admins notified (5 days). */
   WEBHOOK_DISABLE_AFTER_MS: int(5 * 24 * 3_600_000, 1_000),
   /** Worker crash recovery: how often to look for jobs locked by workers that no longer run, and unlock them. */
+  /** The worker touches this file every 5 s while it runs (docker-compose's healthcheck reads its age); unset: none. */
+  WORKER_HEARTBEAT_FILE: z.string().min(1).optional(),
   WORKER_RECOVERY_INTERVAL_MS: int(15_000, 100),
   /** Prefix of every Redis key and pub/sub channel of this deployment (lets deployments and test runs share a Redis). */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, "letters, digits and : . _ - only").default("h2o-acp:"),

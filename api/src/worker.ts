@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { ConfigError, loadEnv } from "./env.ts";
 import { createLogger } from "./logger.ts";
 import { startWorker } from "./jobs/runner.ts";
@@ -17,5 +18,13 @@ const log = createLogger(env.LOG_LEVEL, "worker");
 const events = connectPubSub(env, log);
 const worker = await startWorker(env, env.DATABASE_URL, log);
 log.info("worker running");
+// graphile-worker's runner failing for good ends the process, so that its supervisor (npm start, docker) restarts it
+void worker.runner.promise.catch((err) => (log.fatal({ err }, "worker runner failed"), process.exit(1)));
+if (env.WORKER_HEARTBEAT_FILE) {
+  const file = env.WORKER_HEARTBEAT_FILE;
+  const beat = () => writeFile(file, new Date().toISOString()).catch((err) => log.warn({ err, file }, "worker heartbeat not written"));
+  void beat();
+  setInterval(beat, 5_000).unref();
+}
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => void worker.stop().then(() => events.close()).then(() => process.exit(0)));
