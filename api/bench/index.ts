@@ -1,11 +1,14 @@
 // `npm run bench`: runs every benchmark in this folder (files named *.bench.ts exporting `run`), or the ones
-// whose names are given: `npm run bench -- fanout webhooks`. Each prints its own figures.
+// whose names are given: `npm run bench -- fanout webhooks`. Each prints its own figures. Arguments from the first
+// `--flag` on are the benchmarks' own (`npm run bench -- http --duration 3`), read by them from process.argv.
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+const firstFlag = args.findIndex((a) => a.startsWith("-"));
+const wanted = firstFlag < 0 ? args : args.slice(0, firstFlag);
 const files = readdirSync(dir)
   .filter((f) => f.endsWith(".bench.ts"))
   .filter((f) => !wanted.length || wanted.some((w) => f.startsWith(w)))

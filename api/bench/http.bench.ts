@@ -1,0 +1,120 @@
+// The request path, measured against its floor: `npm run bench -- http [--duration S] [--connections 1,10,50]
+// [--scenario a,b] [--verify-statements]`. Seeds (or reuses) a large data set in a dedicated database, starts the
+// API in production mode and the baseline (api/bench/baseline/: bare node:http + pg, same rows, same JSON) as two
+// processes, and runs autocannon against each in turn, per scenario and connection count. Prints req/s, p50/p99,
+// CPU ms per request (/proc), SQL statements per request (counted at the pg driver in each process), the API's
+// resident memory, and the API/baseline ratio of the same run; writes the same as JSON under bench-results/.
+// Environment: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/h2o_bench), BENCH_REDIS_URL,
+// BENCH_DURATION, BENCH_CONNECTIONS, BENCH_SCENARIOS, BENCH_JOBS (50000), DB_POOL_MAX (10), BENCH_LOG_LEVEL.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { repoRoot } from "../src/env.ts";
+import { poolState, prepareDataset, type Dataset } from "./http/dataset.ts";
+import { compare, JobLeases, measure, statementsPerRequest } from "./http/load.ts";
+import { launchApi, launchBaseline, rssMiB, type ServerSettings } from "./http/processes.ts";
+import { HEADER, row, summary, table, writeJson, type ScenarioReport } from "./http/report.ts";
+import { scenarios, type Fixtures } from "./http/scenarios.ts";
+import { verifyStatementCount } from "./http/verify-statements.ts";
+
+const DEMO_PASSWORD = "demo-password-h2o";
+
+function options() {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    strict: false,
+    options: { duration: { type: "string" }, connections: { type: "string" }, scenario: { type: "string" }, "verify-statements": { type: "boolean" } },
+  });
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
+  const wanted = list(str(values.scenario) ?? process.env.BENCH_SCENARIOS ?? "");
+  const unknown = wanted.filter((w) => !scenarios.some((s) => s.name === w));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${scenarios.map((s) => s.name).join(", ")}`);
+  return {
+    seconds: Number(str(values.duration) ?? process.env.BENCH_DURATION ?? 10),
+    connections: list(str(values.connections) ?? process.env.BENCH_CONNECTIONS ?? "1,10,50").map(Number),
+    scenarios: wanted.length ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios,
+    verifyStatements: values["verify-statements"] === true,
+    databaseUrl: process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/h2o_bench",
+    redisUrl: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
+    jobs: Number(process.env.BENCH_JOBS ?? 50_000),
+    poolMax: Number(process.env.DB_POOL_MAX ?? 10),
+    logLevel: process.env.BENCH_LOG_LEVEL,
+  };
+}
+
+async function login(apiUrl: string, email: string, tenant: string): Promise<Record<string, string>> {
+  const res = await fetch(`${apiUrl}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, variables: { e: email, p: DEMO_PASSWORD } }),
+  });
+  const body = (await res.json()) as { data?: { login: { accessToken: string } }; errors?: unknown };
+  if (!body.data) throw new Error(`login as ${email} failed: ${JSON.stringify(body.errors)}`);
+  return { authorization: `Bearer ${body.data.login.accessToken}`, "x-tenant-id": tenant };
+}
+
+/** Fresh sessions (access tokens live 15 minutes) of the users the scenarios act as, and the API key. */
+async function fixtures(dataset: Dataset, signIn: (email: string, tenant: string) => Promise<Record<string, string>>): Promise<Fixtures> {
+  return {
+    headers: {
+      "jobs-user": await signIn("owner@all-county.example", dataset.jobsTenant.slug),
+      "calls-user": await signIn("dispatcher@h2o.example", dataset.callsTenant.slug),
+      "api-key": { authorization: `Bearer ${dataset.apiKey}` },
+    },
+    nodeJobGlobalId: Buffer.from(`Job:${dataset.nodeJobId}`).toString("base64"),
+  };
+}
+
+export async function run() {
+  const o = options();
+  const started = new Date();
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; shared and noisy: compare ratios of the same run, not absolute figures`);
+  const dataset = await prepareDataset(o.databaseUrl, o.jobs, (line) => console.log(line));
+  console.log(`data set: ${dataset.url} (${dataset.jobs} jobs in ${dataset.jobsTenant.slug}); pool of ${o.poolMax} connections in each server`);
+  const logFile = path.join(repoRoot, "bench-results", "http-servers.log");
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  writeFileSync(logFile, "");
+  const settings: ServerSettings = {
+    databaseUrl: o.databaseUrl, redisUrl: o.redisUrl, poolMax: o.poolMax, logLevel: o.logLevel, logFile,
+    jwtSecret: "bench-jwt-secret-0123456789abcdefghijklmnop", encryptionKey: "ab".repeat(32),
+  };
+  if (o.verifyStatements) return verifyStatementCount(settings, dataset, o.scenarios, (signIn) => fixtures(dataset, signIn), login);
+
+  const api = await launchApi(settings);
+  const baseline = await launchBaseline(settings);
+  const rssIdleMiB = { api: rssMiB(api.pid), baseline: rssMiB(baseline.pid) };
+  console.log(`API pid ${api.pid}, RSS idle ${rssIdleMiB.api.toFixed(0)} MiB; baseline pid ${baseline.pid}, RSS idle ${rssIdleMiB.baseline.toFixed(0)} MiB; server logs: ${logFile}`);
+  const reports: ScenarioReport[] = [];
+  try {
+    for (const scenario of o.scenarios) {
+      const fx = await fixtures(dataset, (email, tenant) => login(api.url, email, tenant));
+      const leases = async () => new JobLeases(await poolState(dataset.url, dataset.mutationPool));
+      const mismatches = await compare(api, baseline, scenario, fx, await leases());
+      const sqlPerRequest = { api: await statementsPerRequest(api, scenario, fx, await leases()), baseline: await statementsPerRequest(baseline, scenario, fx, await leases()) };
+      console.log(`\n--- ${scenario.name}: SQL statements per warm request: API ${sqlPerRequest.api.toFixed(2)}, baseline ${sqlPerRequest.baseline.toFixed(2)}`);
+      for (const m of mismatches) console.log(`  MISMATCH ${m}`);
+      const report: ScenarioReport = { scenario: scenario.name, sqlPerRequest, mismatches, runs: [] };
+      for (const connections of o.connections) {
+        const apiRun = await measure(api, scenario, fx, await leases(), connections, o.seconds);
+        const baseRun = await measure(baseline, scenario, fx, await leases(), connections, o.seconds);
+        report.runs.push({ api: apiRun, baseline: baseRun, ratio: apiRun.rps / baseRun.rps });
+        const lines = table([HEADER, row(apiRun, baseRun)]).split("\n");
+        console.log((report.runs.length === 1 ? lines : lines.slice(1)).join("\n"));
+      }
+      reports.push(report);
+    }
+  } finally {
+    await api.stop();
+    await baseline.stop();
+  }
+  console.log(`\n=== summary (API/baseline: the API's req/s over the baseline's, measured right after it)\n${summary(reports)}`);
+  const mismatched = reports.filter((r) => r.mismatches.length).map((r) => r.scenario);
+  if (mismatched.length) console.log(`\nWARNING: the baseline's data differed from the API's in ${mismatched.join(", ")}: those ratios compare different answers`);
+  console.log("the baseline's changeJobStatus does less than the API's: no row-level security, no actor label in the audit row (api/bench/baseline/change-job-status.ts)");
+  const options_ = { ...o, scenarios: o.scenarios.map((s) => s.name) };
+  const file = writeJson({ started, options: options_, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, rssIdleMiB, reports });
+  console.log(`results: ${file}`);
+}

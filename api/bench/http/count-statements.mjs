@@ -1,0 +1,24 @@
+// Preload (`node --import <this file> ...`) for the processes `npm run bench -- http` measures: counts every SQL
+// statement the process sends through the `pg` driver (each `Client#query` call is one statement on the wire, BEGIN,
+// set_config and COMMIT included, as PostgreSQL's statement log sees them) without touching the program's source.
+// The count is served as JSON on 127.0.0.1:BENCH_STATS_PORT (`{"statements":N}`), read by the bench before and after
+// a run. Plain JavaScript, so it works whether the program runs through tsx or compiled.
+import http from "node:http";
+import pg from "pg";
+
+let statements = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function countedQuery(...args) {
+  statements++;
+  return query.apply(this, args);
+};
+
+const port = Number(process.env.BENCH_STATS_PORT);
+if (port) {
+  const server = http.createServer((_req, res) => {
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ statements }));
+  });
+  server.listen(port, "127.0.0.1");
+  server.unref();
+}

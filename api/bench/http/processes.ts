@@ -1,0 +1,135 @@
+// The two servers `npm run bench -- http` compares, each a child process of its own with the statement counter
+// preloaded (count-statements.mjs), and what the bench reads of them: CPU time and resident memory from /proc,
+// the SQL statement count from the counter's side port.
+import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { createWriteStream, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { repoRoot } from "../../src/env.ts";
+import { freePort } from "../../test/support/ports.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const counter = path.join(here, "count-statements.mjs");
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+
+export interface ServerSettings {
+  databaseUrl: string;
+  redisUrl: string;
+  jwtSecret: string;
+  encryptionKey: string;
+  poolMax: number;
+  logLevel: string | undefined;
+  /** Where the child's stdout and stderr go (a file under bench-results/). */
+  logFile: string;
+}
+
+export interface Server {
+  name: "api" | "baseline";
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  statsPort: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the API as production runs it. THE LAUNCH LINE: production runs the TypeScript sources through tsx today;
+ * when it runs compiled JavaScript, change `entry` (and drop `--import tsx`) here and nowhere else.
+ */
+export async function launchApi(s: ServerSettings): Promise<Server> {
+  const entry = ["--import", "tsx", "api/src/main.ts"];
+  const port = await freePort();
+  return start("api", port, [...entry], {
+    NODE_ENV: "production",
+    API_HOST: "127.0.0.1",
+    API_PORT: String(port),
+    DATABASE_URL: s.databaseUrl,
+    REDIS_URL: s.redisUrl,
+    REDIS_KEY_PREFIX: "h2o-bench:",
+    JWT_SECRET: s.jwtSecret,
+    ENCRYPTION_KEY: s.encryptionKey,
+    DB_POOL_MAX: String(s.poolMax),
+    ...(s.logLevel ? { LOG_LEVEL: s.logLevel } : {}),
+  }, s.logFile, "/readyz");
+}
+
+/** Starts the baseline (api/bench/baseline/server.ts): bare node:http + pg over the same database. */
+export async function launchBaseline(s: ServerSettings): Promise<Server> {
+  const port = await freePort();
+  return start("baseline", port, ["--import", "tsx", "api/bench/baseline/server.ts"], {
+    BASELINE_PORT: String(port),
+    DATABASE_URL: s.databaseUrl,
+    REDIS_URL: s.redisUrl,
+    REDIS_KEY_PREFIX: "h2o-bench:",
+    JWT_SECRET: s.jwtSecret,
+    DB_POOL_MAX: String(s.poolMax),
+  }, s.logFile, "/healthz");
+}
+
+async function start(name: Server["name"], port: number, args: string[], env: Record<string, string>, logFile: string, readyPath: string): Promise<Server> {
+  const statsPort = await freePort();
+  const log = createWriteStream(logFile, { flags: "a" });
+  await new Promise((r) => log.once("open", r));
+  const child = spawn(process.execPath, ["--import", counter, ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TZ: process.env.TZ, BENCH_STATS_PORT: String(statsPort), ...env } as NodeJS.ProcessEnv,
+    stdio: ["ignore", log, log],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} while starting; see ${logFile}`);
+    if (Date.now() > deadline) throw new Error(`${name} not ready after 60 s; see ${logFile}`);
+    const res = await fetch(url + readyPath).catch(() => null);
+    if (res?.status === 200) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    child,
+    statsPort,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+      log.end();
+    },
+  };
+}
+
+/** User + system CPU time of a process so far, in milliseconds (/proc/<pid>/stat). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // after the command: state is field 3, utime field 14, stime field 15 (1-based, man 5 proc)
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** Resident memory of a process, in MiB (VmRSS of /proc/<pid>/status). */
+export function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  return Number(line?.match(/(\d+)/)?.[1] ?? Number.NaN) / 1024;
+}
+
+/** The SQL statements the server has sent so far (its preloaded counter). */
+export async function statements(server: Server): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${server.statsPort}/`);
+  return ((await res.json()) as { statements: number }).statements;
+}
+
+/** Waits until the server has sent no statement for `quietMs` (requests cut off at the end of a run finish). */
+export async function settle(server: Server, quietMs = 150): Promise<number> {
+  let last = await statements(server);
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, quietMs));
+    const now = await statements(server);
+    if (now === last) return now;
+    last = now;
+  }
+  return last;
+}
