@@ -1,5 +1,6 @@
 import type { ObjectRef } from "@pothos/core";
 import { queryFromInfo } from "@pothos/plugin-prisma";
+import type { Context } from "../context.ts";
 import { badInput } from "../errors.ts";
 import { builder, type Types } from "./builder.ts";
 
@@ -92,4 +93,38 @@ export function payloadType<Key extends string, Shape extends object>(name: stri
         }),
       }) as never,
   });
+}
+
+/** The entities with per-tenant counters (prisma/schema/entity-count.prisma). */
+type CountedModel = "Job" | "Bid" | "ServiceCall";
+const exactCount: Record<CountedModel, (ctx: Context, where: object) => Promise<number>> = {
+  Job: (ctx, where) => ctx.db.job.count({ where }),
+  Bid: (ctx, where) => ctx.db.bid.count({ where }),
+  ServiceCall: (ctx, where) => ctx.db.serviceCall.count({ where }),
+};
+
+/**
+ * The exact `totalCount` of a connection of `model` whose page uses `where`. When the filter is one the counters
+ * are keyed by (archived or not, and a list of statuses: `{ archivedAt: null }`, `{ status: { in } }`, both, or
+ * nothing), it is the sum of the acting tenant's counters, kept in the same transaction as every write; any other
+ * filter is counted with count(*). Call it only when `totalCount` is selected (Pothos does: its totalCount
+ * callback runs only then).
+ */
+export async function totalCountOf(ctx: Context, model: CountedModel, where: Record<string, unknown>): Promise<number> {
+  const key = counterKey(where);
+  if (!key) return exactCount[model](ctx, where);
+  const { _sum } = await ctx.db.entityCount.aggregate({ _sum: { rows: true }, where: { entity: model, ...key } });
+  return _sum.rows ?? 0;
+}
+
+/** The counter filter equal to a connection's `where`, or null when the counters do not cover it. */
+function counterKey(where: Record<string, unknown>): { archived?: false; status?: { in: string[] } } | null {
+  const key: { archived?: false; status?: { in: string[] } } = {};
+  for (const [field, value] of Object.entries(where)) {
+    if (field === "archivedAt" && value === null) key.archived = false;
+    else if (field === "status" && Array.isArray((value as { in?: unknown } | null)?.in) && Object.keys(value as object).length === 1)
+      key.status = { in: (value as { in: string[] }).in };
+    else return null;
+  }
+  return key;
 }

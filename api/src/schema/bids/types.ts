@@ -3,7 +3,7 @@ import { lineItemsOf } from "../../domain/bid-line-items.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { builder } from "../builder.ts";
 import { BuilderRef } from "../builders.ts";
-import { archivedFilter, DateRange, idOf, rangeFilter, SortDirection, textSearch, updatedAfterDescription, whereId } from "../common.ts";
+import { archivedFilter, DateRange, idOf, rangeFilter, SortDirection, textSearch, totalCountOf, updatedAfterDescription, whereId } from "../common.ts";
 import { BidStatusEnum } from "../enums.ts";
 
 const BidLineItem = builder.objectRef<{ description: string; quantity: number; unitPriceCents: number }>("BidLineItem").implement({
@@ -105,7 +105,7 @@ builder.queryField("bids", (t) =>
         const direction = orderBy?.direction ?? "desc";
         return ctx.db.bid.findMany({ ...query, where: bidWhere(filter), orderBy: [{ [orderBy?.field ?? "updatedAt"]: direction }, { id: direction }] });
       },
-      totalCount: (_connection, { filter }, ctx) => ctx.db.bid.count({ where: bidWhere(filter) }),
+      totalCount: (_connection, { filter }, ctx) => totalCountOf(ctx, "Bid", bidWhere(filter)),
     },
     { name: "BidConnection", description: "A page of bids." },
     { name: "BidEdge", description: "A bid in a page." },

@@ -2,7 +2,7 @@ import { jobStatus } from "../../domain/job-status.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { builder } from "../builder.ts";
 import { BuilderRef } from "../builders.ts";
-import { archivedFilter, DateRange, idOf, rangeFilter, SortDirection, textSearch, updatedAfterDescription, whereId } from "../common.ts";
+import { archivedFilter, DateRange, idOf, rangeFilter, SortDirection, textSearch, totalCountOf, updatedAfterDescription, whereId } from "../common.ts";
 import { JobStatusEnum } from "../enums.ts";
 
 export const JobRef = builder.prismaNode("Job", {
@@ -98,7 +98,7 @@ builder.queryField("jobs", (t) =>
         const direction = orderBy?.direction ?? "desc";
         return ctx.db.job.findMany({ ...query, where: jobWhere(filter), orderBy: [{ [orderBy?.field ?? "updatedAt"]: direction }, { id: direction }] });
       },
-      totalCount: (_connection, { filter }, ctx) => ctx.db.job.count({ where: jobWhere(filter) }),
+      totalCount: (_connection, { filter }, ctx) => totalCountOf(ctx, "Job", jobWhere(filter)),
     },
     { name: "JobConnection", description: "A page of jobs." },
     { name: "JobEdge", description: "A job in a page." },

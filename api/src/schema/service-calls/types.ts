@@ -1,7 +1,7 @@
 import { serviceCallStatus } from "../../domain/service-call-status.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { builder } from "../builder.ts";
-import { archivedFilter, DateTimeRange, rangeFilter, SortDirection, textSearch, updatedAfterDescription, whereId } from "../common.ts";
+import { archivedFilter, DateTimeRange, rangeFilter, SortDirection, textSearch, totalCountOf, updatedAfterDescription, whereId } from "../common.ts";
 import { ServiceCallPriorityEnum, ServiceCallStatusEnum } from "../enums.ts";
 
 export const ServiceCallRef = builder.prismaNode("ServiceCall", {
@@ -97,7 +97,7 @@ builder.queryField("serviceCalls", (t) =>
         const direction = orderBy?.direction ?? "desc";
         return ctx.db.serviceCall.findMany({ ...query, where: serviceCallWhere(filter), orderBy: [{ [orderBy?.field ?? "updatedAt"]: direction }, { id: direction }] });
       },
-      totalCount: (_connection, { filter }, ctx) => ctx.db.serviceCall.count({ where: serviceCallWhere(filter) }),
+      totalCount: (_connection, { filter }, ctx) => totalCountOf(ctx, "ServiceCall", serviceCallWhere(filter)),
     },
     { name: "ServiceCallConnection", description: "A page of service calls." },
     { name: "ServiceCallEdge", description: "A service call in a page." },
