@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { useCookies } from "@whatwg-node/server-plugin-cookies";
 import { GraphQLError } from "graphql";
 import { createYoga, type YogaInitialContext } from "graphql-yoga";
@@ -64,7 +63,8 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: log.child({ component: "yoga" }),
-    renderGraphiQL,
+    // GraphiQL's bundle (about 30 MB of heap as source and strings) is loaded when a browser first asks for it
+    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     graphiql: {
       title: "H2O-ACP GraphQL",
       subscriptionsProtocol: "WS",

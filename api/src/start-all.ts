@@ -3,9 +3,12 @@
 // Ctrl-C stops them all, then the database.
 import path from "node:path";
 import { type ResolvedDatabase, resolveDatabase } from "./db/database-url.ts";
-import { migrateDeploy } from "./db/migrate.ts";
+import { createPrisma } from "./db/client.ts";
+import { migrateDeploy, migrationNames, pendingMigrations } from "./db/migrate.ts";
 import { ConfigError, loadEnv, repoRoot } from "./env.ts";
 import { createLogger } from "./logger.ts";
+import { buildIfChanged, type CachedBuild } from "./build/cached-build.ts";
+import { apiBuild, webBuild } from "./build/targets.ts";
 import { seedIfEmpty } from "./seed-on-start.ts";
 import { Supervisor } from "./supervisor.ts";
 
@@ -35,9 +38,13 @@ process.removeAllListeners("SIGTERM");
 // registered first, so Ctrl-C during start-up also stops whatever has started
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(0));
 
+// production runs compiled JavaScript (api/dist) and the built dashboard; each is rebuilt only when its inputs
+// changed since its last build, while the database starts
+const builds = Promise.allSettled((dev ? [] : withoutWeb ? [apiBuild] : [apiBuild, webBuild]).map(buildLogged));
 db = await resolveDatabase(env, log);
-await migrateDeploy(db.url);
+await migrateIfPending(db.url);
 if (env.SEED_ON_FIRST_RUN && !env.isProduction) await seedIfEmpty(db.url, env, log);
+for (const result of await builds) if (result.status === "rejected") await shutdown(1, `build failed: ${(result.reason as Error).message}`);
 
 const apiUrl = env.PUBLIC_API_URL ?? `http://${env.API_HOST}:${env.API_PORT}/graphql`;
 const childEnv = { ...process.env, DATABASE_URL: db.url, NODE_ENV: env.NODE_ENV, JWT_SECRET: env.JWT_SECRET, ENCRYPTION_KEY: env.ENCRYPTION_KEY };
@@ -45,8 +52,8 @@ const tsx = ["--import", "tsx"];
 const launch = (name: string, command: string, args: string[], extraEnv: Record<string, string> = {}, cwd = repoRoot) =>
   supervisor.start({ name, command, args, cwd, env: { ...childEnv, ...extraEnv } });
 
-launch("api", process.execPath, [...tsx, "api/src/main.ts"]);
-launch("worker", process.execPath, [...tsx, "api/src/worker.ts"]);
+launch("api", process.execPath, dev ? [...tsx, "api/src/main.ts"] : ["api/dist/main.js"]);
+launch("worker", process.execPath, dev ? [...tsx, "api/src/worker.ts"] : ["api/dist/worker.js"]);
 const webEnv = { PUBLIC_API_URL: apiUrl, HOST: "127.0.0.1", PORT: String(env.WEB_PORT), ORIGIN: `http://127.0.0.1:${env.WEB_PORT}` };
 if (!withoutWeb) {
   if (dev) launch("web", process.execPath, [path.join(repoRoot, "node_modules/vite/bin/vite.js"), "dev", "--host", "127.0.0.1", "--port", String(env.WEB_PORT), "--strictPort"], webEnv, path.join(repoRoot, "web"));
@@ -75,6 +82,26 @@ async function shutdown(code: number, reason?: string) {
   log.info("stopped");
   if (reason) console.error(`\n  H2O-ACP stopped: ${reason}\n`);
   process.exit(code);
+}
+/** `prisma migrate deploy` (a CLI process with a WebAssembly engine: seconds) only when a migration is pending. */
+async function migrateIfPending(url: string) {
+  const prisma = createPrisma(url, env);
+  try {
+    const pending = await pendingMigrations(prisma, migrationNames());
+    // graphile-worker's schema too (migrateDeploy creates it; a worker upgrades it itself when it starts)
+    const [worker] = await prisma.$queryRaw<{ ok: boolean }[]>`SELECT to_regnamespace('graphile_worker') IS NOT NULL AS ok`;
+    if (!pending.length && worker?.ok) return log.info("migrations: up to date");
+  } finally {
+    await prisma.$disconnect();
+  }
+  await migrateDeploy(url);
+  log.info("migrations: applied");
+}
+async function buildLogged(target: CachedBuild) {
+  const started = Date.now();
+  const { built } = await buildIfChanged(target);
+  if (built) log.info({ build: target.name, ms: Date.now() - started }, `${target.name}: built`);
+  else log.info({ build: target.name, ms: Date.now() - started }, `${target.name}: up to date, build skipped (inputs unchanged since the last build)`);
 }
 async function waitFor(url: string, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;

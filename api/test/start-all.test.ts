@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -70,7 +70,11 @@ describe("start-all on the embedded database", () => {
     for (const child of ["api", "worker"]) expect(first.output().indexOf(`"child":"${child}","msg":"stopped"`)).toBeGreaterThan(0);
     for (const child of ["api", "worker"]) expect(first.output().indexOf(`"child":"${child}","msg":"stopped"`)).toBeLessThan(database);
 
+    // the API runs compiled (api/dist), built on the first start if its sources changed, and not again on the second
+    expect(first.output()).toMatch(/"build":"api".*"msg":"api: (built|up to date, build skipped)/);
     const second = await start(apiPort, pgPort);
+    expect(second.output()).toMatch(/"build":"api".*"msg":"api: up to date, build skipped/);
+    expect(readFileSync(`/proc/${pids(second.output(), "api")[0]}/cmdline`, "utf8").split("\0")).toContain("api/dist/main.js");
     expect(second.output()).toMatch(/"fresh":false/);
     expect(second.output()).not.toMatch(/first run: seeding/);
     expect(await stop(second)).toBe(0);
