@@ -12,7 +12,8 @@ describe("start-all on the embedded database", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "h2o-start-"));
   const running: ChildProcess[] = [];
   afterAll(() => {
-    for (const proc of running) if (proc.exitCode === null) proc.kill("SIGKILL");
+    // a supervisor killed with SIGKILL leaves its children running: end its whole process group
+    for (const proc of running) if (proc.exitCode === null) process.kill(-proc.pid!, "SIGKILL");
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -21,13 +22,14 @@ describe("start-all on the embedded database", () => {
       cwd: repoRoot,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, API_PORT: String(apiPort), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: "info", ...extraEnv },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group, with its children and the database (see afterAll)
     });
     running.push(proc);
     let output = "";
     proc.stdout!.on("data", (d) => (output += d));
     proc.stderr!.on("data", (d) => (output += d));
     const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-    await expect.poll(() => output, { timeout: 90_000, interval: 250 }).toMatch(/H2O-ACP is running/);
+    await expect.poll(() => output, { timeout: 150_000, interval: 250 }).toMatch(/H2O-ACP is running/);
     return { proc, exited, output: () => output };
   }
   const stop = (started: { proc: ChildProcess; exited: Promise<number | null> }) => (started.proc.kill("SIGINT"), started.exited);
@@ -78,7 +80,7 @@ describe("start-all on the embedded database", () => {
     expect(second.output()).toMatch(/"fresh":false/);
     expect(second.output()).not.toMatch(/first run: seeding/);
     expect(await stop(second)).toBe(0);
-  }, 180_000);
+  }, 400_000);
 
   it("restarts a child killed with SIGKILL while the others keep running, and gives up after repeated crashes", async () => {
     const apiPort = await freePort();
@@ -107,5 +109,5 @@ describe("start-all on the embedded database", () => {
     expect(alive(restarted!)).toBe(false);
     await expect(fetch(`http://127.0.0.1:${apiPort}/healthz`)).rejects.toThrow();
     expect(await listening(pgPort)).toBe(false);
-  }, 180_000);
+  }, 400_000);
 });
