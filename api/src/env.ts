@@ -106,6 +106,12 @@ const schema = z.object({
   WORKER_RECOVERY_INTERVAL_MS: int(15_000, 100),
   /** Prefix of every Redis key and pub/sub channel of this deployment (lets deployments and test runs share a Redis). */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, "letters, digits and : . _ - only").default("h2o-acp:"),
+  /** Principal cache (auth/principal-cache.ts): the longest any entry is trusted, whatever the invalidation channel says. */
+  PRINCIPAL_CACHE_MAX_AGE_MS: int(60_000, 0, 3_600_000),
+  /** Principal cache: while Redis (the invalidation channel) is unreachable, entries older than this are looked up again. */
+  PRINCIPAL_CACHE_OUTAGE_MS: int(5_000, 0, 60_000),
+  /** Principal cache: entries kept per process (least recently used go first). */
+  PRINCIPAL_CACHE_MAX_ENTRIES: int(50_000, 1, 10_000_000),
   /** graphql-ws: WebSocket ping interval; a socket that has not answered the previous ping is terminated. */
   WS_KEEPALIVE_MS: int(15_000, 50, 3_600_000),
   /** graphql-ws: a socket whose unsent data would pass this many bytes is closed (1013, slow consumer). */

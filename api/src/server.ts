@@ -13,6 +13,7 @@ import { createContext, type Context, type Services } from "./context.ts";
 import { connectDb, disconnectDb, prisma } from "./db/client.ts";
 import { registerPipelineHooks } from "./events/hooks.ts";
 import { connectPubSub } from "./events/pubsub.ts";
+import { startPrincipalCache } from "./auth/principal-invalidation.ts";
 import { migrationNames, pendingMigrations } from "./db/migrate.ts";
 import type { Env } from "./env.ts";
 import { ErrorCode, maskError } from "./errors.ts";
@@ -52,6 +53,7 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
   registerPipelineHooks(env);
   const expectedMigrations = migrationNames();
   const events = connectPubSub(env, log);
+  const principals = startPrincipalCache(env, log, { publisher: events.redis, registry: metrics.registry });
   // counters in Redis when there is one, so every replica shares the budgets
   const redis = events.redis ?? undefined;
   const services: Services = { env, loginLimiter: new LoginLimiter({ redis }) };
@@ -221,6 +223,7 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
       server.closeAllConnections();
       await liveClosed;
       await closed;
+      await principals.close();
       await events.close();
       await disconnectDb();
     },

@@ -1,40 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEnv, repoRoot } from "../src/env.ts";
+import { loadEnv } from "../src/env.ts";
 import { TEST_JWT_SECRET, type TestApp } from "./support/app.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { as, seedDemo } from "./support/domain.ts";
-import { freePort } from "./support/ports.ts";
+import { startReplica, stopReplica as stop, type Replica } from "./support/replicas.ts";
 import { connect, subscribe, waitForEvents, waitForOperations, type LiveClient } from "./support/ws.ts";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-
-/** One API replica: `node --import tsx api/src/main.ts`, as in production. */
-async function startReplica(env: Record<string, string>) {
-  const port = await freePort();
-  const proc = spawn(process.execPath, ["--import", "tsx", "api/src/main.ts"], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, API_HOST: "127.0.0.1", API_PORT: String(port), LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  proc.stdout!.on("data", (d) => (output += d));
-  proc.stderr!.on("data", (d) => (output += d));
-  for (const deadline = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 200))) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`replica did not become ready:\n${output}`);
-    if ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200) break;
-  }
-  return { proc, port, output: () => output };
-}
-
-const stop = (proc: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (proc.exitCode !== null) return resolve();
-    proc.once("exit", () => resolve());
-    proc.kill("SIGTERM");
-  });
 
 async function gql(port: number, query: string, variables: Record<string, unknown>, tenant: string) {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
@@ -50,8 +24,8 @@ async function gql(port: number, query: string, variables: Record<string, unknow
 describe("fan-out across two API processes through Redis", () => {
   let db: TestDatabase;
   let redis: Redis;
-  let a: Awaited<ReturnType<typeof startReplica>>;
-  let b: Awaited<ReturnType<typeof startReplica>>;
+  let a: Replica;
+  let b: Replica;
   let allCounty: string;
   let h2o: string;
   let builderId: string;

@@ -2,8 +2,10 @@ import { parse as parseCookies } from "cookie";
 import { prisma } from "../db/client.ts";
 import { findActingTenant, type ActingTenant } from "../domain/tenants.ts";
 import { AppError, ErrorCode, unauthenticated } from "../errors.ts";
+import { recordKeyUse } from "./api-key-usage.ts";
 import { parseApiKey } from "./api-keys.ts";
-import { rolePermissions, scopePermissions, type Action, isRole } from "./permissions.ts";
+import { rolePermissions, scopePermissions, type Action, isRole, type Role } from "./permissions.ts";
+import { principalCache, type Lookup } from "./principal-cache.ts";
 import { ACCESS_COOKIE, type Principal } from "./principal.ts";
 import { safeEqualHex } from "./secrets.ts";
 import { looksLikeJwt, verifyAccessToken } from "./tokens.ts";
@@ -26,7 +28,13 @@ const none = (error: AppError | null = null): Authentication => ({ principal: nu
  * Authenticates a request (or a WebSocket connection, whose connectionParams arrive as headers): an API key
  * (`Authorization: Bearer h2okey_…` or `X-Api-Key`), else a user's access token (`Authorization: Bearer <jwt>`
  * or the `h2o_access` cookie). The acting tenant is the API key's, or for a user the one named by `X-Tenant-Id`
- * (id or slug), the token's, or the only one they belong to; membership is checked on every request.
+ * (id or slug), the token's, or the only one they belong to.
+ * What the credentials stand for (session live, user active, membership and role, tenant active and its
+ * configuration, API key not revoked, with its scopes) comes from the process's principal cache
+ * (principal-cache.ts): no SQL on a warm request; the key's hash and every expiry are checked on each request.
+ * A revocation reaches the cache through `invalidatePrincipals` (principal-invalidation.ts) within a second on
+ * every replica; entries are never trusted longer than PRINCIPAL_CACHE_MAX_AGE_MS, nor longer than
+ * PRINCIPAL_CACHE_OUTAGE_MS while the invalidation channel is down.
  * Never throws for bad credentials: it returns them refused, with one undetailed error.
  */
 export async function authenticate(headers: Headers, jwtSecret: string): Promise<Authentication> {
@@ -38,25 +46,46 @@ export async function authenticate(headers: Headers, jwtSecret: string): Promise
   return authenticateUser(token, headers.get("x-tenant-id"), jwtSecret);
 }
 
+interface CachedApiKey {
+  keyHash: string;
+  expiresAt: Date | null;
+  principal: Principal & { kind: "api_key" };
+  tenant: ActingTenant;
+  permissions: ReadonlySet<Action>;
+}
+
 async function authenticateApiKey(presented: string): Promise<Authentication> {
   const refused = none(unauthenticated("invalid, expired or revoked API key"));
   const parsed = parseApiKey(presented.trim());
   if (!parsed) return refused;
-  const key = await prisma.apiKey.findUnique({ where: { prefix: parsed.prefix } });
-  if (!key || !safeEqualHex(key.keyHash, parsed.hash) || key.revokedAt || (key.expiresAt && key.expiresAt <= new Date())) return refused;
+  const key = await principalCache.resolve(`k:${parsed.prefix}`, () => lookUpApiKey(parsed.prefix));
+  // the hash and the expiry are checked on every request, cached or not
+  if (!key || !safeEqualHex(key.keyHash, parsed.hash) || (key.expiresAt && key.expiresAt <= new Date())) return refused;
+  recordKeyUse(key.principal.apiKeyId);
+  return { principal: key.principal, tenant: key.tenant, permissions: key.permissions, expiresAt: key.expiresAt, error: null };
+}
+
+async function lookUpApiKey(prefix: string): Promise<Lookup<CachedApiKey | null>> {
+  const key = await prisma.apiKey.findUnique({ where: { prefix } });
+  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= new Date())) return { value: null, tags: null };
   const tenant = await findActingTenant(prisma, key.tenantId);
-  if (!tenant) return refused;
-  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
-    await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } });
-  }
+  if (!tenant) return { value: null, tags: null };
   return {
-    principal: { kind: "api_key", apiKeyId: key.id, prefix: key.prefix, name: key.name, scopes: key.scopes },
-    tenant,
-    permissions: scopePermissions(key.scopes),
-    expiresAt: key.expiresAt,
-    error: null,
+    value: {
+      keyHash: key.keyHash,
+      expiresAt: key.expiresAt,
+      principal: { kind: "api_key", apiKeyId: key.id, prefix: key.prefix, name: key.name, scopes: key.scopes },
+      tenant,
+      permissions: scopePermissions(key.scopes),
+    },
+    tags: { apiKeyId: key.id, tenantId: tenant.id },
   };
 }
+
+/** A user's standing for one requested tenant: what `u:<user>:<requested tenant>` caches (refusals are not cached). */
+type UserStanding =
+  | { ok: true; email: string; name: string; role: Role | null; tenant: ActingTenant | null }
+  | { ok: false; error: AppError };
 
 async function authenticateUser(token: string, requestedTenant: string | null, jwtSecret: string): Promise<Authentication> {
   let claims: ReturnType<typeof verifyAccessToken>;
@@ -66,22 +95,41 @@ async function authenticateUser(token: string, requestedTenant: string | null, j
     return none(e as AppError);
   }
   if (!UUID.test(claims.sub) || !UUID.test(claims.sid)) return none(unauthenticated("invalid or expired token"));
-  const [user, revoked] = await Promise.all([
-    prisma.user.findUnique({ where: { id: claims.sub }, include: { memberships: { include: { tenant: { select: { id: true, slug: true } } } } } }),
-    prisma.refreshToken.findFirst({ where: { familyId: claims.sid, revokedAt: { not: null } }, select: { id: true } }),
+  const wanted = requestedTenant?.trim() || claims.tid || "";
+  const [live, standing] = await Promise.all([
+    principalCache.resolve(`s:${claims.sub}:${claims.sid}`, () => lookUpSession(claims.sub, claims.sid)),
+    principalCache.resolve(`u:${claims.sub}:${wanted}`, () => lookUpStanding(claims.sub, wanted)),
   ]);
-  if (!user || user.status !== "active" || revoked) return none(unauthenticated("invalid or expired token"));
-  const wanted = requestedTenant?.trim() || claims.tid || (user.memberships.length === 1 ? user.memberships[0]!.tenantId : null);
-  const membership = wanted ? user.memberships.find((m) => m.tenantId === wanted || m.tenant.slug === wanted) : undefined;
-  if (wanted && !membership) return none(new AppError(ErrorCode.FORBIDDEN, "you are not a member of the requested tenant"));
-  const tenant = membership ? await findActingTenant(prisma, membership.tenantId) : null;
-  if (membership && !tenant) return none(new AppError(ErrorCode.FORBIDDEN, "the requested tenant is not active"));
-  const role = membership && isRole(membership.role) ? membership.role : null;
+  if (!live) return none(unauthenticated("invalid or expired token"));
+  if (!standing.ok) return none(standing.error);
   return {
-    principal: { kind: "user", userId: user.id, email: user.email, name: user.name, role, sessionId: claims.sid },
-    tenant,
-    permissions: role ? rolePermissions[role] : new Set(),
+    principal: { kind: "user", userId: claims.sub, email: standing.email, name: standing.name, role: standing.role, sessionId: claims.sid },
+    tenant: standing.tenant,
+    permissions: standing.role ? rolePermissions[standing.role] : new Set(),
     expiresAt: new Date(claims.exp * 1000),
     error: null,
   };
+}
+
+/** Whether the session (refresh-token family) is still live: none of its tokens revoked (logout, reuse, reset). */
+async function lookUpSession(userId: string, sessionId: string): Promise<Lookup<boolean>> {
+  const revoked = await prisma.refreshToken.findFirst({ where: { familyId: sessionId, revokedAt: { not: null } }, select: { id: true } });
+  return revoked ? { value: false, tags: null } : { value: true, tags: { userId, sessionId } };
+}
+
+/**
+ * The acting tenant is the one requested (`X-Tenant-Id`: id or slug), else the token's, else the user's only one;
+ * the user must be active and a member of it, and it must be active.
+ */
+async function lookUpStanding(userId: string, wanted: string): Promise<Lookup<UserStanding>> {
+  const refused = (error: AppError): Lookup<UserStanding> => ({ value: { ok: false, error }, tags: null });
+  const user = await prisma.user.findUnique({ where: { id: userId }, include: { memberships: { include: { tenant: { select: { id: true, slug: true } } } } } });
+  if (!user || user.status !== "active") return refused(unauthenticated("invalid or expired token"));
+  const acting = wanted || (user.memberships.length === 1 ? user.memberships[0]!.tenantId : null);
+  const membership = acting ? user.memberships.find((m) => m.tenantId === acting || m.tenant.slug === acting) : undefined;
+  if (acting && !membership) return refused(new AppError(ErrorCode.FORBIDDEN, "you are not a member of the requested tenant"));
+  const tenant = membership ? await findActingTenant(prisma, membership.tenantId) : null;
+  if (membership && !tenant) return refused(new AppError(ErrorCode.FORBIDDEN, "the requested tenant is not active"));
+  const role = membership && isRole(membership.role) ? membership.role : null;
+  return { value: { ok: true, email: user.email, name: user.name, role, tenant }, tags: { userId, tenantId: tenant?.id ?? null } };
 }

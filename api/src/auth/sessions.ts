@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { prisma } from "../db/client.ts";
 import { AppError, ErrorCode, unauthenticated } from "../errors.ts";
 import type { LoginLimiter } from "./login-limiter.ts";
+import { invalidatePrincipals } from "./principal-invalidation.ts";
 import { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "./passwords.ts";
 import { REFRESH_TOKEN_TTL_DAYS } from "./principal.ts";
 import { randomToken, sha256 } from "./secrets.ts";
@@ -75,9 +76,13 @@ export async function refresh(presented: string, client: Client, jwtSecret: stri
   return issue(stored.userId, stored.familyId, tenantId, client, jwtSecret);
 }
 
-/** Ends a session: every refresh token of the family is revoked, and access tokens of it stop working. */
+/**
+ * Ends a session: every refresh token of the family is revoked, and access tokens of it stop working (on every
+ * replica within a second: the principal caches are told).
+ */
 export async function revokeFamily(familyId: string): Promise<void> {
   await prisma.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+  invalidatePrincipals({ sessionId: familyId });
 }
 
 /** Finds the session of a refresh token (for logout by cookie). */
@@ -121,11 +126,13 @@ export async function resetPassword(token: string, newPassword: string): Promise
   const refused = new AppError(ErrorCode.BAD_USER_INPUT, "invalid or expired reset token", { field: ["token"] });
   if (!token || token.length > 200) throw refused;
   const passwordHash = await hashPassword(newPassword);
-  await prisma.$transaction(async (tx) => {
+  const userId = await prisma.$transaction(async (tx) => {
     const spent = await tx.passwordResetToken.updateMany({ where: { tokenHash: sha256(token), usedAt: null, expiresAt: { gt: new Date() } }, data: { usedAt: new Date() } });
     if (spent.count !== 1) throw refused;
     const row = await tx.passwordResetToken.findUniqueOrThrow({ where: { tokenHash: sha256(token) } });
     await tx.user.update({ where: { id: row.userId }, data: { passwordHash, passwordChangedAt: new Date() } });
     await tx.refreshToken.updateMany({ where: { userId: row.userId, revokedAt: null }, data: { revokedAt: new Date() } });
+    return row.userId;
   });
+  invalidatePrincipals({ userId });
 }

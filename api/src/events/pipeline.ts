@@ -6,6 +6,7 @@ import type { DomainEvent, EntityType, MutationAction } from "./domain-event.ts"
 import { pubsub, topicFor } from "./pubsub.ts";
 import { enterTenant, leaveAppRole, tenantTransaction } from "../db/rls.ts";
 import { actorOf } from "../auth/actor.ts";
+import { invalidatePrincipalsFor } from "../auth/principal-invalidation.ts";
 
 /** The interactive-transaction client of the request's tenant-scoped Prisma client. */
 export type TenantTx = Omit<TenantDb, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
@@ -59,7 +60,8 @@ export const TRANSACTION_TIMEOUT_MS = 10_000;
  *    event is published;
  * 4. only after the commit, the event is published to the pubsub on `tenant:<tenantId>:<entityType>`. A publish
  *    failure is logged, never turned into a failed mutation (the change is committed; the outbox is what
- *    guarantees delivery to partners; subscribers catch up with `updatedAfter`).
+ *    guarantees delivery to partners; subscribers catch up with `updatedAfter`). Then the principal caches drop
+ *    the rights the change affects (auth/principal-invalidation.ts), on every replica.
  * Requires an acting tenant (UNAUTHENTICATED otherwise; fields declare that with authScopes first).
  */
 export async function runMutation<R, Row = unknown>(
@@ -97,5 +99,6 @@ export async function runMutation<R, Row = unknown>(
   } catch (err) {
     ctx.log.error({ err, eventId: event.id, type: event.type }, "publishing a committed event failed");
   }
+  invalidatePrincipalsFor(event);
   return result;
 }
