@@ -25,7 +25,13 @@ function options() {
     args: process.argv.slice(2),
     allowPositionals: true,
     strict: false,
-    options: { duration: { type: "string" }, connections: { type: "string" }, scenario: { type: "string" }, "verify-statements": { type: "boolean" } },
+    options: {
+      duration: { type: "string" },
+      connections: { type: "string" },
+      scenario: { type: "string" },
+      "verify-statements": { type: "boolean" },
+      "cpu-prof": { type: "boolean" },
+    },
   });
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
   const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
@@ -42,6 +48,7 @@ function options() {
     jobs: Number(process.env.BENCH_JOBS ?? 50_000),
     poolMax: Number(process.env.DB_POOL_MAX ?? 10),
     logLevel: process.env.BENCH_LOG_LEVEL,
+    cpuProfile: values["cpu-prof"] === true,
   };
 }
 
@@ -80,6 +87,7 @@ export async function run() {
   const settings: ServerSettings = {
     databaseUrl: o.databaseUrl, redisUrl: o.redisUrl, poolMax: o.poolMax, logLevel: o.logLevel, logFile,
     jwtSecret: "bench-jwt-secret-0123456789abcdefghijklmnop", encryptionKey: "ab".repeat(32),
+    cpuProfileDir: o.cpuProfile ? path.join(repoRoot, "bench-results", "cpu-profiles") : undefined,
   };
   if (o.verifyStatements) return verifyStatementCount(settings, dataset, o.scenarios, (signIn) => fixtures(dataset, signIn), login);
 
@@ -117,4 +125,5 @@ export async function run() {
   const options_ = { ...o, scenarios: o.scenarios.map((s) => s.name) };
   const file = writeJson({ started, options: options_, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, rssIdleMiB, reports });
   console.log(`results: ${file}`);
+  if (settings.cpuProfileDir) console.log(`API CPU profile (open in Chrome DevTools or speedscope): ${settings.cpuProfileDir}`);
 }

@@ -22,6 +22,8 @@ export interface ServerSettings {
   logLevel: string | undefined;
   /** Where the child's stdout and stderr go (a file under bench-results/). */
   logFile: string;
+  /** When set, the API writes a V8 CPU profile (`node --cpu-prof`) of the whole bench into this folder when it stops. */
+  cpuProfileDir?: string;
 }
 
 export interface Server {
@@ -40,7 +42,8 @@ export interface Server {
 export async function launchApi(s: ServerSettings): Promise<Server> {
   const entry = ["--import", "tsx", "api/src/main.ts"];
   const port = await freePort();
-  return start("api", port, [...entry], {
+  const profile = s.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${s.cpuProfileDir}`] : [];
+  return start("api", port, [...profile, ...entry], {
     NODE_ENV: "production",
     API_HOST: "127.0.0.1",
     API_PORT: String(port),
