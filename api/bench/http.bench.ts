@@ -1,17 +1,18 @@
 // The request path, measured against its floor: `npm run bench -- http [--duration S] [--connections 1,10,50]
-// [--scenario a,b] [--verify-statements]`. Seeds (or reuses) a large data set in a dedicated database, starts the
-// API in production mode and the baseline (api/bench/baseline/: bare node:http + pg, same rows, same JSON) as two
-// processes, and runs autocannon against each in turn, per scenario and connection count. Prints req/s, p50/p99,
-// CPU ms per request (/proc), SQL statements per request (counted at the pg driver in each process), the API's
+// [--scenario a,b] [--verify-statements] [--cpu-prof]`. Seeds (or reuses) a large data set in a dedicated database,
+// starts the API in production mode and the baseline (api/bench/baseline/: bare node:http + pg, same rows, same JSON)
+// as two processes, and runs autocannon against each in turn, per scenario and connection count. Prints req/s,
+// p50/p99, CPU ms per request (/proc), SQL statements per request (counted at the pg driver in each process), the API's
 // resident memory, and the API/baseline ratio of the same run; writes the same as JSON under bench-results/.
-// Environment: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/h2o_bench), BENCH_REDIS_URL,
-// BENCH_DURATION, BENCH_CONNECTIONS, BENCH_SCENARIOS, BENCH_JOBS (50000), DB_POOL_MAX (10), BENCH_LOG_LEVEL.
+// Environment: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/h2o_bench_<migrations hash>),
+// BENCH_REDIS_URL, BENCH_DURATION, BENCH_CONNECTIONS, BENCH_SCENARIOS, BENCH_JOBS (50000), DB_POOL_MAX (10),
+// BENCH_LOG_LEVEL (unset: the API's default, as in production). One http bench at a time per PostgreSQL server.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot } from "../src/env.ts";
-import { poolState, prepareDataset, type Dataset } from "./http/dataset.ts";
+import { defaultBenchUrl, exclusiveRun, poolState, prepareDataset, type Dataset } from "./http/dataset.ts";
 import { compare, JobLeases, measure, statementsPerRequest } from "./http/load.ts";
 import { launchApi, launchBaseline, rssMiB, type ServerSettings } from "./http/processes.ts";
 import { HEADER, row, summary, table, writeJson, type ScenarioReport } from "./http/report.ts";
@@ -43,7 +44,7 @@ function options() {
     connections: list(str(values.connections) ?? process.env.BENCH_CONNECTIONS ?? "1,10,50").map(Number),
     scenarios: wanted.length ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios,
     verifyStatements: values["verify-statements"] === true,
-    databaseUrl: process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/h2o_bench",
+    databaseUrl: process.env.BENCH_DATABASE_URL ?? defaultBenchUrl(),
     redisUrl: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
     jobs: Number(process.env.BENCH_JOBS ?? 50_000),
     poolMax: Number(process.env.DB_POOL_MAX ?? 10),
@@ -77,6 +78,15 @@ async function fixtures(dataset: Dataset, signIn: (email: string, tenant: string
 
 export async function run() {
   const o = options();
+  const release = await exclusiveRun(o.databaseUrl, (line) => console.log(line));
+  try {
+    await measureAll(o);
+  } finally {
+    await release();
+  }
+}
+
+async function measureAll(o: ReturnType<typeof options>) {
   const started = new Date();
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; shared and noisy: compare ratios of the same run, not absolute figures`);
   const dataset = await prepareDataset(o.databaseUrl, o.jobs, (line) => console.log(line));

@@ -1,12 +1,17 @@
-// The data set `npm run bench -- http` measures: a dedicated database (BENCH_DATABASE_URL, default h2o_bench on the
-// local server) with the demo tenants (`seed`) and `seed:large` (50,000 jobs in all_county, service calls in h2o).
-// Created on the first run, reused afterwards: the job count is the marker (seed:large is one transaction).
+// The data set `npm run bench -- http` measures: a dedicated database with the demo tenants (`seed`) and `seed:large`
+// (50,000 jobs in all_county, service calls in h2o). Created on the first run, reused afterwards: the job count is the
+// marker (seed:large is one transaction). Its default name carries the migrations' hash (`h2o_bench_<hash>`, as the
+// tests' template does), so branches with different migrations never share, or half-migrate, one data set.
 import pg from "pg";
 import { seed } from "../../../prisma/seed.ts";
 import { generateApiKey } from "../../src/auth/api-keys.ts";
 import { createPrisma } from "../../src/db/client.ts";
 import { migrateDeploy, migrationNames } from "../../src/db/migrate.ts";
 import { generateLargeDataset } from "../../scripts/generate-large-dataset.ts";
+import { templateName } from "../../test/support/database.ts";
+
+/** postgresql://postgres@127.0.0.1:5432/h2o_bench_<hash of prisma/migrations>, unless BENCH_DATABASE_URL says. */
+export const defaultBenchUrl = () => `postgresql://postgres@127.0.0.1:5432/h2o_bench_${templateName().split("_").at(-1)}`;
 
 export const JOBS_TENANT = "all_county";
 export const CALLS_TENANT = "h2o";
@@ -114,6 +119,21 @@ export async function prepareDataset(url: string, jobs: number, log: (line: stri
     const node = await c.query(`SELECT id FROM "Job" WHERE "tenantId" = $1 AND status = 'complete' ORDER BY id LIMIT 1`, [jobsTenant.id]);
     return { url, jobsTenant, callsTenant, jobs: total, nodeJobId: node.rows[0].id, mutationPool: pool.rows.map((r) => r.id), apiKey: key.key };
   });
+}
+
+/**
+ * Waits until no other `npm run bench -- http` runs on this PostgreSQL server (a session advisory lock in its
+ * `postgres` database): two at once would share the cores and the mutation pool. Returns the release.
+ */
+export async function exclusiveRun(url: string, log: (line: string) => void): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: Object.assign(new URL(url), { pathname: "/postgres" }).toString() });
+  await client.connect();
+  const take = async () => (await client.query(`SELECT pg_try_advisory_lock(hashtext('h2o-acp http bench')) AS ok`)).rows[0].ok as boolean;
+  if (!(await take())) {
+    log("another http bench is running on this PostgreSQL server: waiting for it to finish…");
+    while (!(await take())) await new Promise((r) => setTimeout(r, 2_000));
+  }
+  return () => client.end();
 }
 
 /** The current status and version of the pool's jobs (read before each run: API and baseline move the same jobs). */
