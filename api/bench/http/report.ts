@@ -27,15 +27,21 @@ export const HEADER = [
   "API RSS MiB at end",
 ];
 
+/** A run in which fewer than 5 requests per connection completed says little: marked `*` in the tables. */
+const few = (r: RunResult) => r.requests < 5 * r.connections;
+export const FEW_NOTE = "* fewer than 5 requests per connection completed in the run: too short for this load (lengthen --duration)";
+const rps = (r: RunResult) => `${f(r.rps)}${few(r) ? "*" : ""}`;
+const latency = (r: RunResult) => (r.requests ? `${f(r.p50, 1)} / ${f(r.p99, 1)}` : "-");
+
 /** One line of the table: the API's run and the baseline's run that followed it. */
 export function row(api: RunResult, baseline: RunResult): string[] {
   return [
     String(api.connections),
-    f(api.rps),
-    f(baseline.rps),
-    `${f(api.rps / baseline.rps, 2)}×`,
-    `${f(api.p50, 1)} / ${f(api.p99, 1)}`,
-    `${f(baseline.p50, 1)} / ${f(baseline.p99, 1)}`,
+    rps(api),
+    rps(baseline),
+    api.requests && baseline.requests ? `${f(api.rps / baseline.rps, 2)}×` : "-",
+    latency(api),
+    latency(baseline),
     f(api.cpuMsPerRequest, 2),
     f(baseline.cpuMsPerRequest, 2),
     f(api.sqlPerRequest, 2),
@@ -54,7 +60,8 @@ export function summary(reports: ScenarioReport[]): string {
   const rows = [["scenario", "SQL/req API", "SQL/req base", ...HEADER.slice(0, 8)]];
   for (const r of reports)
     for (const run of r.runs) rows.push([r.scenario, f(r.sqlPerRequest.api, 1), f(r.sqlPerRequest.baseline, 1), ...row(run.api, run.baseline).slice(0, 8)]);
-  return table(rows);
+  const marked = reports.some((r) => r.runs.some((run) => few(run.api) || few(run.baseline)));
+  return table(rows) + (marked ? `\n${FEW_NOTE}` : "");
 }
 
 /** Writes the results to bench-results/http-<time>.json (gitignored); returns the path. */
