@@ -1,6 +1,5 @@
 import DataLoader from "dataloader";
 import type { Context } from "../context.ts";
-import { asTenant } from "../db/rls.ts";
 import { Prisma, type AuditEvent } from "../generated/prisma/client.ts";
 
 /** What `auditTrail(filter:)` can add to "this object's events". */
@@ -30,7 +29,7 @@ const perOperation = new WeakMap<Context, TrailLoaders>();
  * operation). Loads made in the same tick, e.g. `auditTrail` on each object of a list, become ONE SQL statement per
  * (entity type, filter, limit) for the pages and one for the counts, whatever the list's length. No cache
  * (`cache: false`): a mutation's later selection never sees rows read before it; batching is all they do.
- * Each statement runs like every model operation of the request, as the application role with the tenant set
+ * Each statement runs like every operation of the request's client, as the application role with the tenant set
  * (row-level security), and names the tenant itself too, so it uses the `(tenantId, entityId, changedAt)` index.
  */
 export function trailLoaders(ctx: Context): TrailLoaders {
@@ -80,24 +79,19 @@ function conditions(tenantId: string, { entityType, filter }: TrailKey): Prisma.
   );
 }
 
-/** Runs one read statement as the request's model operations run: in a short transaction under row-level security. */
-const inTenant = <T>(ctx: Context, query: (tenantId: string) => Prisma.PrismaPromise<T>): Promise<T> => asTenant(ctx.db, ctx.tenant!.id, query(ctx.tenant!.id));
-
 const idsOf = (group: TrailKey[]) => [...new Set(group.map((k) => k.entityId))];
 
 /** The newest `limit` rows of each entity of the group: one LATERAL index scan per entity, in one statement. */
 async function loadPages(ctx: Context, group: Array<TrailKey & { limit: number }>): Promise<Map<string, AuditEvent[]>> {
   const ids = idsOf(group);
-  const rows = await inTenant(ctx, (tenantId) =>
-    ctx.db.$queryRaw<AuditEvent[]>`
+  const rows = await ctx.db.$queryRaw<AuditEvent[]>`
       SELECT e.* FROM unnest(${ids}::text[]) WITH ORDINALITY AS k("entityId", n)
       CROSS JOIN LATERAL (
         SELECT a.* FROM "AuditEvent" a
-         WHERE ${conditions(tenantId, group[0]!)} AND a."entityId" = k."entityId"
+         WHERE ${conditions(ctx.tenant!.id, group[0]!)} AND a."entityId" = k."entityId"
          ORDER BY a."changedAt" DESC, a.id DESC
          LIMIT ${group[0]!.limit}) e
-      ORDER BY k.n, e."changedAt" DESC, e.id DESC`,
-  );
+      ORDER BY k.n, e."changedAt" DESC, e.id DESC`;
   const byEntity = new Map<string, AuditEvent[]>(ids.map((id) => [id, []]));
   for (const row of rows) byEntity.get(row.entityId)!.push(row);
   return byEntity;
@@ -106,12 +100,10 @@ async function loadPages(ctx: Context, group: Array<TrailKey & { limit: number }
 /** How many rows each entity of the group has: one GROUP BY over the same index. */
 async function loadCounts(ctx: Context, group: TrailKey[]): Promise<Map<string, number>> {
   const ids = idsOf(group);
-  const rows = await inTenant(ctx, (tenantId) =>
-    ctx.db.$queryRaw<Array<{ entityId: string; n: number }>>`
+  const rows = await ctx.db.$queryRaw<Array<{ entityId: string; n: number }>>`
       SELECT a."entityId", count(*)::int AS n FROM "AuditEvent" a
-       WHERE ${conditions(tenantId, group[0]!)} AND a."entityId" = ANY(${ids}::text[])
-       GROUP BY a."entityId"`,
-  );
+       WHERE ${conditions(ctx.tenant!.id, group[0]!)} AND a."entityId" = ANY(${ids}::text[])
+       GROUP BY a."entityId"`;
   const byEntity = new Map<string, number>(ids.map((id) => [id, 0]));
   for (const row of rows) byEntity.set(row.entityId, row.n);
   return byEntity;

@@ -1,6 +1,8 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import type { Env } from "../env.ts";
+import { keepSettingsThroughBatching } from "./prisma-batching.ts";
+import { SettingsPool } from "./settings-pool.ts";
 
 export type PoolSettings = Pick<Env, "DB_POOL_MAX" | "DB_CONNECTION_TIMEOUT_MS" | "DB_IDLE_TIMEOUT_MS" | "DB_STATEMENT_TIMEOUT_MS">;
 
@@ -34,15 +36,46 @@ export function observeSql(observer: (statement: ObservedSql) => void): () => vo
   return () => void sqlObservers.delete(observer);
 }
 
+/**
+ * A Prisma client on its own pool of connections that carry session settings (db/settings-pool.ts): its
+ * operations run as the system, those of a request's client (db/rls.ts) as the application role with the tenant.
+ */
 export function createPrisma(url: string, settings: PoolSettings) {
-  const adapter = new PrismaPg(poolConfig(url, settings));
-  if (!sqlObservers.size) return new PrismaClient({ adapter });
-  const client = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
-  (client as unknown as { $on(e: "query", cb: (e: { query: string; params: string }) => void): void }).$on("query", (e) => {
-    const statement = { sql: e.query, params: parseParams(e.params) };
-    for (const observer of sqlObservers) observer(statement);
-  });
-  return client as unknown as PrismaClient;
+  const adapter = settingsAdapter(url, settings);
+  const observed = sqlObservers.size > 0;
+  const client = observed ? new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] }) : new PrismaClient({ adapter });
+  keepSettingsThroughBatching(client);
+  if (observed) {
+    (client as unknown as { $on(e: "query", cb: (e: { query: string; params: string }) => void): void }).$on("query", (e) => {
+      const statement = { sql: e.query, params: parseParams(e.params) };
+      for (const observer of sqlObservers) observer(statement);
+    });
+  }
+  return client as PrismaClient;
+}
+
+/**
+ * Prisma's pg adapter on a SettingsPool, ended by `$disconnect`; if the client is used again after that, the
+ * adapter gets a new SettingsPool (never the plain pg Pool it would build from the options by itself).
+ */
+function settingsAdapter(url: string, settings: PoolSettings): PrismaPg {
+  const newPool = () => {
+    const pool = new SettingsPool(poolConfig(url, settings));
+    if (sqlObservers.size) {
+      pool.onSettingsStatement = (sql, values) => {
+        for (const observer of sqlObservers) observer({ sql, params: [...values] });
+      };
+    }
+    return pool;
+  };
+  const adapter = new PrismaPg(newPool(), { disposeExternalPool: true });
+  const open = adapter.connect.bind(adapter);
+  const reopenable = adapter as unknown as { externalPool: SettingsPool | null };
+  adapter.connect = () => {
+    reopenable.externalPool ??= newPool();
+    return open();
+  };
+  return adapter;
 }
 
 function parseParams(params: string): unknown[] {

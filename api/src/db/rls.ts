@@ -1,55 +1,47 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { Prisma } from "./client.ts";
-import type { Prisma as Generated } from "../generated/prisma/client.ts";
+import { appSettings, withoutSettings, withSettings } from "./session-settings.ts";
 
-/** The database role request-scoped statements run as: it cannot bypass row-level security (see the identity migration). */
-export const APP_ROLE = "h2o_app";
-
-const inTenantTransaction = new AsyncLocalStorage<string | null>();
+export { APP_ROLE } from "./session-settings.ts";
 
 /**
- * Row-level security, the second wall of tenant isolation. Every model operation of the returned client runs as
- * APP_ROLE with `app.tenant_id` set for its transaction, so the database itself hides other tenants' rows, whatever
- * the query says: a single operation becomes a short batch transaction (set role and tenant, then the query);
- * inside `tenantTransaction` the transaction's start has already done that, and operations run as they are.
+ * Row-level security, the second wall of tenant isolation: the one way to run as a tenant. Every operation of the
+ * returned client (model operations and raw SQL alike) runs as APP_ROLE with `app.tenant_id` set to `tenantId`
+ * (empty when null: no tenant's rows), so the database itself hides other tenants' rows, whatever the query says.
+ *
+ * The settings cost no statement of their own: the connection the operation gets from the pool is switched at
+ * session level only when it does not already carry them (db/settings-pool.ts), so a warm request of a tenant whose
+ * connections are pooled sends its queries and nothing else. Guarantee: no statement ever runs with settings other
+ * than those of the client that started it (a request's: APP_ROLE and its tenant; the process's root client: the
+ * system's); connections keep their settings between requests, never across works with other settings.
  */
 export function rowLevelSecurity(prisma: Prisma, tenantId: string | null) {
+  const settings = appSettings(tenantId);
   return prisma.$extends({
     name: "row-level-security",
     query: {
-      $allModels: {
-        async $allOperations({ args, query }) {
-          if (inTenantTransaction.getStore() !== undefined) return query(args);
-          return asTenant(prisma, tenantId, query(args));
-        },
+      $allOperations({ args, query }) {
+        return withSettings(settings, () => new Promise((resolve, reject) => void query(args).then(resolve, reject)));
       },
     },
   });
 }
 
-/**
- * Runs one statement as APP_ROLE with the tenant set: a short batch transaction (set role and tenant, then the
- * statement). What the client above does for every model operation; raw statements of a request call it themselves.
- */
-export async function asTenant<T>(db: BatchDb, tenantId: string | null, statement: Generated.PrismaPromise<T>): Promise<T> {
-  const [, result] = await db.$transaction([enterTenant(db, tenantId), statement]);
-  return result as T;
+/** A client whose `$transaction` takes a callback: the root client, or a request's tenant-scoped one. */
+interface TransactionDb<Tx> {
+  $transaction<R>(fn: (tx: Tx) => Promise<R>, options?: { timeout?: number; maxWait?: number }): Promise<R>;
 }
 
-/** A client that runs statements as one batch transaction: the root client, or a request's tenant-scoped one. */
-type BatchDb = Pick<Prisma, "$executeRaw"> & { $transaction(statements: Generated.PrismaPromise<unknown>[]): Promise<unknown[]> };
+/**
+ * One interactive transaction as APP_ROLE with `app.tenant_id` = `tenantId`: its connection is switched (if it has
+ * to be) before BEGIN. `fn` itself runs outside the tenant's scope, so the operations it starts on another client
+ * (the root client: system work) keep their own settings; those on `tx` run in the transaction.
+ */
+export function tenantTransaction<Tx, R>(db: TransactionDb<Tx>, tenantId: string, fn: (tx: Tx) => Promise<R>, options?: { timeout?: number }): Promise<R> {
+  return withSettings(appSettings(tenantId), () => db.$transaction((tx) => withoutSettings(() => fn(tx)), options));
+}
 
-/** The statement that switches the current transaction to APP_ROLE and the tenant (empty: no tenant's rows). */
-export const enterTenant = (db: Pick<Prisma, "$executeRaw">, tenantId: string | null) =>
-  db.$executeRaw`SELECT set_config('role', ${APP_ROLE}, true), set_config('app.tenant_id', ${tenantId ?? ""}, true)`;
-
-/** Back to the connection's own role for the rest of the transaction (trusted system writes: audit, outbox). */
+/**
+ * Back to the connection's own role for the rest of the transaction (trusted system writes: audit, outbox). A
+ * transaction-local change: it ends with the transaction, and the connection's settings are the request's again.
+ */
 export const leaveAppRole = (db: Pick<Prisma, "$executeRaw">) => db.$executeRaw`SELECT set_config('role', 'none', true)`;
-
-/**
- * Runs `fn`, which opens one interactive transaction and calls `enterTenant` first thing in it, so that the
- * operations inside are not wrapped again.
- */
-export function tenantTransaction<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
-  return inTenantTransaction.run(tenantId, fn);
-}

@@ -14,12 +14,33 @@ import { rowLevelSecurity } from "./rls.ts";
  * With `tenantId = null` (no acting tenant) any operation on a tenant-scoped model throws.
  *
  * Limits: raw SQL (`$queryRaw`) and relation filters inside `where` (`jobs: { some: ... }`) are not rewritten;
- * the database's row-level security (db/rls.ts, applied to every operation of this client) is the second wall.
+ * the database's row-level security (db/rls.ts, applied to every operation of this client, raw SQL included) is
+ * the second wall. The same client is returned for the same tenant each time (it holds no request state).
  */
-export function tenantScoped(prisma: Prisma, tenantId: string | null, options: { filter?: boolean } = {}) {
+export function tenantScoped(prisma: Prisma, tenantId: string | null, options: { filter?: boolean } = {}): TenantDb {
+  let clients = scopedClients.get(prisma);
+  if (!clients) scopedClients.set(prisma, (clients = new Map()));
+  const key = `${options.filter === false ? "rls" : "filtered"}:${tenantId ?? ""}`;
+  let client = clients.get(key);
+  if (!client) {
+    if (clients.size >= MAX_SCOPED_CLIENTS) clients.clear();
+    client = scope(prisma, tenantId, options.filter !== false);
+    clients.set(key, client);
+  }
+  return client;
+}
+
+/**
+ * The scoped clients hold nothing but their tenant, so one per (client, tenant) serves every request: no
+ * `$extends` on the request path.
+ */
+const scopedClients = new WeakMap<Prisma, Map<string, TenantDb>>();
+const MAX_SCOPED_CLIENTS = 10_000;
+
+function scope(prisma: Prisma, tenantId: string | null, filter: boolean) {
   const secured = rowLevelSecurity(prisma, tenantId);
   // `filter: false` leaves row-level security alone in charge: the isolation tests prove it holds by itself.
-  if (options.filter === false) return secured as unknown as ReturnType<typeof tenantFiltered>;
+  if (!filter) return secured as unknown as ReturnType<typeof tenantFiltered>;
   return tenantFiltered(secured as unknown as Prisma, tenantId);
 }
 
@@ -37,7 +58,7 @@ function tenantFiltered(prisma: Prisma, tenantId: string | null) {
 }
 
 /** The request's Prisma client: `tenantScoped(...)`'s type. */
-export type TenantDb = ReturnType<typeof tenantScoped>;
+export type TenantDb = ReturnType<typeof tenantFiltered>;
 
 type Args = Record<string, unknown>;
 interface Relation { target: string; isList: boolean }

@@ -4,7 +4,7 @@ import type { TenantDb } from "../db/tenancy.ts";
 import { unauthenticated } from "../errors.ts";
 import type { DomainEvent, EntityType, MutationAction } from "./domain-event.ts";
 import { pubsub, topicFor } from "./pubsub.ts";
-import { enterTenant, leaveAppRole, tenantTransaction } from "../db/rls.ts";
+import { leaveAppRole, tenantTransaction } from "../db/rls.ts";
 import { actorOf } from "../auth/actor.ts";
 import { invalidatePrincipalsFor } from "../auth/principal-invalidation.ts";
 
@@ -52,8 +52,8 @@ export const TRANSACTION_TIMEOUT_MS = 10_000;
 
 /**
  * The one path of every change (ARCHITECTURE.md, "The path of a change"). Guarantees:
- * 1. ONE interactive transaction on the request's tenant-scoped client, which starts by switching to the
- *    application role with `app.tenant_id` set (db/rls.ts): the change runs under row-level security;
+ * 1. ONE interactive transaction on the request's tenant-scoped client, as the application role with
+ *    `app.tenant_id` set (db/rls.ts's tenantTransaction): the change runs under row-level security;
  * 2. `change(tx)` runs in it, then every registered TransactionalHook, in order, with the domain event (hooks are
  *    trusted system writes: they run with the connection's own role);
  * 3. any throw (the change, a hook, the commit) rolls everything back and reaches the caller unchanged, and no
@@ -71,9 +71,10 @@ export async function runMutation<R, Row = unknown>(
 ): Promise<R> {
   const tenant = ctx.tenant;
   if (!tenant) throw unauthenticated("this change needs an acting tenant");
-  const { result, event } = await tenantTransaction(tenant.id, () => ctx.db.$transaction(
-    async (tx) => {
-      await enterTenant(tx, tenant.id);
+  const { result, event } = await tenantTransaction(
+    ctx.db,
+    tenant.id,
+    async (tx: TenantTx) => {
       const outcome = await change(tx);
       await leaveAppRole(tx);
       const event: DomainEvent<Row> = {
@@ -93,7 +94,7 @@ export async function runMutation<R, Row = unknown>(
       return { result: outcome.result, event };
     },
     { timeout: TRANSACTION_TIMEOUT_MS },
-  ));
+  );
   try {
     pubsub.publish(topicFor(event.tenantId, event.entityType), event);
   } catch (err) {
