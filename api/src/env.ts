@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { marketingEnvShape } from "./integrations/env.ts";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -118,6 +119,7 @@ const schema = z.object({
   WS_MAX_BUFFERED_BYTES: int(1024 * 1024, 1_024),
   /** graphql-ws: events one subscription may hold while its previous ones are still being resolved. */
   WS_MAX_QUEUED_EVENTS: int(1_000, 1, 1_000_000),
+  ...marketingEnvShape,
 });
 
 export type Env = Omit<z.infer<typeof schema>, "JWT_SECRET" | "ENCRYPTION_KEY" | "CORS_ORIGINS"> & {

@@ -23,6 +23,7 @@ import { useProtection } from "./plugins/use-protection.ts";
 import { useQueryLimits } from "./plugins/use-query-limits.ts";
 import { useRejectEmptyQuery } from "./plugins/use-reject-empty-query.ts";
 import { schema } from "./schema/index.ts";
+import { integrationRoute } from "./marketing/routes.ts";
 import { attachGraphqlWs, CONNECTION_CONTEXT } from "./ws.ts";
 
 interface ServerContext {
@@ -140,6 +141,8 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
       } else if (url.pathname === "/graphql") {
         route = "graphql";
         await forwardToYoga(req, res, url, { requestId, ip: clientIp(req), log: requestLog });
+      } else if (url.pathname.startsWith("/integrations/") && (route = "integrations") && (await integrationRoute(req, res, url, env, requestLog))) {
+        // the marketing module's OAuth callbacks and platform webhooks (marketing/routes.ts)
       } else {
         sendJson(res, 404, { errors: [{ message: "not found", extensions: { code: ErrorCode.NOT_FOUND } }] });
       }

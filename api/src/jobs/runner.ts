@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import { poolConfig } from "../db/client.ts";
 import { auditMaintenance } from "./audit-maintenance.ts";
 import { createWebhookWorker } from "./webhook-worker.ts";
+import { createMarketingWorker } from "./marketing-worker.ts";
 import { registerPipelineHooks } from "../events/hooks.ts";
 import { startWorkerLiveness } from "./worker-liveness.ts";
 
@@ -30,6 +31,7 @@ export async function startWorker(env: Env, databaseUrl: string, log: Logger, co
   registerPipelineHooks(env); // the worker's own changes (disabling a failing endpoint) are audited and outboxed too
   const webhooks = await createWebhookWorker(env, databaseUrl, log, concurrency);
   const audit = auditMaintenance(env, log);
+  const marketing = createMarketingWorker(env, databaseUrl, log);
   await audit.onStart(pool);
   const events = new EventEmitter() as unknown as WorkerEvents;
   const liveness = await startWorkerLiveness({ databaseUrl, events, log, intervalMs: env.WORKER_RECOVERY_INTERVAL_MS });
@@ -40,8 +42,8 @@ export async function startWorker(env: Env, databaseUrl: string, log: Logger, co
     // new jobs are announced (NOTIFY at commit); future runAt jobs (webhook retries) and the next job of a named
     // queue are found by polling: keep it short
     pollInterval: 200,
-    taskList: { ...taskList, ...webhooks.tasks, ...audit.tasks },
-    parsedCronItems: [...audit.cronItems],
+    taskList: { ...taskList, ...webhooks.tasks, ...audit.tasks, ...marketing.tasks },
+    parsedCronItems: [...audit.cronItems, ...marketing.cronItems],
     logger: graphileLogger(log),
     events,
   });
@@ -52,6 +54,7 @@ export async function startWorker(env: Env, databaseUrl: string, log: Logger, co
       await runner.stop();
       await liveness.stop();
       await webhooks.close();
+      await marketing.close();
       await pool.end();
     },
   };

@@ -18,6 +18,8 @@ export const entityKinds = {
   api_key: { model: "ApiKey", node: "ApiKey", read: "apiKey:manage" },
   webhook_endpoint: { model: "WebhookEndpoint", node: "WebhookEndpoint", read: "webhook:manage" },
   webhook_message: { model: "WebhookMessage", node: "WebhookMessage", read: "webhook:manage" },
+  channel_account: { model: "ChannelAccount", node: "ChannelAccount", read: "marketing:read" },
+  marketing_post: { model: "MarketingPost", node: "MarketingPost", read: "marketing:read" },
 } as const satisfies Record<EntityType, { model: keyof PrismaTypes; node: string | null; read: Action }>;
 
 /** The GraphQL node type of an entity kind, or null when its kind is not a node. */

@@ -13,6 +13,8 @@ import "./service-calls/types.ts";
 import "./service-calls/mutations.ts";
 import "./webhooks/types.ts";
 import "./webhooks/mutations.ts";
+import "./marketing/accounts.ts";
+import "./marketing/posts.ts";
 import "./audit.ts";
 import "./subscriptions.ts";
 

@@ -1,0 +1,38 @@
+import { parseCronItems, type ParsedCronItem, type TaskList } from "graphile-worker";
+import { LoginLimiter } from "../auth/login-limiter.ts";
+import { createPrisma } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import type { Logger } from "../logger.ts";
+import { recordBreaker, type WorkerScope } from "../marketing/outcomes.ts";
+import { publishTarget, type PublishPayload } from "../marketing/publish.ts";
+import { PUBLISH_TASK } from "../marketing/queue.ts";
+import { refreshExpiringTokens } from "../marketing/refresh.ts";
+import { createMarketingRuntime } from "../marketing/runtime.ts";
+
+export const REFRESH_TASK = "marketing.refresh_tokens";
+
+/**
+ * The marketing side of a worker: `marketing.publish` (one post on one channel, marketing/publish.ts) and the
+ * hourly `marketing.refresh_tokens`, with their own Prisma client and this process's circuit breakers, whose
+ * transitions are recorded on the account (so it shows its breaker's state).
+ */
+export function createMarketingWorker(env: Env, databaseUrl: string, log: Logger): { tasks: TaskList; cronItems: ParsedCronItem[]; close(): Promise<void> } {
+  const scope: WorkerScope = { prisma: createPrisma(databaseUrl, env), services: { env, loginLimiter: new LoginLimiter() }, log: log.child({ component: "marketing" }) };
+  const runtime = createMarketingRuntime(env, (key, state) => {
+    const [, tenantId, accountId] = key.split(":");
+    if (!tenantId || !accountId) return;
+    scope.log.warn({ accountId, state }, "channel account circuit breaker changed state");
+    recordBreaker(scope, tenantId, accountId, state).catch((err) => scope.log.error({ err, accountId }, "recording a breaker state failed"));
+  });
+  return {
+    tasks: {
+      [PUBLISH_TASK]: (payload, helpers) => publishTarget(scope, runtime, payload as PublishPayload, helpers),
+      [REFRESH_TASK]: async () => {
+        const counts = await refreshExpiringTokens(scope, runtime);
+        if (counts.refreshed || counts.needsReconnect || counts.failed) scope.log.info(counts, "channel account tokens refreshed");
+      },
+    },
+    cronItems: parseCronItems([{ task: REFRESH_TASK, match: "23 * * * *", identifier: REFRESH_TASK }]),
+    close: () => scope.prisma.$disconnect(),
+  };
+}

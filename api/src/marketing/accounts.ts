@@ -1,0 +1,18 @@
+import type { ChannelAccount } from "../generated/prisma/client.ts";
+
+/** The columns of a channel account that never leave the API (not in responses, events, audit rows or webhooks). */
+const sealedColumns = ["accessTokenSealed", "refreshTokenSealed", "tokenKeyId"] as const;
+
+export type PublicChannelAccount = Omit<ChannelAccount, (typeof sealedColumns)[number]>;
+
+/** A channel account without its sealed tokens: what the pipeline's events and audit rows carry. */
+export function publicAccount(account: ChannelAccount): PublicChannelAccount {
+  const { accessTokenSealed: _a, refreshTokenSealed: _r, tokenKeyId: _k, ...rest } = account;
+  return rest;
+}
+
+/** Every column of a channel account except the sealed ones, for Prisma selects. */
+export const publicAccountSelect = {
+  id: true, tenantId: true, platform: true, externalId: true, name: true, status: true, tokenExpiresAt: true,
+  breakerState: true, breakerChangedAt: true, lastError: true, connectedAt: true, version: true, createdAt: true, updatedAt: true,
+} as const;
