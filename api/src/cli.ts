@@ -9,6 +9,8 @@ import { migrateDeploy } from "./db/migrate.ts";
 import { ConfigError, loadEnv } from "./env.ts";
 import { connectPubSub } from "./events/pubsub.ts";
 import { createLogger } from "./logger.ts";
+import { keyIdOf, TokenBox } from "./integrations/token-box.ts";
+import { reencryptTokens } from "./marketing/reencrypt.ts";
 
 const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, { help: string; run(url: string, flags: Record<string, string | undefined>): Promise<void> }> = {
@@ -17,6 +19,18 @@ const commands: Record<string, { help: string; run(url: string, flags: Record<st
   "apikey:create": { help: "--tenant T --name N --scopes S[,S] [--expires-at ISO]: create an API key; prints it once", run: (url, flags) => apiKeyCreateCommand(url, env, log, flags) },
   "audit:archive": { help: "archive expired audit partitions (gzip NDJSON) to AUDIT_ARCHIVE_DIR or the AUDIT_ARCHIVE_S3_BUCKET, then drop them", run: (url) => auditArchiveCommand(url, env) },
   "audit:restore": { help: "load an audit archive back: --file F (idempotent)", run: (url, flags) => auditRestoreCommand(url, env, flags.file) },
+  "tokens:reencrypt": {
+    help: "re-seal every stored OAuth token under ENCRYPTION_KEY (old keys in ENCRYPTION_KEY_PREVIOUS); afterwards the old keys are no longer needed",
+    async run(url) {
+      const prisma = createPrisma(url, env);
+      try {
+        const counts = await reencryptTokens(prisma, new TokenBox(env.ENCRYPTION_KEY, env.ENCRYPTION_KEY_PREVIOUS));
+        console.log(`tokens:reencrypt: ${counts.accounts} channel accounts, ${counts.attempts} connect attempts re-sealed under key ${keyIdOf(env.ENCRYPTION_KEY)}`);
+      } finally {
+        await prisma.$disconnect();
+      }
+    },
+  },
   seed: {
     help: "create or refresh the demo tenants and data (idempotent)",
     async run(url) {

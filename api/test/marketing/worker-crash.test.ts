@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../src/env.ts";
+import { metaEnv } from "../support/meta-standin.ts";
+import { connectFacebook, postState, schedulePost, startMarketing, type MarketingHarness } from "./helpers.ts";
+
+describe("kill -9 of the worker mid-publish", () => {
+  let h: MarketingHarness;
+  const children: ChildProcess[] = [];
+
+  /** The real worker process (`node --import tsx api/src/worker.ts`) on the test database, the platform at the stand-in. */
+  function startWorkerProcess(): ChildProcess {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "api/src/worker.ts")], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        NODE_ENV: "test",
+        LOG_LEVEL: "silent",
+        DATABASE_URL: h.t.db.url,
+        JWT_SECRET: h.t.env.JWT_SECRET,
+        ENCRYPTION_KEY: h.t.env.ENCRYPTION_KEY,
+        WORKER_RECOVERY_INTERVAL_MS: "400",
+        MARKETING_HTTP_TIMEOUT_MS: "20000",
+        ...metaEnv(h.meta),
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    children.push(child);
+    return child;
+  }
+
+  beforeAll(async () => {
+    h = await startMarketing();
+  });
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await h?.close();
+  });
+
+  it("publishes exactly once: the restarted worker finds the post the dead one made and keeps it", async () => {
+    const account = await connectFacebook(h, "1111");
+    const text = "Crash test: exactly once";
+    // the platform makes the post, then answers slowly: the worker dies before it hears back
+    h.meta.delays.push({ match: /^POST \/1111\/feed$/, ms: 4_000 });
+    const post = await schedulePost(h, text, [account.id]);
+    const first = startWorkerProcess();
+    await expect.poll(() => h.meta.posts.filter((p) => p.message === text).length, { timeout: 30_000, interval: 50 }).toBe(1);
+    first.kill("SIGKILL");
+    await new Promise((resolve) => first.once("exit", resolve));
+
+    const mid = await postState(h, post.id);
+    expect(mid.targets[0]).toMatchObject({ status: "PUBLISHING", externalPostId: null, attemptCount: 1 }); // it really died mid-call
+    expect(mid.targets[0].attempts).toEqual([{ outcome: null, error: null }]);
+
+    h.meta.delays.length = 0;
+    startWorkerProcess();
+    await expect.poll(async () => (await postState(h, post.id)).status, { timeout: 40_000, interval: 200 }).toBe("PUBLISHED");
+    const made = h.meta.posts.filter((p) => p.message === text);
+    expect(made).toHaveLength(1);
+    const after = await postState(h, post.id);
+    expect(after.targets[0]).toMatchObject({ status: "PUBLISHED", externalPostId: made[0]!.id, attemptCount: 2 });
+    expect(after.targets[0].attempts.map((a: any) => a.outcome)).toEqual(["found_existing", null]);
+    // the platform was asked before posting again, and not posted to again
+    const feedPosts = h.meta.log.filter((l) => l.method === "POST" && l.path === "/v25.0/1111/feed");
+    expect(feedPosts).toHaveLength(1);
+  }, 90_000);
+});
