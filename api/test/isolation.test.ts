@@ -10,6 +10,7 @@ import type { Prisma } from "../src/db/client.ts";
 import { schema } from "../src/schema/index.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
 import { addDemoUsers, as, globalId, seedDemo } from "./support/domain.ts";
+import { seedMarketing } from "./marketing/seed-rows.ts";
 
 /**
  * The isolation matrix: a user and an API key of tenant A try every query and mutation of the schema (enumerated
@@ -43,6 +44,7 @@ describe.each([
     await prisma.apiKey.create({ data: { tenantId: others[0]!.id, name: "B's partner", prefix: foreignKey.prefix, keyHash: foreignKey.hash, scopes: ["read:jobs"] } });
     principals = { "A's owner": as("iso_a"), "A's API key": { "x-api-key": key.key } };
 
+    await seedMarketing(prisma, others[0]!.id);
     const ids = (rows: Array<{ id: string }>, type: string) => rows.map((r) => [r.id, globalId(type, r.id)] as const);
     const where = { tenantId: { in: others.map((o) => o.id) } };
     const pairs = [
@@ -51,6 +53,9 @@ describe.each([
       ...ids(await prisma.serviceCall.findMany({ where, take: 1 }), "ServiceCall"),
       ...ids(await prisma.membership.findMany({ where, take: 1 }), "Member"),
       ...ids(await prisma.apiKey.findMany({ where }), "ApiKey"),
+      ...ids(await prisma.channelAccount.findMany({ where, take: 1 }), "ChannelAccount"),
+      ...ids(await prisma.marketingPost.findMany({ where, take: 1 }), "MarketingPost"),
+      ...ids(await prisma.marketingPostTarget.findMany({ where, take: 1 }), "MarketingPostTarget"),
       ...ids(others, "Tenant"),
     ];
     rawForeignIds = pairs.map(([raw]) => raw);

@@ -56,6 +56,21 @@ const endpointEvents: Record<string, string> = {
   "webhook_endpoint.secret_rotated": "A webhook endpoint's signing secret was rotated (the old one keeps verifying for 24 hours).",
 };
 
+/** The marketing module's events (marketing/*.ts): the post as stored, the channel account without its sealed tokens. */
+const marketingEvents: Array<{ type: string; model: string; omit?: string[]; description: string }> = [
+  { type: "marketing_post.created", model: "MarketingPost", description: "A marketing post was created (a draft, or scheduled)." },
+  { type: "marketing_post.updated", model: "MarketingPost", description: "A draft or scheduled marketing post was edited." },
+  { type: "marketing_post.cancelled", model: "MarketingPost", description: "A marketing post was cancelled before it was published." },
+  { type: "marketing_post.status_changed", model: "MarketingPost", description: "One channel of a marketing post finished (or was retried) while others are still pending." },
+  { type: "marketing_post.published", model: "MarketingPost", description: "A marketing post was published on every channel." },
+  { type: "marketing_post.partially_published", model: "MarketingPost", description: "A marketing post finished: published on some channels, failed on others." },
+  { type: "marketing_post.failed", model: "MarketingPost", description: "A marketing post failed on every channel." },
+  { type: "channel_account.connected", model: "ChannelAccount", omit: ["accessTokenSealed", "refreshTokenSealed", "tokenKeyId"], description: "A channel account (Facebook Page, Instagram account, Google Business Profile location) was connected or reconnected." },
+  { type: "channel_account.needs_reconnect", model: "ChannelAccount", omit: ["accessTokenSealed", "refreshTokenSealed", "tokenKeyId"], description: "The platform refused a channel account's tokens (expired, revoked, refresh failed, deauthorized): it must be connected again." },
+  { type: "channel_account.disconnected", model: "ChannelAccount", omit: ["accessTokenSealed", "refreshTokenSealed", "tokenKeyId"], description: "A channel account was disconnected." },
+  { type: "channel_account.updated", model: "ChannelAccount", omit: ["accessTokenSealed", "refreshTokenSealed", "tokenKeyId"], description: "A channel account's circuit breaker changed state (`breakerState`)." },
+];
+
 /** What partners see of an endpoint in `webhook_endpoint.*` payloads: never its secrets. */
 export const endpointViewSchema: JsonSchema = {
   type: "object",
@@ -126,6 +141,7 @@ function buildCatalog(): CatalogEntry[] {
   }
   for (const alias of statusAliases) out.push(entry(alias.type, `${alias.description} Sent in addition to \`${alias.entityType}.status_changed\`.`, modelSchema(entities[alias.entityType]!.model)));
   for (const [name, description] of Object.entries(endpointEvents)) out.push(entry(name, description, endpointViewSchema));
+  for (const e of marketingEvents) out.push(entry(e.type, e.description, modelSchema(e.model, e.omit)));
   out.push(entry(TEST_EVENT_TYPE, "A test event sent by sendTestWebhook to one endpoint, whatever its filter.", { type: "object" }));
   return out;
 }
@@ -175,13 +191,13 @@ const scalarSchemas: Record<string, JsonSchema> = {
 };
 
 /** The JSON Schema of a model's row as JSON (relations left out), from the generated data model. */
-function modelSchema(model: string): JsonSchema {
+function modelSchema(model: string, omit: readonly string[] = []): JsonSchema {
   const fields = getDatamodel().datamodel.models[model as keyof ReturnType<typeof getDatamodel>["datamodel"]["models"]]?.fields;
   if (!fields) throw new Error(`catalog: no model ${model}`);
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const field of fields) {
-    if (field.kind === "object") continue;
+    if (field.kind === "object" || omit.includes(field.name)) continue;
     const enumValues = (prismaEnums as Record<string, unknown>)[field.type];
     let schema: JsonSchema =
       field.kind === "enum" && enumValues ? { type: "string", enum: Object.values(enumValues as Record<string, string>) } : (scalarSchemas[field.type] ?? {});
