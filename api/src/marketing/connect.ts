@@ -2,8 +2,7 @@ import { randomUUID } from "node:crypto";
 import { generateCodeVerifier, generateState } from "arctic";
 import type { Context } from "../context.ts";
 import { prisma } from "../db/client.ts";
-import { asTenant } from "../db/rls.ts";
-import { tenantOwned } from "../db/tenancy.ts";
+import { tenantOwned, tenantScoped } from "../db/tenancy.ts";
 import type { Env } from "../env.ts";
 import { badInput, conflict, notFound } from "../errors.ts";
 import { runMutation } from "../events/pipeline.ts";
@@ -59,12 +58,12 @@ export async function handleCallback(env: Env, log: Logger, platform: ChannelPla
   const runtime = marketingRuntime(env);
   const state = query.get("state") ?? "";
   const tenantId = tenantOfState(state);
-  const attempt = tenantId ? await asTenant(prisma, tenantId, prisma.channelConnectAttempt.findUnique({ where: { state } })) : null;
+  const attempt = tenantId ? await tenantScoped(prisma, tenantId).channelConnectAttempt.findUnique({ where: { state } }) : null;
   if (!attempt || attempt.platform !== platform || attempt.expiresAt < new Date() || attempt.userTokenSealed || attempt.error)
     return { status: 400, location: null, error: "unknown, expired or already used state" };
   const back = (params: Record<string, string>) => `${env.PUBLIC_WEB_URL.replace(/\/$/, "")}${attempt.returnTo}?${new URLSearchParams(params)}`;
   const fail = async (reason: string) => {
-    await asTenant(prisma, attempt.tenantId, prisma.channelConnectAttempt.update({ where: { id: attempt.id }, data: { error: reason } }));
+    await tenantScoped(prisma, attempt.tenantId).channelConnectAttempt.update({ where: { id: attempt.id }, data: { error: reason } });
     return { status: 302, location: back({ connectError: reason }), error: reason };
   };
   if (query.get("error")) return fail(`the platform refused consent: ${query.get("error_description") ?? query.get("error")}`);
@@ -84,10 +83,10 @@ export async function handleCallback(env: Env, log: Logger, platform: ChannelPla
   }
   const user = runtime.box.seal(tokens.accessToken, tokenContext.userToken(attempt.id));
   const refresh = tokens.refreshToken ? runtime.box.seal(tokens.refreshToken, tokenContext.userRefresh(attempt.id)).sealed : null;
-  await asTenant(prisma, attempt.tenantId, prisma.channelConnectAttempt.update({
+  await tenantScoped(prisma, attempt.tenantId).channelConnectAttempt.update({
     where: { id: attempt.id },
     data: { userTokenSealed: user.sealed, refreshTokenSealed: refresh, tokenKeyId: user.keyId, tokenExpiresAt: tokens.expiresAt, candidates: candidates as never },
-  }));
+  });
   return { status: 302, location: back({ connect: attempt.id }), error: null };
 }
 

@@ -1,6 +1,6 @@
 import type { JobHelpers } from "graphile-worker";
-import { asTenant } from "../db/rls.ts";
-import { tenantOwned } from "../db/tenancy.ts";
+import { tenantTransaction } from "../db/rls.ts";
+import { tenantOwned, tenantScoped } from "../db/tenancy.ts";
 import { ProviderError, type AccountCredentials, type PublishRequest, type Published } from "../integrations/provider.ts";
 import { BreakerOpenError } from "../integrations/resilience.ts";
 import { tokenContext } from "../integrations/token-box.ts";
@@ -36,8 +36,8 @@ export interface PublishPayload {
 export async function publishTarget(scope: WorkerScope, runtime: MarketingRuntime, payload: PublishPayload, helpers: Pick<JobHelpers, "addJob">): Promise<void> {
   const { prisma } = scope;
   const { tenantId, targetId } = payload;
-  const tx = <T>(statement: Parameters<typeof asTenant<T>>[2]) => asTenant(prisma, tenantId, statement);
-  const target = await tx(prisma.marketingPostTarget.findUnique({ where: { id: targetId }, include: { post: true, channelAccount: true, attempts: { orderBy: { startedAt: "asc" }, take: 1 } } }));
+  const db = tenantScoped(prisma, tenantId);
+  const target = await db.marketingPostTarget.findUnique({ where: { id: targetId }, include: { post: true, channelAccount: true, attempts: { orderBy: { startedAt: "asc" }, take: 1 } } });
   if (!target || target.status === "published" || target.status === "cancelled" || target.post.status === "cancelled") return;
   const account = target.channelAccount;
   if (account.status !== "connected" || !account.accessTokenSealed)
@@ -53,14 +53,13 @@ export async function publishTarget(scope: WorkerScope, runtime: MarketingRuntim
   const resumed = target.attemptCount > 0;
   const since = target.attempts[0]?.startedAt ?? new Date();
   // the idempotency record, committed before any call
-  const attempt = await prisma.$transaction(async (t) => {
-    await t.$executeRaw`SELECT set_config('app.tenant_id', ${tenantId}, true)`;
+  const attempt = await tenantTransaction(prisma, tenantId, async (t) => {
     await t.marketingPostTarget.update({ where: { id: targetId }, data: { status: "publishing", attemptCount: { increment: 1 } } });
     if (target.post.status === "scheduled") await t.marketingPost.update({ where: { id: target.postId }, data: { status: "publishing" } });
     return t.marketingPublishAttempt.create({ data: tenantOwned({ tenantId, targetId }) });
   });
   const endAttempt = (outcome: string, error: string | null = null) =>
-    tx(prisma.marketingPublishAttempt.update({ where: { id: attempt.id }, data: { outcome, error, finishedAt: new Date() } }));
+    db.marketingPublishAttempt.update({ where: { id: attempt.id }, data: { outcome, error, finishedAt: new Date() } });
 
   const credentials: AccountCredentials = {
     breakerKey: key,
@@ -74,7 +73,7 @@ export async function publishTarget(scope: WorkerScope, runtime: MarketingRuntim
     let published: Published | null = resumed ? await provider.findExisting(credentials, request) : null;
     const outcome = published ? "found_existing" : "published";
     published ??= await provider.publish(credentials, request, (containerId) =>
-      tx(prisma.marketingPostTarget.update({ where: { id: targetId }, data: { containerId } })).then(() => undefined),
+      db.marketingPostTarget.update({ where: { id: targetId }, data: { containerId } }).then(() => undefined),
     );
     await endAttempt(outcome);
     await finishTarget(scope, tenantId, targetId, { status: "published", externalPostId: published.externalPostId, externalUrl: published.url, lastError: null });
@@ -82,7 +81,7 @@ export async function publishTarget(scope: WorkerScope, runtime: MarketingRuntim
     const message = (err as Error).message.slice(0, 500);
     if (err instanceof ProviderError && err.kind === "retryable" && target.attemptCount + 1 < MAX_PUBLISH_ATTEMPTS) {
       await endAttempt("retrying", message);
-      await tx(prisma.marketingPostTarget.update({ where: { id: targetId }, data: { lastError: message } }));
+      await db.marketingPostTarget.update({ where: { id: targetId }, data: { lastError: message } });
       const delay = err instanceof BreakerOpenError ? Math.max(runtime.resilience.waitMs(key), 50) : rescheduleDelay(target.attemptCount, err.retryAfterMs, runtime.env.MARKETING_HTTP_BACKOFF_MS);
       return reschedule(delay);
     }

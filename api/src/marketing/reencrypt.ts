@@ -1,5 +1,5 @@
 import type { Prisma } from "../db/client.ts";
-import { asTenant } from "../db/rls.ts";
+import { tenantScoped } from "../db/tenancy.ts";
 import { tokenContext, type TokenBox } from "../integrations/token-box.ts";
 
 /**
@@ -12,19 +12,19 @@ import { tokenContext, type TokenBox } from "../integrations/token-box.ts";
 export async function reencryptTokens(prisma: Prisma, box: TokenBox): Promise<{ accounts: number; attempts: number }> {
   const counts = { accounts: 0, attempts: 0 };
   for (const { id: tenantId } of await prisma.tenant.findMany({ select: { id: true } })) {
-    const accounts = await asTenant(prisma, tenantId, prisma.channelAccount.findMany({ where: { tokenKeyId: { not: box.keyId } } }));
+    const accounts = await tenantScoped(prisma, tenantId).channelAccount.findMany({ where: { tokenKeyId: { not: box.keyId } } });
     for (const a of accounts) {
       const reseal = (sealed: string | null, context: string) => (sealed ? box.reseal(sealed, a.tokenKeyId, context).sealed : null);
-      await asTenant(prisma, tenantId, prisma.channelAccount.updateMany({
+      await tenantScoped(prisma, tenantId).channelAccount.updateMany({
         where: { id: a.id, tokenKeyId: a.tokenKeyId },
         data: { accessTokenSealed: reseal(a.accessTokenSealed, tokenContext.access(a.id)), refreshTokenSealed: reseal(a.refreshTokenSealed, tokenContext.refresh(a.id)), tokenKeyId: box.keyId },
-      }));
+      });
       counts.accounts++;
     }
-    const attempts = await asTenant(prisma, tenantId, prisma.channelConnectAttempt.findMany({ where: { tokenKeyId: { not: box.keyId } } }));
+    const attempts = await tenantScoped(prisma, tenantId).channelConnectAttempt.findMany({ where: { tokenKeyId: { not: box.keyId } } });
     for (const a of attempts) {
       const reseal = (sealed: string | null, context: string) => (sealed ? box.reseal(sealed, a.tokenKeyId, context).sealed : null);
-      await asTenant(prisma, tenantId, prisma.channelConnectAttempt.updateMany({
+      await tenantScoped(prisma, tenantId).channelConnectAttempt.updateMany({
         where: { id: a.id, tokenKeyId: a.tokenKeyId },
         data: {
           codeVerifierSealed: reseal(a.codeVerifierSealed, tokenContext.verifier(a.id))!,
@@ -32,7 +32,7 @@ export async function reencryptTokens(prisma: Prisma, box: TokenBox): Promise<{ 
           refreshTokenSealed: reseal(a.refreshTokenSealed, tokenContext.userRefresh(a.id)),
           tokenKeyId: box.keyId,
         },
-      }));
+      });
       counts.attempts++;
     }
   }

@@ -1,4 +1,4 @@
-import { asTenant } from "../db/rls.ts";
+import { tenantScoped } from "../db/tenancy.ts";
 import { ProviderError } from "../integrations/provider.ts";
 import { tokenContext } from "../integrations/token-box.ts";
 import { markNeedsReconnect, type WorkerScope } from "./outcomes.ts";
@@ -18,9 +18,9 @@ export async function refreshExpiringTokens(scope: WorkerScope, runtime: Marketi
   const counts = { refreshed: 0, needsReconnect: 0, failed: 0 };
   const tenants = await prisma.tenant.findMany({ select: { id: true } });
   for (const { id: tenantId } of tenants) {
-    const accounts = await asTenant(prisma, tenantId, prisma.channelAccount.findMany({
+    const accounts = await tenantScoped(prisma, tenantId).channelAccount.findMany({
       where: { status: "connected", tokenExpiresAt: { lt: new Date(now.getTime() + REFRESH_AHEAD_MS) } },
-    }));
+    });
     for (const account of accounts) {
       const provider = runtime.provider(account.platform);
       if ("unavailable" in provider || !account.accessTokenSealed) continue;
@@ -37,10 +37,10 @@ export async function refreshExpiringTokens(scope: WorkerScope, runtime: Marketi
         // Google does not issue a new refresh token on refresh: the old one is kept (sealed again, under the current key)
         const refreshToken = tokens.refreshToken ?? current.refreshToken;
         const refresh = refreshToken ? runtime.box.seal(refreshToken, tokenContext.refresh(account.id)).sealed : null;
-        await asTenant(prisma, tenantId, prisma.channelAccount.update({
+        await tenantScoped(prisma, tenantId).channelAccount.update({
           where: { id: account.id },
           data: { accessTokenSealed: access.sealed, refreshTokenSealed: refresh, tokenKeyId: access.keyId, tokenExpiresAt: tokens.expiresAt, lastError: null },
-        }));
+        });
         counts.refreshed++;
       } catch (err) {
         if (err instanceof ProviderError && err.kind !== "retryable") {
