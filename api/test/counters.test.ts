@@ -227,14 +227,16 @@ describe("per-tenant counters: totalCount without count(*)", () => {
   });
 
   it("are initialized from the rows already there by their migration", async () => {
-    const migration = readFileSync(path.join(repoRoot, "prisma/migrations/20261204190000_entity_counts/migration.sql"), "utf8");
+    const migrations = ["20261204190000_entity_counts", "20261204202000_entity_counts_update_per_row"].map((m) =>
+      readFileSync(path.join(repoRoot, "prisma/migrations", m, "migration.sql"), "utf8"),
+    );
     const client = new pg.Client({ connectionString: t.db.url });
     await client.connect();
     try {
       // back to the schema before the migration, with this test's rows (seed, random histories) in the tables
-      await client.query(`DROP FUNCTION entity_count_apply() CASCADE; DROP TABLE "EntityCount"`);
+      await client.query(`DROP FUNCTION entity_count_apply() CASCADE; DROP FUNCTION entity_count_move() CASCADE; DROP TABLE "EntityCount"`);
       expect((await client.query(`SELECT count(*)::int AS n FROM "Job"`)).rows[0].n).toBeGreaterThan(50);
-      await client.query(migration);
+      for (const migration of migrations) await client.query(migration);
     } finally {
       await client.end();
     }
