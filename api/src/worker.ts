@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { ConfigError, loadEnv } from "./env.ts";
+import { installCrashPolicy } from "./crash-policy.ts";
 import { createLogger } from "./logger.ts";
 import { startWorker } from "./jobs/runner.ts";
 import { connectPubSub } from "./events/pubsub.ts";
@@ -17,6 +18,7 @@ const log = createLogger(env.LOG_LEVEL, "worker");
 // changes the worker makes (e.g. disabling a failing webhook endpoint) reach the API replicas' subscribers through Redis
 const events = connectPubSub(env, log);
 const worker = await startWorker(env, env.DATABASE_URL, log);
+installCrashPolicy(log, () => worker.stop().then(() => events.close()));
 log.info("worker running");
 // graphile-worker's runner failing for good ends the process, so that its supervisor (npm start, docker) restarts it
 void worker.runner.promise.catch((err) => (log.fatal({ err }, "worker runner failed"), process.exit(1)));
