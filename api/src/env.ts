@@ -119,6 +119,13 @@ const schema = z.object({
   WS_MAX_BUFFERED_BYTES: int(1024 * 1024, 1_024),
   /** graphql-ws: events one subscription may hold while its previous ones are still being resolved. */
   WS_MAX_QUEUED_EVENTS: int(1_000, 1, 1_000_000),
+  /** Subscriptions one WebSocket may run at once; one more is refused with RATE_LIMITED. */
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: int(100, 1, 100_000),
+  /** Open WebSocket connections per client address, and per user or API key, on one replica; past them: close 1008. */
+  WS_MAX_CONNECTIONS_PER_IP: int(1_000, 1, 1_000_000),
+  WS_MAX_CONNECTIONS_PER_PRINCIPAL: int(100, 1, 1_000_000),
+  /** Messages a WebSocket may send per second; past it: close 1008. */
+  WS_MAX_MESSAGES_PER_SECOND: int(100, 1, 1_000_000),
   ...marketingEnvShape,
 });
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { useCookies } from "@whatwg-node/server-plugin-cookies";
 import { GraphQLError } from "graphql";
-import { createYoga, type YogaInitialContext } from "graphql-yoga";
+import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
 import { cookieJar } from "./auth/cookie-jar.ts";
 import { registerBacklogMetrics } from "./backlog-metrics.ts";
 import { clientIpResolver } from "./client-ip.ts";
@@ -19,6 +19,8 @@ import type { Env } from "./env.ts";
 import { ErrorCode, maskError } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
+import { corsFor, useCrossSiteGuard } from "./plugins/use-cross-site-guard.ts";
+import { useNoEventStream } from "./plugins/use-no-event-stream.ts";
 import { useProtection } from "./plugins/use-protection.ts";
 import { useQueryLimits } from "./plugins/use-query-limits.ts";
 import { useRejectEmptyQuery } from "./plugins/use-reject-empty-query.ts";
@@ -46,7 +48,14 @@ export interface App {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
-export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger }): App {
+export interface BuildOptions {
+  databaseUrl: string;
+  log?: Logger;
+  /** Yoga plugins appended to the app's own: a seam for tests that drive a handler into an unexpected failure. */
+  plugins?: Plugin<Record<string, unknown>>[];
+}
+
+export function buildApp(env: Env, options: BuildOptions): App {
   const log = options.log ?? createLogger(env.LOG_LEVEL);
   const metrics = createMetrics();
   connectDb(options.databaseUrl, env);
@@ -73,7 +82,7 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
       subscriptionsProtocol: "WS",
       defaultQuery: "# H2O-ACP: explore the schema in the docs panel.\n{\n  serverInfo {\n    version\n    time\n  }\n}\n",
     },
-    cors: env.CORS_ORIGINS.length ? { origin: env.CORS_ORIGINS, credentials: true } : false,
+    cors: corsFor(env.CORS_ORIGINS),
     context: ({ request, requestId, ip, log: requestLog, [CONNECTION_CONTEXT]: connectionContext }: YogaInitialContext & Partial<ServerContext>) => {
       if (connectionContext) return connectionContext;
       const id = requestId ?? randomUUID(); // yoga.fetch without a server context (tests)
@@ -91,7 +100,7 @@ export function buildApp(env: Env, options: { databaseUrl: string; log?: Logger 
         maskError(error, { message, exposeDetails: isDev && !env.isProduction, onUnexpected: (err) => log.error({ err }, "unexpected error") }),
       isDev: env.NODE_ENV === "development",
     },
-    plugins: [useCookies(), useRejectEmptyQuery(), ...useQueryLimits(env), useProtection(requestLimiter, env)],
+    plugins: [useCrossSiteGuard(), useNoEventStream(), useCookies(), useRejectEmptyQuery(), ...useQueryLimits(env), useProtection(requestLimiter, env), ...(options.plugins ?? [])],
   });
 
   /**

@@ -14,6 +14,7 @@ import { sharedPayloadReplacer, spliceSharedPayload } from "./events/shared-json
 import { sharedSubscribe, shareKeyOf } from "./events/shared-subscribe.ts";
 import type { Env } from "./env.ts";
 import { refuseCostly } from "./plugins/use-protection.ts";
+import { AppError, ErrorCode } from "./errors.ts";
 
 /** The close codes and reasons a graphql-ws client of this server can see. */
 export const LiveClose = {
@@ -26,7 +27,12 @@ export const LiveClose = {
   /** The handshake asked for no subprotocol, or another one than graphql-ws's (e.g. the legacy `graphql-ws` of subscriptions-transport-ws). */
   subprotocol: { code: CloseCode.SubprotocolNotAcceptable, reason: `unsupported subprotocol: use ${GRAPHQL_TRANSPORT_WS_PROTOCOL}` },
   /** Something unexpected failed while handling this connection; the others are unaffected. */
-  internal: { code: CloseCode.InternalServerError, reason: "internal server error" },
+  internal: { code: 1011, reason: "internal server error" },
+  /** Past WS_MAX_CONNECTIONS_PER_IP or WS_MAX_CONNECTIONS_PER_PRINCIPAL open sockets on this replica (1008, policy violation). */
+  tooManyFromAddress: { code: 1008, reason: "too many connections from this address" },
+  tooManyForPrincipal: { code: 1008, reason: "too many connections for this user or API key" },
+  /** The client sent more than WS_MAX_MESSAGES_PER_SECOND messages in a second. */
+  messageRate: { code: 1008, reason: "message rate limit exceeded" },
   /** The user was disabled, removed or re-roled, the API key revoked, or the tenant's capabilities changed: reconnect to get the new rights. */
   accessChanged: { code: CloseCode.Forbidden, reason: "access changed" },
 } as const;
@@ -40,12 +46,18 @@ interface Extra {
   request: IncomingMessage;
   connectionId: string;
   context?: Context;
+  /** Why onConnect refused the connection, when it is a limit rather than the credentials (graphql-ws would say 4403). */
+  refusal?: { code: number; reason: string };
 }
 
 type Yoga = Pick<YogaServerInstance<Record<string, any>, Context>, "getEnveloped">;
 
 export interface LiveDeps {
-  env: Pick<Env, "MAX_BODY_BYTES" | "WS_KEEPALIVE_MS" | "WS_MAX_BUFFERED_BYTES" | "QUERY_MAX_COST">;
+  env: Pick<
+    Env,
+    | "MAX_BODY_BYTES" | "WS_KEEPALIVE_MS" | "WS_MAX_BUFFERED_BYTES" | "QUERY_MAX_COST"
+    | "WS_MAX_SUBSCRIPTIONS_PER_SOCKET" | "WS_MAX_CONNECTIONS_PER_IP" | "WS_MAX_CONNECTIONS_PER_PRINCIPAL" | "WS_MAX_MESSAGES_PER_SECOND"
+  >;
   log: Logger;
   /** Where the live metrics are registered (the app's /metrics registry). */
   registry?: Registry;
@@ -84,6 +96,8 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
   const metrics = liveMetrics(deps.registry);
   const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: env.MAX_BODY_BYTES, handleProtocols: selectProtocol });
   const connections = new Map<WebSocket, { extra: Extra; end(code: number, reason: string): void }>();
+  const perAddress = socketCounter(env.WS_MAX_CONNECTIONS_PER_IP);
+  const perPrincipal = socketCounter(env.WS_MAX_CONNECTIONS_PER_PRINCIPAL);
 
   const gql = makeServer<Record<string, unknown> | undefined, Extra>({
     execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
@@ -99,12 +113,20 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
       // refused or missing credentials, or no acting tenant: nothing to subscribe to
       if (context.authError || !context.principal || !context.tenant) return false;
       if (context.authExpiresAt && context.authExpiresAt.getTime() <= Date.now()) return false;
+      if (!perPrincipal.take(principalKey(context), extra.socket)) {
+        metrics.refusedHandshakes.inc({ reason: "principal" });
+        extra.refusal = LiveClose.tooManyForPrincipal;
+        return false;
+      }
       extra.context = context;
       if (context.authExpiresAt) expireAt(extra, context.authExpiresAt);
       watchAccess(extra, context);
       return true;
     },
-    onSubscribe: async ({ extra }, id, params) => {
+    onSubscribe: async ({ extra, subscriptions }, id, params) => {
+      // graphql-ws has already reserved this id: more than the cap means one too many
+      if (Object.keys(subscriptions).length > env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET)
+        return [new AppError(ErrorCode.RATE_LIMITED, `at most ${env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection: complete one first`, { details: { maxSubscriptions: env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET } })];
       const requestId = randomUUID();
       const enveloped = yoga.getEnveloped({
         request: new Request("http://localhost/graphql", { headers: headersOf(extra.request, {}) }),
@@ -213,6 +235,11 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
       metrics.refusedHandshakes.inc({ reason: "subprotocol" });
       return socket.close(LiveClose.subprotocol.code, LiveClose.subprotocol.reason);
     }
+    if (!perAddress.take(deps.clientIp(extra.request) ?? "unknown", socket)) {
+      metrics.refusedHandshakes.inc({ reason: "address" });
+      return socket.close(LiveClose.tooManyFromAddress.code, LiveClose.tooManyFromAddress.reason);
+    }
+    const messageRate = { windowStart: 0, count: 0 };
     socket.isAlive = true;
     socket.on("pong", () => (socket.isAlive = true));
     // graphql-ws's view of the socket ends once: when we close it, or when it closes. `closed` is assigned by
@@ -246,10 +273,16 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
           }
           socket.send(data);
         },
-        close: (code, reason) => end(code ?? 1000, reason ?? ""),
+        close: (code, reason) => (extra.refusal ? end(extra.refusal.code, extra.refusal.reason) : end(code ?? 1000, reason ?? "")),
         onMessage: (cb) =>
           socket.on("message", async (data) => {
             if (socket.readyState !== socket.OPEN || closedOnce) return;
+            const now = Date.now();
+            if (now - messageRate.windowStart >= 1_000) Object.assign(messageRate, { windowStart: now, count: 0 });
+            if (++messageRate.count > env.WS_MAX_MESSAGES_PER_SECOND) {
+              metrics.refusedMessages.inc();
+              return end(LiveClose.messageRate.code, LiveClose.messageRate.reason);
+            }
             try {
               await cb(String(data));
             } catch (err) {
@@ -308,6 +341,30 @@ function selectProtocol(protocols: Set<string>): string | false {
   return handleProtocols(protocols) || (protocols.values().next().value ?? false);
 }
 
+/**
+ * Open sockets per key (a client address, a principal) on this replica: `take` counts the socket in, or refuses it
+ * when the key already has `max`; the socket is counted out when it closes.
+ */
+function socketCounter(max: number) {
+  const open = new Map<string, number>();
+  return {
+    take(key: string, socket: WebSocket): boolean {
+      const n = open.get(key) ?? 0;
+      if (n >= max) return false;
+      open.set(key, n + 1);
+      socket.once("close", () => {
+        const left = (open.get(key) ?? 1) - 1;
+        if (left > 0) open.set(key, left);
+        else open.delete(key);
+      });
+      return true;
+    },
+  };
+}
+
+const principalKey = (ctx: Context) =>
+  ctx.principal?.kind === "user" ? `user:${ctx.principal.userId}` : ctx.principal?.kind === "api_key" ? `key:${ctx.principal.apiKeyId}` : `other:${ctx.requestId}`;
+
 /** The upgrade request's headers, overridden by the connectionParams' string values (names lower-cased). */
 function headersOf(request: IncomingMessage, params: Record<string, unknown> | undefined): Headers {
   const headers = new Headers();
@@ -323,6 +380,7 @@ function liveMetrics(registry?: Registry) {
     subscriptions: new Gauge({ name: "graphql_ws_operations", help: "graphql-ws operations (subscriptions) running", registers }),
     slowConsumers: new Counter({ name: "graphql_ws_slow_consumer_closes_total", help: "Sockets closed because their send buffer passed WS_MAX_BUFFERED_BYTES", registers }),
     deadSockets: new Counter({ name: "graphql_ws_dead_sockets_total", help: "Sockets terminated for not answering a ping", registers }),
+    refusedMessages: new Counter({ name: "graphql_ws_message_rate_closes_total", help: "Sockets closed for sending more than WS_MAX_MESSAGES_PER_SECOND", registers }),
     refusedHandshakes: new Counter({ name: "graphql_ws_refused_handshakes_total", help: "WebSocket connections closed at the handshake", labelNames: ["reason"] as const, registers }),
   };
 }

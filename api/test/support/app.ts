@@ -1,6 +1,6 @@
 import { loadEnv, type Env } from "../../src/env.ts";
 import { createLogger } from "../../src/logger.ts";
-import { buildApp, type App } from "../../src/server.ts";
+import { buildApp, type App, type BuildOptions } from "../../src/server.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
 export interface TestApp {
@@ -32,10 +32,10 @@ const testEnv = (overrides: Record<string, string> = {}) =>
   });
 
 /** An app on its own fresh database (cloned from the migrated template). */
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Record<string, string> = {}, options: Pick<BuildOptions, "plugins"> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const env = testEnv(overrides);
-  const app = buildApp(env, { databaseUrl: db.url, log: createLogger(env.LOG_LEVEL, "test") });
+  const app = buildApp(env, { databaseUrl: db.url, log: createLogger(env.LOG_LEVEL, "test"), ...options });
   return {
     app,
     db,

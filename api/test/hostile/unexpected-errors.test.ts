@@ -1,0 +1,115 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Plugin } from "graphql-yoga";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import type { Context } from "../../src/context.ts";
+import { clientIpResolver } from "../../src/client-ip.ts";
+import type { Prisma } from "../../src/db/client.ts";
+import { createLogger } from "../../src/logger.ts";
+import { attachGraphqlWs, type LiveServer } from "../../src/ws.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { as, seedDemo } from "../support/domain.ts";
+import { connect, subscribe, wsUrl } from "../support/ws.ts";
+
+/** Throws a plain (unexpected, non-GraphQL) error at `stage` when the request names it in `x-fault`. */
+const faultAt = (stage: "request" | "execute" | "response"): Plugin<Record<string, unknown>> => {
+  const boom = (h: Headers) => {
+    if (h.get("x-fault") === stage) throw new TypeError(`injected fault at ${stage}`);
+  };
+  return {
+    onRequest: ({ request }) => (stage === "request" ? boom(request.headers) : undefined),
+    onExecute: ({ args }) => (stage === "execute" ? boom((args.contextValue as { request: Request }).request.headers) : undefined),
+    onResponse: ({ request }) => (stage === "response" ? boom(request.headers) : undefined),
+  };
+};
+
+describe("no client can kill the process: an unexpected error ends its own request or connection only", () => {
+  let t: TestApp;
+  let prisma: Prisma;
+  let url: string;
+  beforeAll(async () => {
+    t = await startTestApp({}, { plugins: [faultAt("request"), faultAt("execute"), faultAt("response")] });
+    prisma = await seedDemo(t);
+    ({ url } = await t.app.start());
+  });
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await t?.close();
+  });
+
+  const post = (fault?: string) =>
+    fetch(url, { method: "POST", headers: { "content-type": "application/json", ...as("all_county"), ...(fault ? { "x-fault": fault } : {}) }, body: JSON.stringify({ query: "{ viewer { email } }" }) });
+
+  it.each(["request", "execute", "response"])("HTTP: a failure at %s is a 500 (or a masked error) for that request, and the next one is served", async (stage) => {
+    const failed = await post(stage);
+    const body = await failed.json();
+    expect(failed.status === 500 || body.errors?.[0]?.message === "Unexpected error.").toBe(true);
+    expect(JSON.stringify(body)).not.toMatch(/injected fault/); // internal details never reach the client
+    const served = await post();
+    expect(served.status).toBe(200);
+    expect((await served.json()).data.viewer.email).toMatch(/@/);
+  });
+});
+
+describe("no client can kill the process: WebSocket handlers", () => {
+  let t: TestApp;
+  let server: Server;
+  let live: LiveServer;
+  let port: number;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await seedDemo(t).then((p) => p.$disconnect());
+    const yoga = t.app.yoga;
+    server = createServer();
+    live = attachGraphqlWs(
+      server,
+      {
+        // a failure while an operation is being set up (parse, validate, context): onSubscribe throws
+        getEnveloped: ((init: { request: Request }) => {
+          if (init.request.headers.get("x-fault") === "subscribe") throw new TypeError("injected fault at subscribe");
+          return yoga.getEnveloped(init as never);
+        }) as unknown as typeof yoga.getEnveloped,
+      },
+      {
+        env: t.env,
+        log: createLogger("silent"),
+        clientIp: clientIpResolver(t.env.TRUST_PROXY),
+        // a failure while authenticating the connection: onConnect throws
+        createContext: async (input) => {
+          if (input.headers.get("x-fault") === "connect") throw new TypeError("injected fault at connect");
+          return (await yoga.getEnveloped({ request: new Request("http://localhost/graphql", { headers: input.headers }), ...input, params: {} }).contextFactory()) as Context;
+        },
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await live?.close();
+    await new Promise((r) => server?.close(r));
+    await t?.close();
+  });
+
+  async function faulty(stage: string) {
+    const socket = new WebSocket(wsUrl(port), "graphql-transport-ws", { headers: { "x-fault": stage } });
+    const closed = new Promise<{ code: number; reason: string }>((r) => socket.once("close", (code, reason) => r({ code, reason: String(reason) })));
+    await new Promise((r, j) => (socket.once("open", r), socket.once("error", j)));
+    socket.send(JSON.stringify({ type: "connection_init", payload: as("all_county") }));
+    socket.once("message", () => socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { jobChanged { type } }" } })));
+    return closed;
+  }
+
+  it.each(["connect", "subscribe"])("a failure in %s closes that socket with 1011, and another client subscribes as usual", async (stage) => {
+    const good = connect(port, "all_county");
+    try {
+      expect(await faulty(stage)).toEqual({ code: 1011, reason: "internal server error" });
+      const sub = subscribe(good, "subscription { jobChanged { type } }");
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sub.errors).toEqual([]);
+      expect(sub.completed).toBe(false);
+    } finally {
+      await good.dispose();
+    }
+  });
+});
