@@ -1,7 +1,6 @@
 import { ConfigError, loadEnv } from "./env.ts";
 import { installCrashPolicy } from "./crash-policy.ts";
 import { createLogger } from "./logger.ts";
-import { installProcessGuards } from "./process-guards.ts";
 import { buildApp } from "./server.ts";
 
 const env = (() => {
@@ -14,7 +13,6 @@ const env = (() => {
 })();
 if (!env.DATABASE_URL) (console.error("DATABASE_URL: required by the API process (npm start sets it for the embedded database)"), process.exit(2));
 const log = createLogger(env.LOG_LEVEL, "api");
-installProcessGuards(log);
 const app = buildApp(env, { databaseUrl: env.DATABASE_URL, log });
 installCrashPolicy(log, () => app.stop());
 const { url } = await app.start();

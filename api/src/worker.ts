@@ -2,7 +2,6 @@ import { writeFile } from "node:fs/promises";
 import { ConfigError, loadEnv } from "./env.ts";
 import { installCrashPolicy } from "./crash-policy.ts";
 import { createLogger } from "./logger.ts";
-import { installProcessGuards } from "./process-guards.ts";
 import { startWorker } from "./jobs/runner.ts";
 import { connectPubSub } from "./events/pubsub.ts";
 
@@ -16,7 +15,6 @@ const env = (() => {
 })();
 if (!env.DATABASE_URL) (console.error("DATABASE_URL: required by the worker process (npm start sets it for the embedded database)"), process.exit(2));
 const log = createLogger(env.LOG_LEVEL, "worker");
-installProcessGuards(log);
 // changes the worker makes (e.g. disabling a failing webhook endpoint) reach the API replicas' subscribers through Redis
 const events = connectPubSub(env, log);
 const worker = await startWorker(env, env.DATABASE_URL, log);
