@@ -5,7 +5,7 @@ import type { TaskList } from "graphile-worker";
 import { createPrisma, poolConfig, type Prisma } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import type { Logger } from "../logger.ts";
-import { eventCatalog } from "../webhooks/catalog.ts";
+import { detailedCatalog } from "../webhooks/catalog-schemas.ts";
 import { createDeliverer } from "../webhooks/create-deliverer.ts";
 import type { WebhookDeliverer } from "../webhooks/deliverer.ts";
 import { configureWebhooks, type WebhookSettings } from "../webhooks/runtime.ts";
@@ -37,7 +37,7 @@ export async function createWebhookWorker(env: Env, databaseUrl: string, log: Lo
   const locks = new pg.Pool({ ...poolConfig(databaseUrl, { ...env, DB_POOL_MAX: concurrency }), application_name: "h2o-acp-webhook-locks" });
   locks.on("error", (err) => log.error({ err }, "webhook lock pool: idle client error"));
   const deliverer = createDeliverer(settings.config, { record: async () => {} });
-  if (deliverer.kind === "svix") await deliverer.syncEventTypes(eventCatalog);
+  if (deliverer.kind === "svix") await deliverer.syncEventTypes(await detailedCatalog());
   const services: Services = { env, loginLimiter: new LoginLimiter() };
   const deps: WebhookWorkerDeps = { prisma, deliverer, settings, locks, services, log: log.child({ component: "webhooks" }) };
   return {

@@ -1,3 +1,4 @@
+import { patternMatches } from "./catalog.ts";
 import type { EndpointSecret } from "./signing.ts";
 
 /** A partner endpoint as our database holds it; both deliverers take this same shape. */
@@ -126,5 +127,5 @@ export interface WebhookDeliverer {
 /** Whether an endpoint receives events of `eventType`: enabled, and no filter or the type in it. */
 export function endpointWantsEvent(endpoint: Pick<WebhookEndpointConfig, "disabled" | "filterTypes">, eventType: string): boolean {
   if (endpoint.disabled) return false;
-  return !endpoint.filterTypes?.length || endpoint.filterTypes.includes(eventType);
+  return !endpoint.filterTypes?.length || endpoint.filterTypes.some((pattern) => patternMatches(pattern, eventType));
 }

@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { tenantOwned } from "../db/tenancy.ts";
 import type { DomainEvent } from "../events/domain-event.ts";
 import { registerTransactionalHook, type TenantTx, type TransactionalHook } from "../events/pipeline.ts";
-import { catalogTypesFor, PAYLOAD_VERSION, payloadData, referenceData, TEST_EVENT_TYPE } from "./catalog.ts";
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { catalogTypesFor, PAYLOAD_VERSION, TEST_EVENT_TYPE } from "./catalog.ts";
+import { payloadData, referenceData } from "./catalog-schemas.ts";
 import { createEnvelope, serializeEnvelope, WebhookPayloadTooLargeError } from "./envelope.ts";
 import { maxPayloadBytes, usesSvix } from "./runtime.ts";
 import { enqueueJobs, webhookJobs } from "./store.ts";
@@ -15,6 +17,7 @@ import { enqueueJobs, webhookJobs } from "./store.ts";
  * none does, and a crash after the commit loses nothing (the jobs are in the database). Per-endpoint order does not
  * depend on which fan-out job runs first: the drains hold back what comes after a message not yet fanned out
  * (webhooks/fanout-barrier.ts). A payload over WEBHOOK_MAX_PAYLOAD_BYTES is sent as a reference (`truncated: true`).
+ * `data` is the entity in the API's vocabulary (catalog-schemas.ts `payloadData`), computed once per event from its rows.
  * Nothing is written when the tenant switched webhooks off.
  */
 export const webhookOutbox: TransactionalHook = {
@@ -29,10 +32,11 @@ export async function writeMessages(tx: TenantTx, event: DomainEvent): Promise<s
   const test = event.type === TEST_EVENT_TYPE;
   const types = test ? [TEST_EVENT_TYPE] : catalogTypesFor(event);
   const ids: string[] = [];
+  const data = types.length ? await payloadData(event) : null;
   for (const type of types) {
     // the event's own id for its own type (a message chosen by the change, for a test); a stable derived id for an alias
     const id = test ? event.entityId : type === event.type ? event.id : derivedId(event.id, type);
-    const payload = serialize(id, type, event);
+    const payload = serialize(id, type, event, data);
     const targetEndpointId = test ? (event.after as { endpointId: string }).endpointId : null;
     await tx.webhookMessage.create({ data: tenantOwned({ id, eventType: type, payload, occurredAt: event.occurredAt, targetEndpointId }) });
     ids.push(id);
@@ -41,10 +45,11 @@ export async function writeMessages(tx: TenantTx, event: DomainEvent): Promise<s
   return ids;
 }
 
-function serialize(id: string, type: string, event: DomainEvent): string {
-  const envelope = (data: unknown) => createEnvelope({ id, type, version: PAYLOAD_VERSION, tenantId: event.tenantId, timestamp: event.occurredAt, data });
+function serialize(id: string, type: string, event: DomainEvent, data: unknown): string {
+  const tenantId = encodeGlobalID("Tenant", event.tenantId);
+  const envelope = (data: unknown) => createEnvelope({ id, type, version: PAYLOAD_VERSION, tenantId, timestamp: event.occurredAt, data });
   try {
-    return serializeEnvelope(envelope(payloadData(event)), maxPayloadBytes());
+    return serializeEnvelope(envelope(data), maxPayloadBytes());
   } catch (err) {
     if (!(err instanceof WebhookPayloadTooLargeError)) throw err;
     return serializeEnvelope(envelope(referenceData(event)), maxPayloadBytes());

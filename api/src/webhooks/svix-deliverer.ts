@@ -1,5 +1,6 @@
 import { ApiException, Svix, type EndpointUpdate } from "svix";
 import type { DeliveryResult, EventTypeDefinition, PortalLink, WebhookDeliverer, WebhookEndpointConfig, WebhookMessage } from "./deliverer.ts";
+import { expandPatterns } from "./catalog.ts";
 import { checkWebhookUrl, type UrlPolicy } from "./ssrf.ts";
 
 export interface SvixDelivererOptions {
@@ -54,7 +55,7 @@ export class SvixDeliverer implements WebhookDeliverer {
       uid: endpoint.id,
       url: endpoint.url,
       description: endpoint.description ?? "",
-      filterTypes: endpoint.filterTypes?.length ? [...endpoint.filterTypes] : null,
+      filterTypes: endpoint.filterTypes?.length ? expandPatterns(endpoint.filterTypes) : null,
       throttleRate: endpoint.rateLimitPerSecond,
       disabled: endpoint.disabled,
     };

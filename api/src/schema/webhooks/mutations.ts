@@ -5,7 +5,7 @@ import { tenantOwned } from "../../db/tenancy.ts";
 import { text, version } from "../../domain/validation.ts";
 import { badInput, notFound } from "../../errors.ts";
 import { runMutation, type TenantTx } from "../../events/pipeline.ts";
-import { isCatalogType, TEST_EVENT_TYPE } from "../../webhooks/catalog.ts";
+import { TEST_EVENT_TYPE, unknownPatterns } from "../../webhooks/catalog.ts";
 import { endpointWantsEvent } from "../../webhooks/deliverer.ts";
 import { changeEndpoint, disableEndpoint } from "../../webhooks/endpoints.ts";
 import { rotateSecrets, generateWebhookSecret } from "../../webhooks/signing.ts";
@@ -24,7 +24,7 @@ const rateLimit = z.number().int().min(1, "must be at least 1").max(10_000, "mus
 const settingsFields = <R extends boolean>(t: InputFields, required: R) => ({
   url: t.string({ required, description: "Where to POST events: https (http and loopback only outside production); private addresses are refused.", validate: { schema: z.string().max(2_000) } }),
   description: t.string({ description: "What the endpoint is for.", validate: { schema: z.string().trim().max(500) } }),
-  filterTypes: t.stringList({ description: "Event types to receive (see webhookEventTypes); empty or omitted: all.", validate: { maxLength: 100 } }),
+  filterTypes: t.stringList({ description: "Event types to receive: exact (`job.status_changed`) or a whole entity (`job.*`), as subscriptions take them (see webhookEventTypes); empty or omitted: all.", validate: { maxLength: 100 } }),
   rateLimitPerSecond: t.int({ description: "Messages per second at most; null: no limit.", validate: { schema: rateLimit } }),
 });
 
@@ -105,8 +105,8 @@ async function checkedUrl(url: string): Promise<string> {
 
 function checkedFilter(types: readonly string[] | null | undefined): string[] {
   const list = [...new Set(types ?? [])];
-  const unknown = list.filter((t) => !isCatalogType(t) || t === TEST_EVENT_TYPE);
-  if (unknown.length) throw badInput(`unknown event types: ${unknown.join(", ")} (see webhookEventTypes)`, ["input", "filterTypes"]);
+  const unknown = unknownPatterns(list);
+  if (unknown.length) throw badInput(`unknown event types or patterns: ${unknown.join(", ")} (see webhookEventTypes; a whole entity is \`job.*\`)`, ["input", "filterTypes"]);
   return list;
 }
 

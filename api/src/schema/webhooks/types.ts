@@ -1,5 +1,6 @@
 import { WebhookDeliveryStatus } from "../../generated/prisma/enums.ts";
 import { eventCatalog } from "../../webhooks/catalog.ts";
+import { detailedCatalog } from "../../webhooks/catalog-schemas.ts";
 import { svixForApi } from "../../webhooks/runtime.ts";
 import { builder } from "../builder.ts";
 import { whereId } from "../common.ts";
@@ -16,13 +17,21 @@ export const WebhookDeliveryStatusEnum = builder.enumType("WebhookDeliveryStatus
   } as const,
 });
 
+const detailOf = async (name: string) => (await detailedCatalog()).find((e) => e.name === name)!;
+
 const WebhookEventType = builder.objectRef<(typeof eventCatalog)[number]>("WebhookEventType").implement({
   description: "An event type partners can subscribe to, with the JSON Schema of its payload.",
   fields: (t) => ({
     name: t.exposeString("name", { description: "The type, as in the payload's `type` and the endpoint filter (e.g. `bid.won`)." }),
     description: t.exposeString("description", { description: "When it is sent." }),
     version: t.exposeInt("version", { description: "The payload version (the envelope's `version`)." }),
-    schema: t.string({ description: "JSON Schema (2020-12) of the whole payload, as JSON text.", resolve: (e) => JSON.stringify(e.schema) }),
+    schema: t.string({ description: "JSON Schema (2020-12) of the whole payload, as JSON text.", resolve: async (e) => JSON.stringify((await detailOf(e.name)).schema) }),
+    example: t.string({ description: "An example payload, as JSON text.", resolve: async (e) => JSON.stringify((await detailOf(e.name)).example) }),
+    selection: t.string({
+      nullable: true,
+      description: "The GraphQL selection `data.object` answers, on the entity's type: `node(id:)` with it returns the same object. Null for `webhook.test`.",
+      resolve: async (e) => (await detailOf(e.name)).selection,
+    }),
   }),
 });
 
