@@ -26,6 +26,7 @@ import { useQueryLimits } from "./plugins/use-query-limits.ts";
 import { useRejectEmptyQuery } from "./plugins/use-reject-empty-query.ts";
 import { schema } from "./schema/index.ts";
 import { integrationRoute } from "./marketing/routes.ts";
+import { CATALOG_PATH, serveCatalog } from "./webhooks/asyncapi.ts";
 import { attachGraphqlWs, CONNECTION_CONTEXT } from "./ws.ts";
 
 interface ServerContext {
@@ -147,6 +148,9 @@ export function buildApp(env: Env, options: BuildOptions): App {
         route = "metrics";
         res.writeHead(200, { "content-type": metrics.registry.contentType });
         res.end(await metrics.registry.metrics());
+      } else if (url.pathname === CATALOG_PATH) {
+        route = "webhook-catalog";
+        await serveCatalog(req, res);
       } else if (url.pathname === "/graphql") {
         route = "graphql";
         await forwardToYoga(req, res, url, { requestId, ip: clientIp(req), log: requestLog });

@@ -1,3 +1,4 @@
+import { CircuitState } from "cockatiel";
 import pg from "pg";
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import type { Services } from "../context.ts";
@@ -36,7 +37,9 @@ export async function createWebhookWorker(env: Env, databaseUrl: string, log: Lo
   const prisma = createPrisma(databaseUrl, env);
   const locks = new pg.Pool({ ...poolConfig(databaseUrl, { ...env, DB_POOL_MAX: concurrency }), application_name: "h2o-acp-webhook-locks" });
   locks.on("error", (err) => log.error({ err }, "webhook lock pool: idle client error"));
-  const deliverer = createDeliverer(settings.config, { record: async () => {} });
+  const deliverer = createDeliverer(settings.config, { record: async () => {} }, (state) =>
+    log.warn({ component: "webhooks", svixCircuit: CircuitState[state] }, `Svix circuit ${CircuitState[state]}`),
+  );
   if (deliverer.kind === "svix") await deliverer.syncEventTypes(await detailedCatalog());
   const services: Services = { env, loginLimiter: new LoginLimiter() };
   const deps: WebhookWorkerDeps = { prisma, deliverer, settings, locks, services, log: log.child({ component: "webhooks" }) };

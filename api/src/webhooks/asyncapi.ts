@@ -67,3 +67,21 @@ export async function asyncApiDocument(): Promise<Record<string, unknown>> {
 export async function printAsyncApi(): Promise<string> {
   return `${JSON.stringify(await asyncApiDocument(), null, 2)}\n`;
 }
+
+let served: Promise<string> | undefined;
+
+/**
+ * Answers `GET /webhooks/catalog.json` with the AsyncAPI document (public, no credentials: it holds no tenant data;
+ * readable cross-origin so tools can load it). The document is built once per process.
+ */
+export async function serveCatalog(req: { method?: string }, res: import("node:http").ServerResponse): Promise<void> {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.writeHead(405, { allow: "GET, HEAD", "content-type": "application/json" });
+    res.end(JSON.stringify({ errors: [{ message: "use GET", extensions: { code: "METHOD_NOT_ALLOWED" } }] }));
+    return;
+  }
+  served ??= printAsyncApi();
+  const body = await served;
+  res.writeHead(200, { "content-type": "application/json; charset=utf-8", "cache-control": "public, max-age=300", "access-control-allow-origin": "*" });
+  res.end(req.method === "HEAD" ? undefined : body);
+}

@@ -1,3 +1,4 @@
+import { circuitBreaker, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy, type CircuitState } from "cockatiel";
 import { ApiException, Svix, type EndpointUpdate } from "svix";
 import type { DeliveryResult, EventTypeDefinition, PortalLink, WebhookDeliverer, WebhookEndpointConfig, WebhookMessage } from "./deliverer.ts";
 import { expandPatterns } from "./catalog.ts";
@@ -12,7 +13,15 @@ export interface SvixDelivererOptions {
   requestTimeoutMs?: number;
   /** The human name of a tenant's Svix application; the tenant id when unset. */
   applicationName?: (tenantId: string) => string;
+  /** Consecutive failed Svix calls (5xx, timeouts, network) that open the circuit, and how long it stays open. */
+  breakerThreshold?: number;
+  breakerOpenMs?: number;
+  /** Told of every circuit change (open, half-open, closed), e.g. to log it. */
+  onCircuitChange?: (state: CircuitState) => void;
 }
+
+/** Svix's answers that are not outages (a 4xx: conflict, not found, bad request) never count against the circuit. */
+const isOutage = (err: Error) => !(err instanceof ApiException && err.code >= 400 && err.code < 500);
 
 const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 
@@ -29,9 +38,26 @@ export class SvixDeliverer implements WebhookDeliverer {
   private readonly svix: Svix;
   /** Tenants whose application exists: a cache of this process, never a source of truth. */
   private readonly knownApps = new Set<string>();
+  /**
+   * One circuit around every call to Svix (cockatiel): after `breakerThreshold` consecutive outages it opens, and
+   * calls fail at once with cockatiel's BrokenCircuitError (the worker retries the job later) instead of waiting on
+   * timeouts; after `breakerOpenMs` one call probes. Its state: {@link circuitState}.
+   */
+  private readonly breaker: CircuitBreakerPolicy;
 
   constructor(private readonly options: SvixDelivererOptions) {
-    this.svix = new Svix(options.apiKey, { serverUrl: options.serverUrl, requestTimeout: options.requestTimeoutMs ?? 15_000 });
+    const raw = new Svix(options.apiKey, { serverUrl: options.serverUrl, requestTimeout: options.requestTimeoutMs ?? 15_000 });
+    this.breaker = circuitBreaker(handleWhen(isOutage), {
+      halfOpenAfter: options.breakerOpenMs ?? 30_000,
+      breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5),
+    });
+    this.breaker.onStateChange((state) => options.onCircuitChange?.(state));
+    this.svix = guarded(raw, this.breaker);
+  }
+
+  /** The Svix circuit's state in this process: Closed, Open, HalfOpen or Isolated (cockatiel's CircuitState). */
+  circuitState(): CircuitState {
+    return this.breaker.state;
   }
 
   /** Creates or updates each event type (Svix's PUT is an upsert); Svix refuses endpoint filters on unknown types. */
@@ -133,4 +159,21 @@ export class SvixDeliverer implements WebhookDeliverer {
 
 function isStatus(err: unknown, code: number): boolean {
   return err instanceof ApiException && err.code === code;
+}
+
+/** The client with every API method's call run through the breaker (`svix.message.create(...)` and the rest). */
+function guarded(svix: Svix, breaker: CircuitBreakerPolicy): Svix {
+  const wrapResource = (resource: object) =>
+    new Proxy(resource, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        return typeof value === "function" ? (...args: unknown[]) => breaker.execute(() => value.apply(target, args)) : value;
+      },
+    });
+  return new Proxy(svix, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      return value && typeof value === "object" ? wrapResource(value) : value;
+    },
+  });
 }

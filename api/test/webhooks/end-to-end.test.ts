@@ -41,8 +41,8 @@ describe("outbound webhooks, end to end (GraphQL → outbox → worker → recei
     expect(created.version).toBe(1);
     expect(created.description).toMatch(/job/);
     const schema = JSON.parse(created.schema);
-    expect(schema.properties.data.properties.object.anyOf[0].properties.community).toEqual({ type: "string" });
-    expect(schema.properties.data.properties.object.anyOf[0].properties.status.enum).toContain("rough_in");
+    expect(schema.properties.data.properties.object.anyOf[0].properties.community).toEqual({ type: "string", description: "Community or subdivision." });
+    expect(schema.properties.data.properties.object.anyOf[0].properties.status.enum).toContain("ROUGH_IN");
   });
 
   it("delivers each event exactly once to each subscribed endpoint, signed, and to no one else", async () => {
@@ -56,14 +56,14 @@ describe("outbound webhooks, end to end (GraphQL → outbox → worker → recei
     await expect.poll(() => jobEvents().length, { timeout: 10_000 }).toBe(1);
     const [req] = jobEvents();
     const body = verifyWithBoth(req!, a.secret) as any;
-    expect(body).toMatchObject({ type: "job.created", version: 1, data: { entityType: "job", action: "created", object: { community: "Exactly Once", status: "scheduled" }, previous: null, truncated: false } });
+    expect(body).toMatchObject({ type: "job.created", version: 1, data: { entityType: "job", action: "created", object: { community: "Exactly Once", status: "SCHEDULED" }, previous: null, truncated: false } });
     expect(req!.headers["webhook-id"]).toBe(body.id);
     const message = await prisma.webhookMessage.findUniqueOrThrow({ where: { id: body.id } });
     expect(message.payload).toBe(req!.body);
 
     await ok(t, `mutation($input: ChangeJobStatusInput!) { changeJobStatus(input: $input) { job { id } } }`, { input: { id: job.id, expectedVersion: 1, status: "UNDERGROUND" } });
     const [changed] = await onlyStatus.waitForRequests(1, 10_000);
-    expect(JSON.parse(changed!.body)).toMatchObject({ type: "job.status_changed", data: { previous: { status: "scheduled", version: 1 }, object: { status: "underground" } } });
+    expect(JSON.parse(changed!.body)).toMatchObject({ type: "job.status_changed", data: { previous: { status: "SCHEDULED", version: 1 }, object: { status: "UNDERGROUND" } } });
     await expect.poll(() => jobEvents().length, { timeout: 10_000 }).toBe(2);
     await sleep(500); // anything extra would have arrived by now
     // the endpoint without a filter also got the other endpoints' creation (webhook_endpoint.created), once each
@@ -87,7 +87,7 @@ describe("outbound webhooks, end to end (GraphQL → outbox → worker → recei
     await ok(t, STATUS, { input: { id: bid.id, expectedVersion: bid.version, status: "WON" } });
     const [req] = await won.waitForRequests(1, 10_000);
     const body = JSON.parse(req!.body);
-    expect(body).toMatchObject({ type: "bid.won", data: { object: { status: "won", project: "Won it" } } });
+    expect(body).toMatchObject({ type: "bid.won", data: { object: { status: "WON", project: "Won it" } } });
     const statusChanged = await prisma.webhookMessage.findMany({ where: { eventType: "bid.status_changed" }, orderBy: { occurredAt: "desc" }, take: 1 });
     expect(statusChanged[0]!.id).not.toBe(body.id);
     await sleep(300);
