@@ -121,6 +121,6 @@ async function detail(entry: CatalogEntry): Promise<DetailedCatalogEntry> {
   const after = row ?? { endpointId: exampleRows.WebhookEndpoint!.id, message: "A test event from H2O-ACP." };
   const data = await payloadData({ type: entry.name, entityType: entityType as DomainEvent["entityType"], entityId: String((row ?? exampleRows.WebhookEndpoint!).id), action: "updated", before: null, after });
   const tenantId = encodeGlobalID("Tenant", String(exampleRows.Job!.tenantId));
-  const example = createEnvelope({ id: "2b4c6d8e-0f1a-4b3c-8d5e-7f9a1b3c5d7e", type: entry.name, version: PAYLOAD_VERSION, tenantId, timestamp: new Date("2026-12-01T15:04:05.000Z"), data });
+  const example = createEnvelope({ id: "2b4c6d8e-0f1a-4b3c-8d5e-7f9a1b3c5d7e", type: entry.name, version: PAYLOAD_VERSION, tenantId, timestamp: new Date("2026-12-01T15:04:05.000Z"), data, redact: false });
   return { ...entry, schema, schemas: { [String(PAYLOAD_VERSION)]: schema }, selection: shape?.selection ?? null, example: JSON.parse(JSON.stringify(example)) };
 }

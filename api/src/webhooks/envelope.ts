@@ -24,6 +24,11 @@ export interface EnvelopeInput<T> {
   tenantId: string;
   data: T;
   timestamp?: Date;
+  /**
+   * Whether `data` goes through {@link redactSecrets} (default true). The outbox passes false for payloads made of
+   * GraphQL fields (vocabulary.ts): the schema is what is public, and a field such as `tokenExpiresAt` must stay.
+   */
+  redact?: boolean;
 }
 
 /** An envelope larger than the configured bound; `details.bytes` and `details.limit` say by how much. */
@@ -47,7 +52,7 @@ export function createEnvelope<T>(input: EnvelopeInput<T>): WebhookEnvelope {
     version: input.version,
     timestamp: (input.timestamp ?? new Date()).toISOString(),
     tenantId: input.tenantId,
-    data: redactSecrets(input.data),
+    data: input.redact === false ? input.data : redactSecrets(input.data),
   };
 }
 

@@ -47,7 +47,7 @@ export async function writeMessages(tx: TenantTx, event: DomainEvent): Promise<s
 
 function serialize(id: string, type: string, event: DomainEvent, data: unknown): string {
   const tenantId = encodeGlobalID("Tenant", event.tenantId);
-  const envelope = (data: unknown) => createEnvelope({ id, type, version: PAYLOAD_VERSION, tenantId, timestamp: event.occurredAt, data });
+  const envelope = (data: unknown) => createEnvelope({ id, type, version: PAYLOAD_VERSION, tenantId, timestamp: event.occurredAt, data, redact: false });
   try {
     return serializeEnvelope(envelope(data), maxPayloadBytes());
   } catch (err) {
