@@ -86,7 +86,7 @@ export const exampleRows: Record<string, Record<string, unknown>> = {
   WebhookEndpoint: {
     ...common,
     id: "9c8b7a6f-5e4d-4c3b-8a2f-1e0d9c8b7a6f",
-    url: "https://partner.example/webhooks/h2o",
+    url: "https://partner.example/webhooks/plumbing",
     description: "Our CRM",
     filterTypes: ["job.*", "bid.won"],
     rateLimitPerSecond: null,
@@ -109,7 +109,7 @@ export const exampleRows: Record<string, Record<string, unknown>> = {
     id: "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d",
     platform: "facebook",
     externalId: "102030405060",
-    name: "H2O Plumbing",
+    name: "Example Plumbing",
     status: "connected",
     accessTokenSealed: "never-sent",
     refreshTokenSealed: "never-sent",
