@@ -37,9 +37,8 @@ describe("the payload bound (WEBHOOK_MAX_PAYLOAD_BYTES), end to end", () => {
     const [req] = await receiver.waitForRequests(1, 10_000);
     expect(Buffer.byteLength(req!.body)).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
     const body = verifyWithBoth(req!, ep.secret) as any;
-    const jobId = Buffer.from(createJob.job.id, "base64").toString().split(":")[1];
-    // what the partner needs to fetch it through the API instead: the entity and the change
-    expect(body).toMatchObject({ type: "job.created", data: { entityType: "job", entityId: jobId, action: "created", object: null, previous: null, truncated: true } });
+    // what the partner needs to fetch it through the API instead: the entity (its global ID, for node(id:)) and the change
+    expect(body).toMatchObject({ type: "job.created", data: { entityType: "job", entityId: createJob.job.id, action: "created", object: null, previous: null, truncated: true } });
     const stored = await prisma.webhookMessage.findUniqueOrThrow({ where: { id: body.id } });
     expect(stored.payload).toBe(req!.body);
   });
