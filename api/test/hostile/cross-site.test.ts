@@ -76,4 +76,17 @@ describe("cross-site requests: CORS for allowed origins only, no cookie-authenti
       expect(body.errors[0]).toMatchObject({ message: expect.stringMatching(/graphql-transport-ws/), extensions: { code: "BAD_USER_INPUT" } });
     }
   });
+
+  // urql (the dashboard's client, in the browser and on its server) lists text/event-stream among the types it
+  // accepts on every request: its queries and mutations are answered as JSON, its subscriptions over HTTP refused.
+  it("answers a query from a client that also accepts event streams as JSON, and refuses its subscription over HTTP", async () => {
+    const accept = "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed";
+    const query = await call({ headers: { ...as("all_county"), "content-type": "application/json", accept }, body: JSON.stringify({ query: "{ viewer { email } }" }) });
+    expect(query.status).toBe(200);
+    expect(query.headers.get("content-type")).toMatch(/json/);
+    expect((await query.json()).data.viewer.email).toMatch(/@/);
+    const subscription = await call({ headers: { ...as("all_county"), "content-type": "application/json", accept }, body: JSON.stringify({ query: "subscription { jobChanged { type } }" }) });
+    expect(subscription.status).toBe(406);
+    expect((await subscription.json()).errors[0]).toMatchObject({ message: expect.stringMatching(/graphql-transport-ws/), extensions: { code: "BAD_USER_INPUT" } });
+  });
 });
