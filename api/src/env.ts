@@ -16,6 +16,8 @@ const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().opti
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** A request that takes at least this long is logged at info (every request is logged at debug). */
+  SLOW_REQUEST_MS: z.coerce.number().int().positive().default(1000),
   API_HOST: z.string().min(1).default("127.0.0.1"),
   API_PORT: int(4000, 0, 65535),
   WEB_PORT: int(3000, 0, 65535),

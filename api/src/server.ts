@@ -160,13 +160,20 @@ export function buildApp(env: Env, options: BuildOptions): App {
         sendJson(res, 404, { errors: [{ message: "not found", extensions: { code: ErrorCode.NOT_FOUND } }] });
       }
     } catch (err) {
-      requestLog.error({ err }, "request failed");
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "internal error", extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
-      else res.destroy();
+      if (clientGone(req, res)) {
+        // the client closed the connection before its answer (yoga's fetch ends with an AbortError): not a fault
+        res.statusCode = CLIENT_CLOSED;
+      } else {
+        requestLog.error({ err }, "request failed");
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "internal error", extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+        else res.destroy();
+      }
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.observe({ route, method: req.method ?? "GET", status: String(res.statusCode) }, seconds);
-      requestLog.info({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
+      // the access log: every request at debug; at info only what someone should look at (refused, failed, slow)
+      const level = res.statusCode >= 400 || seconds * 1000 >= env.SLOW_REQUEST_MS ? "info" : "debug";
+      if (requestLog.isLevelEnabled(level)) requestLog[level]({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
     }
   }
 
@@ -244,6 +251,13 @@ export function buildApp(env: Env, options: BuildOptions): App {
       await disconnectDb();
     },
   };
+}
+
+/** The status recorded (metrics, log) for a request whose client closed the connection first (nginx's 499). */
+const CLIENT_CLOSED = 499;
+
+function clientGone(req: IncomingMessage, res: ServerResponse): boolean {
+  return (res.destroyed || req.socket.destroyed) && !res.writableFinished;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {

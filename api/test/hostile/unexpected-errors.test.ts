@@ -24,12 +24,19 @@ const faultAt = (stage: "request" | "execute" | "response"): Plugin<Record<strin
   };
 };
 
+/** Holds the operation for 400 ms when the request says `x-fault: slow` (a client can give up meanwhile). */
+const slowExecute: Plugin<Record<string, unknown>> = {
+  onExecute: async ({ args }) => {
+    if ((args.contextValue as { request: Request }).request.headers.get("x-fault") === "slow") await new Promise((r) => setTimeout(r, 400));
+  },
+};
+
 describe("no client can kill the process: an unexpected error ends its own request or connection only", () => {
   let t: TestApp;
   let prisma: Prisma;
   let url: string;
   beforeAll(async () => {
-    t = await startTestApp({}, { plugins: [faultAt("request"), faultAt("execute"), faultAt("response")] });
+    t = await startTestApp({}, { plugins: [faultAt("request"), faultAt("execute"), faultAt("response"), slowExecute] });
     prisma = await seedDemo(t);
     ({ url } = await t.app.start());
   });
@@ -38,8 +45,8 @@ describe("no client can kill the process: an unexpected error ends its own reque
     await t?.close();
   });
 
-  const post = (fault?: string) =>
-    fetch(url, { method: "POST", headers: { "content-type": "application/json", ...as("all_county"), ...(fault ? { "x-fault": fault } : {}) }, body: JSON.stringify({ query: "{ viewer { email } }" }) });
+  const post = (fault?: string, signal?: AbortSignal) =>
+    fetch(url, { method: "POST", signal, headers: { "content-type": "application/json", ...as("all_county"), ...(fault ? { "x-fault": fault } : {}) }, body: JSON.stringify({ query: "{ viewer { email } }" }) });
 
   it.each(["request", "execute", "response"])("HTTP: a failure at %s is a 500 (or a masked error) for that request, and the next one is served", async (stage) => {
     const failed = await post(stage);
@@ -49,6 +56,22 @@ describe("no client can kill the process: an unexpected error ends its own reque
     const served = await post();
     expect(served.status).toBe(200);
     expect((await served.json()).data.viewer.email).toMatch(/@/);
+  });
+
+  it("counts a client that closes its connection before the answer as 499 (nginx's 'client closed request'), not as a server fault", async () => {
+    const count = async (status: string) => {
+      const text = await (await fetch(url.replace(/\/graphql$/, "/metrics"))).text();
+      const line = text.split("\n").find((l) => l.startsWith("http_request_duration_seconds_count") && l.includes('route="graphql"') && l.includes(`status="${status}"`));
+      return Number(line?.split(" ").pop() ?? 0);
+    };
+    const [closed, failed] = [await count("499"), await count("500")];
+    const gaveUp = new AbortController();
+    const request = post("slow", gaveUp.signal);
+    setTimeout(() => gaveUp.abort(), 100);
+    await expect(request).rejects.toThrow();
+    await expect.poll(() => count("499"), { timeout: 5_000 }).toBe(closed + 1);
+    expect(await count("500")).toBe(failed);
+    expect((await (await post()).json()).data.viewer.email).toMatch(/@/);
   });
 });
 
