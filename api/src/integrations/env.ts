@@ -23,6 +23,8 @@ export const marketingEnvShape = {
   INSTAGRAM_OAUTH_URL: url("https://www.instagram.com/oauth/authorize"),
   INSTAGRAM_TOKEN_URL: url("https://api.instagram.com/oauth/access_token"),
   INSTAGRAM_GRAPH_URL: url("https://graph.instagram.com/v25.0"),
+  /** Between two looks at an Instagram media container's status while it is processed (up to 30 looks per job run). */
+  INSTAGRAM_CONTAINER_POLL_MS: int(1_000, 10, 60_000),
   GOOGLE_CLIENT_ID: optional,
   GOOGLE_CLIENT_SECRET: optional,
   GOOGLE_OAUTH_URL: url("https://accounts.google.com/o/oauth2/v2/auth"),
@@ -30,6 +32,11 @@ export const marketingEnvShape = {
   GOOGLE_REVOKE_URL: url("https://oauth2.googleapis.com/revoke"),
   GOOGLE_BUSINESS_URL: url("https://mybusiness.googleapis.com/v4"),
   GOOGLE_ACCOUNT_URL: url("https://mybusinessaccountmanagement.googleapis.com/v1"),
+  GOOGLE_BUSINESS_INFO_URL: url("https://mybusinessbusinessinformation.googleapis.com/v1"),
+  /** Meta's webhook handshake token (Pages and Instagram): `/integrations/<facebook|instagram>/webhook` answers `hub.challenge` only with it; unset: no Meta webhooks. */
+  META_WEBHOOK_VERIFY_TOKEN: optional,
+  /** The token in the Pub/Sub push endpoint `/integrations/google_business/webhook?token=…`; unset: no Google notifications. */
+  GOOGLE_PUBSUB_VERIFICATION_TOKEN: optional,
   /** Every outbound platform call is abandoned after this long. */
   MARKETING_HTTP_TIMEOUT_MS: int(10_000, 50, 120_000),
   /** Attempts of one call within a job run (429, 5xx, network), with exponential backoff and jitter. */

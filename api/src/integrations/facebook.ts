@@ -1,6 +1,6 @@
 import { CodeChallengeMethod, OAuth2Client } from "arctic";
-import { callJson, type ErrorClassifier } from "./http.ts";
-import { ProviderError, type AccountCredentials, type Candidate, type PublishRequest, type Published, type SocialProvider, type TokenSet } from "./provider.ts";
+import { expiry, metaGraph, metaWebhooks } from "./meta.ts";
+import { ProviderError, type Candidate, type PublishRequest, type Published, type SocialProvider, type TokenSet } from "./provider.ts";
 import type { Resilience } from "./resilience.ts";
 
 export interface MetaConfig {
@@ -9,20 +9,11 @@ export interface MetaConfig {
   oauthUrl: string;
   graphUrl: string;
   redirectUri: string;
+  /** The token Meta's webhook subscription handshake must echo; no webhooks without it. */
+  webhookVerifyToken?: string;
 }
 
-/** Meta's error codes (graph-api/guides/error-handling): token problems need a reconnect, throttling is retryable. */
-export const metaErrors: ErrorClassifier = (_status, body) => {
-  const code = (body as { error?: { code?: number } } | null)?.error?.code;
-  if (code === undefined) return null;
-  if (code === 190 || code === 102 || code === 10 || (code >= 200 && code < 300)) return "auth";
-  if ([1, 2, 4, 17, 32, 341, 368, 613, 80001].includes(code)) return "retryable";
-  return "permanent";
-};
-
 const facebookScopes = ["pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_metadata"];
-
-const expiry = (expiresIn: unknown) => (typeof expiresIn === "number" ? new Date(Date.now() + expiresIn * 1000) : null);
 
 /**
  * Facebook Pages (PROVIDERS.md §1): consent with PKCE through arctic's OAuth2Client (Meta's URLs are
@@ -32,17 +23,7 @@ const expiry = (expiresIn: unknown) => (typeof expiresIn === "number" ? new Date
  */
 export function facebookProvider(config: MetaConfig, resilience: Resilience): SocialProvider {
   const oauth = new OAuth2Client(config.appId, config.appSecret, config.redirectUri);
-  const graph = (path: string, params: Record<string, string> = {}) => {
-    const url = new URL(`${config.graphUrl.replace(/\/$/, "")}${path}`);
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    return url;
-  };
-  const call = <T>(key: string, path: string, init: { method?: string; params?: Record<string, string>; token?: string; form?: Record<string, string> } = {}) =>
-    resilience.run(key, (signal) => {
-      const params = { ...(init.params ?? {}), ...(init.token && init.method !== "POST" ? { access_token: init.token } : {}) };
-      const body = init.form ? new URLSearchParams({ ...init.form, ...(init.token ? { access_token: init.token } : {}) }) : undefined;
-      return callJson<T>(graph(path, params), { method: init.method ?? "GET", body, signal }, metaErrors);
-    });
+  const call = metaGraph(resilience, config.graphUrl);
 
   async function longLived(key: string, token: string): Promise<TokenSet> {
     const res = await call<{ access_token: string; expires_in?: number }>(key, "/oauth/access_token", {
@@ -64,6 +45,7 @@ export function facebookProvider(config: MetaConfig, resilience: Resilience): So
   return {
     platform: "facebook",
     scopes: facebookScopes,
+    webhooks: config.webhookVerifyToken ? metaWebhooks(config.appSecret, config.webhookVerifyToken) : null,
     authorizationUrl: (state, verifier) => oauth.createAuthorizationURLWithPKCE(config.oauthUrl, state, CodeChallengeMethod.S256, verifier, facebookScopes),
     async exchangeCode(code, verifier) {
       const tokens = await oauth.validateAuthorizationCode(`${config.graphUrl.replace(/\/$/, "")}/oauth/access_token`, code, verifier);

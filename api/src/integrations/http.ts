@@ -1,4 +1,6 @@
+import { ArcticFetchError, OAuth2RequestError, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "arctic";
 import { ProviderError } from "./provider.ts";
+import type { Resilience } from "./resilience.ts";
 
 /** Seconds or an HTTP date (RFC 9110 §10.2.3), in milliseconds from now; null when absent or unreadable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | null {
@@ -39,5 +41,50 @@ export async function callJson<T>(url: URL | string, init: RequestInit & { signa
   throw new ProviderError(kind, `${init.method ?? "GET"} ${new URL(url).pathname}: ${res.status} ${message}`, res.status, retryAfterMs(res.headers.get("retry-after")));
 }
 
-/** A form body (what Meta and Google token endpoints take). */
-export const form = (fields: Record<string, string>) => new URLSearchParams(fields);
+/** One call of a platform API: query parameters, a form or JSON body, a bearer token. */
+export interface ApiCall {
+  method?: string;
+  params?: Record<string, string>;
+  form?: Record<string, string>;
+  json?: unknown;
+  bearer?: string;
+}
+
+/**
+ * A platform API at `baseUrl`: `call(breakerKey, path, init)` makes one JSON call through the account's (or the
+ * connect flow's) resilience policies (timeout, retries, breaker: resilience.ts), errors classified by `classify`.
+ */
+export function platformApi(resilience: Resilience, baseUrl: string, classify: ErrorClassifier) {
+  const base = baseUrl.replace(/\/$/, "");
+  return <T>(key: string, path: string, init: ApiCall = {}): Promise<T> =>
+    resilience.run(key, (signal) => {
+      const url = new URL(`${base}${path}`);
+      for (const [k, v] of Object.entries(init.params ?? {})) url.searchParams.set(k, v);
+      const headers: Record<string, string> = { accept: "application/json" };
+      if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
+      if (init.json !== undefined) headers["content-type"] = "application/json";
+      const body = init.form ? new URLSearchParams(init.form) : init.json !== undefined ? JSON.stringify(init.json) : undefined;
+      return callJson<T>(url, { method: init.method ?? "GET", headers, body, signal }, classify);
+    });
+}
+
+/**
+ * An OAuth call made by arctic (token endpoint, refresh, revoke) through the same policies, its failures as
+ * ProviderErrors: the server's OAuth error (`invalid_grant`, ...) is "auth", an unreachable server or a 5xx/429
+ * is retryable, anything else unreadable is permanent. Messages carry the OAuth error code, never a token.
+ */
+export function oauthCall<T>(resilience: Resilience, key: string, fn: () => Promise<T>): Promise<T> {
+  return resilience.run(key, async () => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof OAuth2RequestError) throw new ProviderError("auth", `OAuth error ${err.code}${err.description ? `: ${err.description}` : ""}`);
+      if (err instanceof ArcticFetchError) throw new ProviderError("retryable", `OAuth server unreachable: ${(err.cause as Error)?.message ?? err.message}`);
+      if (err instanceof UnexpectedResponseError || err instanceof UnexpectedErrorResponseBodyError) {
+        const status = err.status;
+        throw new ProviderError(status === 429 || status >= 500 ? "retryable" : "permanent", `OAuth server answered HTTP ${status}`, status);
+      }
+      throw err;
+    }
+  });
+}

@@ -69,6 +69,35 @@ export interface SocialProvider {
   findExisting(account: AccountCredentials, request: PublishRequest): Promise<Published | null>;
   /** Publishes; `onContainer` records an intermediate id (Instagram) before the final call. */
   publish(account: AccountCredentials, request: PublishRequest, onContainer?: (id: string) => Promise<void>): Promise<Published>;
+  /** How the platform's inbound notifications are checked and read; null when it sends none or no secret is configured. */
+  readonly webhooks: InboundWebhooks | null;
+}
+
+/** An inbound notification request as the receiver got it (the raw body is what signatures cover). */
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  query: URLSearchParams;
+  rawBody: Buffer;
+}
+
+/** One thing a platform says happened to an account (a page, Instagram account or location). */
+export interface InboundNotice {
+  /** The platform's id of the account, as channel accounts store it in `externalId`. */
+  externalId: string;
+  /** What happened, in the platform's words (`feed`, `comments`, `mentions`, `NEW_REVIEW`, ...). */
+  kind: string;
+  /** A short detail (`comment add`), or null. */
+  detail: string | null;
+}
+
+/** The receiving side of a platform's webhooks (marketing/inbound.ts). */
+export interface InboundWebhooks {
+  /** The subscription handshake (Meta's `hub.challenge`): the body to answer with, or null to refuse (403). */
+  challenge?(query: URLSearchParams): string | null;
+  /** Whether the request is genuine (signature or verification token): its deduplication key, or null to refuse. */
+  verify(request: WebhookRequest): string | null;
+  /** The notices a verified body carries (unknown shapes yield none). */
+  parse(body: unknown): InboundNotice[];
 }
 
 /** How a failed platform call should be handled. */

@@ -18,11 +18,17 @@ export const REFRESH_TASK = "marketing.refresh_tokens";
  */
 export function createMarketingWorker(env: Env, databaseUrl: string, log: Logger): { tasks: TaskList; cronItems: ParsedCronItem[]; close(): Promise<void> } {
   const scope: WorkerScope = { prisma: createPrisma(databaseUrl, env), services: { env, loginLimiter: new LoginLimiter() }, log: log.child({ component: "marketing" }) };
+  // one account's transitions are recorded in the order they happened (half_open then closed comes ms apart)
+  const recording = new Map<string, Promise<void>>();
   const runtime = createMarketingRuntime(env, (key, state) => {
     const [, tenantId, accountId] = key.split(":");
     if (!tenantId || !accountId) return;
     scope.log.warn({ accountId, state }, "channel account circuit breaker changed state");
-    recordBreaker(scope, tenantId, accountId, state).catch((err) => scope.log.error({ err, accountId }, "recording a breaker state failed"));
+    const next = (recording.get(key) ?? Promise.resolve())
+      .then(() => recordBreaker(scope, tenantId, accountId, state))
+      .catch((err) => scope.log.error({ err, accountId }, "recording a breaker state failed"));
+    recording.set(key, next);
+    void next.then(() => recording.get(key) === next && recording.delete(key));
   });
   return {
     tasks: {

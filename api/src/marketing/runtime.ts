@@ -1,6 +1,8 @@
 import type { Env } from "../env.ts";
 import type { ChannelPlatform } from "../generated/prisma/enums.ts";
 import { facebookProvider } from "../integrations/facebook.ts";
+import { googleBusinessProvider } from "../integrations/google-business.ts";
+import { instagramProvider } from "../integrations/instagram.ts";
 import type { SocialProvider } from "../integrations/provider.ts";
 import { Resilience, type BreakerStateName } from "../integrations/resilience.ts";
 import { TokenBox } from "../integrations/token-box.ts";
@@ -37,7 +39,28 @@ export function createMarketingRuntime(env: Env, onBreaker?: (key: string, state
   const providers: Partial<Record<ChannelPlatform, SocialProvider>> = {};
   if (env.META_APP_ID && env.META_APP_SECRET)
     providers.facebook = facebookProvider(
-      { appId: env.META_APP_ID, appSecret: env.META_APP_SECRET, oauthUrl: env.META_OAUTH_URL, graphUrl: env.META_GRAPH_URL, redirectUri: redirectUri(env, "facebook") },
+      {
+        appId: env.META_APP_ID, appSecret: env.META_APP_SECRET, oauthUrl: env.META_OAUTH_URL, graphUrl: env.META_GRAPH_URL,
+        redirectUri: redirectUri(env, "facebook"), webhookVerifyToken: env.META_WEBHOOK_VERIFY_TOKEN,
+      },
+      resilience,
+    );
+  if (env.INSTAGRAM_APP_ID && env.INSTAGRAM_APP_SECRET)
+    providers.instagram = instagramProvider(
+      {
+        appId: env.INSTAGRAM_APP_ID, appSecret: env.INSTAGRAM_APP_SECRET, oauthUrl: env.INSTAGRAM_OAUTH_URL, tokenUrl: env.INSTAGRAM_TOKEN_URL,
+        graphUrl: env.INSTAGRAM_GRAPH_URL, redirectUri: redirectUri(env, "instagram"), webhookVerifyToken: env.META_WEBHOOK_VERIFY_TOKEN,
+        containerPollMs: env.INSTAGRAM_CONTAINER_POLL_MS,
+      },
+      resilience,
+    );
+  if (env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET)
+    providers.google_business = googleBusinessProvider(
+      {
+        clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, oauthUrl: env.GOOGLE_OAUTH_URL, tokenUrl: env.GOOGLE_TOKEN_URL,
+        revokeUrl: env.GOOGLE_REVOKE_URL, businessUrl: env.GOOGLE_BUSINESS_URL, accountUrl: env.GOOGLE_ACCOUNT_URL, infoUrl: env.GOOGLE_BUSINESS_INFO_URL,
+        redirectUri: redirectUri(env, "google_business"), pubsubToken: env.GOOGLE_PUBSUB_VERIFICATION_TOKEN,
+      },
       resilience,
     );
   const missing: Record<ChannelPlatform, string> = {

@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import type { Prisma } from "../../src/db/client.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { as, ok, seedDemo } from "../support/domain.ts";
+import { googleEnv, startGoogleStandin, type GoogleStandin } from "../support/google-standin.ts";
 import { metaEnv, startMetaStandin, type MetaStandin } from "../support/meta-standin.ts";
 import { freePort } from "../support/ports.ts";
 
@@ -9,6 +10,7 @@ export interface MarketingHarness {
   t: TestApp;
   prisma: Prisma;
   meta: MetaStandin;
+  google: GoogleStandin;
   /** The API's real origin (the OAuth callback is an HTTP route, not GraphQL). */
   api: string;
   close(): Promise<void>;
@@ -19,17 +21,19 @@ export const WEB = "http://127.0.0.1:39999";
 /** A test app listening on a real port, seeded, with the platforms pointed at their stand-ins. */
 export async function startMarketing(overrides: Record<string, string> = {}): Promise<MarketingHarness> {
   const meta = await startMetaStandin();
+  const google = await startGoogleStandin();
   const port = await freePort();
   const api = `http://127.0.0.1:${port}`;
-  const t = await startTestApp({ ...metaEnv(meta), API_PORT: String(port), PUBLIC_API_URL: api, PUBLIC_WEB_URL: WEB, MARKETING_HTTP_BACKOFF_MS: "20", ...overrides });
+  const t = await startTestApp({ ...metaEnv(meta), ...googleEnv(google), API_PORT: String(port), PUBLIC_API_URL: api, PUBLIC_WEB_URL: WEB, MARKETING_HTTP_BACKOFF_MS: "20", ...overrides });
   await t.app.start();
   const prisma = await seedDemo(t);
   return {
-    t, prisma, meta, api,
+    t, prisma, meta, google, api,
     async close() {
       await prisma.$disconnect();
       await t.close();
       await meta.close();
+      await google.close();
     },
   };
 }
@@ -41,8 +45,13 @@ export const COMPLETE = `mutation($input: CompleteChannelConnectInput!) { comple
 export const get = (url: string) => fetch(url, { redirect: "manual" });
 
 /** The whole connect flow as a marketer of `tenant`: consent at the stand-in, the callback, the pick. */
-export async function connectFacebook(h: MarketingHarness, externalId = "1111", tenant = "all_county") {
-  const res = await h.t.gql<any>(START, { input: { platform: "FACEBOOK", returnTo: "/marketing" } }, as(tenant, "marketer"));
+export function connectFacebook(h: MarketingHarness, externalId = "1111", tenant = "all_county") {
+  return connectAccount(h, "FACEBOOK", externalId, tenant);
+}
+
+/** The whole connect flow of any platform (`FACEBOOK`, `INSTAGRAM`, `GOOGLE_BUSINESS`). */
+export async function connectAccount(h: MarketingHarness, platform: string, externalId: string, tenant = "all_county") {
+  const res = await h.t.gql<any>(START, { input: { platform, returnTo: "/marketing" } }, as(tenant, "marketer"));
   expect(res.errors).toBeUndefined();
   const consent = await get(res.data.startChannelConnect.authorizationUrl);
   expect(consent.status).toBe(302);
@@ -59,8 +68,8 @@ export const CREATE_POST = `mutation($input: CreateMarketingPostInput!) { create
 export const POST_STATE = `query($id: ID!) { node(id: $id) { ... on MarketingPost { status publishedAt targets { id status externalPostId externalUrl lastError attemptCount attempts { outcome error } channelAccount { breakerState status } } } } }`;
 
 /** Creates a post on these accounts (global ids) to go out `inMs` from now, as a marketer. */
-export async function schedulePost(h: MarketingHarness, text: string, accountIds: string[], inMs = 0, tenant = "all_county") {
-  const res = await h.t.gql<any>(CREATE_POST, { input: { text, channelAccountIds: accountIds, scheduledAt: new Date(Date.now() + inMs).toISOString() } }, as(tenant, "marketer"));
+export async function schedulePost(h: MarketingHarness, text: string, accountIds: string[], inMs = 0, tenant = "all_county", mediaUrls: string[] = []) {
+  const res = await h.t.gql<any>(CREATE_POST, { input: { text, mediaUrls, channelAccountIds: accountIds, scheduledAt: new Date(Date.now() + inMs).toISOString() } }, as(tenant, "marketer"));
   expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
   return res.data.createMarketingPost.marketingPost as { id: string; status: string; version: number; targets: Array<{ id: string }> };
 }

@@ -60,8 +60,9 @@ describe("publishing posts to a Facebook Page through the worker", () => {
     expect(failedCalls()).toBe(whenOpened);
     h.meta.faults.length = 0; // the platform recovers
     await published(post.id).toBe("PUBLISHED");
+    // the breaker's transitions are recorded on the account as they happen, just after the call that caused them
+    await expect.poll(async () => (await postState(h, post.id)).targets[0].channelAccount.breakerState, { timeout: 5_000, interval: 50 }).toBe("CLOSED");
     const state = await postState(h, post.id);
-    expect(state.targets[0].channelAccount.breakerState).toBe("CLOSED");
     expect(failedCalls()).toBeLessThanOrEqual(whenOpened + 1); // at most one half-open trial failed before recovery
     expect(h.meta.posts.filter((p) => p.message === "Breaker test")).toHaveLength(1);
     expect(state.targets[0].attempts.map((a: any) => a.outcome)).toContain("retrying");

@@ -1,135 +1,169 @@
-import { createHash, randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import { serveStandin, type Answer, type StandinControls, type StandinRequest } from "./standin-server.ts";
 
 /**
- * A local stand-in for the Facebook Login and Graph API endpoints the Facebook provider calls (PROVIDERS.md §1),
- * under `/v25.0`: the consent dialog (it consents at once and redirects back with `code` and the unchanged `state`,
- * remembering the PKCE S256 challenge), `POST|GET /oauth/access_token` (authorization code with the verifier
- * checked against the challenge; `fb_exchange_token` for a long-lived token), `GET /me/accounts` (the user's Pages
- * with their Page tokens and tasks), `POST /{page}/feed`, `POST /{page}/photos`, `GET /{page}/feed`,
- * `DELETE /me/permissions`. Errors have Meta's shape `{"error":{"message","type","code","error_subcode",
- * "fbtrace_id"}}`: 190 for a bad or expired token, 100 for a bad parameter, 4/32 with 429 for throttling, 2 with 503
- * for an outage. `faults` queues responses for the next matching calls (status, body, headers such as Retry-After).
+ * A local stand-in for the Meta endpoints the Facebook and Instagram providers call (PROVIDERS.md §1, §2).
+ *
+ * Facebook, under `/v25.0`: the consent dialog (it consents at once and redirects back with `code` and the
+ * unchanged `state`, remembering the PKCE S256 challenge), `POST|GET /oauth/access_token` (authorization code with
+ * the verifier checked against the challenge; `fb_exchange_token` for a long-lived token), `GET /me/accounts` (the
+ * user's Pages with their Page tokens and tasks), `POST /{page}/feed`, `POST /{page}/photos`, `GET /{page}/feed`,
+ * `DELETE /me/permissions`.
+ *
+ * Instagram (Instagram Login), under `/instagram`: `GET /oauth/authorize` (www.instagram.com; consents at once, the
+ * challenge remembered when sent), `POST /oauth/access_token` (api.instagram.com: form `client_id, client_secret,
+ * grant_type=authorization_code, redirect_uri, code` (+`code_verifier`, checked), `{access_token, user_id,
+ * permissions}` for one hour, errors `{error_type, code, error_message}`), and graph.instagram.com under
+ * `/instagram/v25.0`: `GET /access_token?grant_type=ig_exchange_token` (60 days), `GET /refresh_access_token?
+ * grant_type=ig_refresh_token`, `GET /me?fields=user_id,username`, `POST /{ig-user}/media` (a container,
+ * IN_PROGRESS for `igProcessingLooks` looks at its `status_code`, then FINISHED), `GET /{container}?fields=
+ * status_code`, `POST /{ig-user}/media_publish` (`creation_id`), `GET /{ig-user}/media`, `GET /{media}?fields=
+ * permalink`.
+ *
+ * Graph errors have Meta's shape `{"error":{"message","type","code","error_subcode","fbtrace_id"}}`: 190 for a bad
+ * or expired token, 100 for a bad parameter, 4/32 with 429 for throttling, 2 with 503 for an outage. `faults`
+ * queue responses for the next matching calls (`METHOD path`, the path without its `/v25.0`).
+ * `signWebhook(body, secret)` signs a webhook body as Meta does (`X-Hub-Signature-256`).
  */
-export interface MetaStandin {
+export interface MetaStandin extends StandinControls {
   readonly url: string;
   readonly appId: string;
   readonly appSecret: string;
+  readonly igAppId: string;
+  readonly igAppSecret: string;
   /** Pages the consenting user manages: id → name. */
   pages: Map<string, string>;
+  /** The Instagram professional account that consents. */
+  igUser: { id: string; username: string };
   /** Every token ever issued (to look for them where they must not be). */
   readonly issued: string[];
-  /** Posts made, in order. */
+  /** Facebook posts made, in order. */
   readonly posts: Array<{ id: string; pageId: string; message: string; image: string | null; createdAt: Date }>;
-  /** Every request, in order: method and path (never the tokens). */
-  readonly log: Array<{ method: string; path: string; status: number }>;
-  /** Responses to give instead of the real one to the next calls whose `METHOD path` matches (a RegExp). */
-  faults: Array<{ match: RegExp; status: number; body: unknown; headers?: Record<string, string>; times: number }>;
-  /** Milliseconds to wait before answering a matching call (after the post is made, for crash tests). */
-  delays: Array<{ match: RegExp; ms: number }>;
+  /** Instagram media containers made, in order. */
+  readonly containers: Array<{ id: string; igUserId: string; imageUrl: string; caption: string; status: "IN_PROGRESS" | "FINISHED" | "ERROR" | "EXPIRED" | "PUBLISHED"; looks: number }>;
+  /** Instagram media published, in order. */
+  readonly igMedia: Array<{ id: string; igUserId: string; containerId: string; caption: string; createdAt: Date }>;
+  /** How many looks at a new container's status_code answer IN_PROGRESS before FINISHED. */
+  igProcessingLooks: number;
   /** Makes every token issued so far invalid (code 190), as when a user changes their password. */
   expireAllTokens(): void;
   /** Refuses `fb_exchange_token` from now on (the user token expired: reconnect needed). */
   refuseExchange: boolean;
+  /** Refuses `ig_refresh_token` from now on (the token expired). */
+  refuseIgRefresh: boolean;
   close(): Promise<void>;
 }
 
-const metaError = (status: number, code: number, message: string, type = "OAuthException") => ({
+const metaError = (status: number, code: number, message: string, type = "OAuthException"): Answer => ({
   status,
   body: { error: { message, type, code, error_subcode: code === 190 ? 463 : undefined, fbtrace_id: randomBytes(8).toString("base64url") } },
 });
 
-async function body(req: IncomingMessage): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
-}
+/** The `X-Hub-Signature-256` header Meta sends with a webhook body. */
+export const signWebhook = (body: string, appSecret: string) => `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
+
+type TokenKind = "user" | "long" | "page" | "ig-short" | "ig";
 
 export async function startMetaStandin(): Promise<MetaStandin> {
   const appId = "1234567890";
   const appSecret = randomBytes(16).toString("hex");
-  const codes = new Map<string, { challenge: string; redirectUri: string }>();
-  const tokens = new Map<string, { kind: "user" | "long" | "page"; pageId?: string }>();
+  const igAppId = "9876543210";
+  const igAppSecret = randomBytes(16).toString("hex");
+  const codes = new Map<string, { challenge: string | null; redirectUri: string }>();
+  const tokens = new Map<string, { kind: TokenKind; pageId?: string }>();
   let counter = 100;
-  const issue = (kind: "user" | "long" | "page", pageId?: string) => {
-    const token = `EAA${kind}${randomBytes(18).toString("base64url")}`;
+  const issue = (kind: TokenKind, pageId?: string) => {
+    const token = `${kind.startsWith("ig") ? "IGQ" : "EAA"}${kind}${randomBytes(18).toString("base64url")}`;
     tokens.set(token, { kind, pageId });
     stand.issued.push(token);
     return token;
   };
+  const consent = (req: StandinRequest, requireChallenge: boolean): Answer | null => {
+    const redirect = new URL(req.param("redirect_uri")!);
+    const challenge = req.param("code_challenge");
+    if (challenge && req.param("code_challenge_method") !== "S256") return metaError(400, 100, "code_challenge_method must be S256");
+    if (requireChallenge && !challenge) return metaError(400, 100, "code_challenge with S256 is required");
+    const code = randomBytes(16).toString("base64url");
+    codes.set(code, { challenge, redirectUri: redirect.toString() });
+    redirect.searchParams.set("code", code);
+    redirect.searchParams.set("state", req.param("state") ?? "");
+    return { status: 302, body: null, headers: { location: redirect.toString() } };
+  };
+  const clientOf = (req: StandinRequest) => {
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? "");
+    return basic ? Buffer.from(basic[1]!, "base64").toString().split(":") : [req.param("client_id"), req.param("client_secret")];
+  };
+  /** The code's checks: single use, same redirect_uri, verifier matching the challenge. Null when they pass. */
+  const redeem = (req: StandinRequest): string | null => {
+    const code = codes.get(req.param("code") ?? "");
+    codes.delete(req.param("code") ?? "");
+    if (!code) return "This authorization code has been used.";
+    if (code.redirectUri !== req.param("redirect_uri")) return "redirect_uri is not identical to the one used in the OAuth dialog request";
+    const verifier = req.param("code_verifier");
+    if (code.challenge && createHash("sha256").update(verifier ?? "").digest("base64url") !== code.challenge) return "Invalid code verifier";
+    return null;
+  };
 
-  const stand: MetaStandin = {
+  const stand = {
     url: "",
     appId,
     appSecret,
+    igAppId,
+    igAppSecret,
     pages: new Map([["1111", "All County Plumbing"], ["2222", "All County Careers"]]),
+    igUser: { id: "17841400000000001", username: "allcountyplumbing" },
     posts: [],
+    containers: [],
+    igMedia: [],
+    igProcessingLooks: 1,
     issued: [],
     log: [],
     faults: [],
     delays: [],
     refuseExchange: false,
+    refuseIgRefresh: false,
     expireAllTokens: () => tokens.clear(),
-    close: () => new Promise((r) => server.close(() => r())),
-  };
+    close: async () => undefined,
+  } as MetaStandin;
 
-  async function route(req: IncomingMessage, url: URL): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
-    const path = url.pathname.replace(/^\/v\d+\.0/, "");
-    const form = req.method === "POST" ? await body(req) : new URLSearchParams();
-    const param = (k: string) => form.get(k) ?? url.searchParams.get(k);
-    const fault = stand.faults.find((f) => f.times > 0 && f.match.test(`${req.method} ${path}`));
-    if (fault) {
-      fault.times--;
-      return fault;
-    }
+  function facebook(req: StandinRequest, path: string): Answer {
+    const { method, param } = req;
     if (path === "/dialog/oauth") {
-      const redirect = new URL(param("redirect_uri")!);
       if (param("client_id") !== appId) return metaError(400, 101, "Invalid app ID");
-      if (param("code_challenge_method") !== "S256" || !param("code_challenge")) return metaError(400, 100, "code_challenge with S256 is required");
-      const code = randomBytes(16).toString("base64url");
-      codes.set(code, { challenge: param("code_challenge")!, redirectUri: redirect.toString() });
-      redirect.searchParams.set("code", code);
-      redirect.searchParams.set("state", param("state") ?? "");
-      return { status: 302, body: null, headers: { location: redirect.toString() } };
+      return consent(req, true)!;
     }
     if (path === "/oauth/access_token") {
-      const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? "");
-      const [id, secret] = basic ? Buffer.from(basic[1]!, "base64").toString().split(":") : [param("client_id"), param("client_secret")];
+      const [id, secret] = clientOf(req);
       if (id !== appId || secret !== appSecret) return metaError(400, 1, "Error validating client secret.");
       if (param("grant_type") === "fb_exchange_token") {
         const known = tokens.get(param("fb_exchange_token") ?? "");
         if (!known || stand.refuseExchange) return metaError(400, 190, "Error validating access token: Session has expired.");
         return { status: 200, body: { access_token: issue("long"), token_type: "bearer", expires_in: 5_184_000 } };
       }
-      const code = codes.get(param("code") ?? "");
-      codes.delete(param("code") ?? "");
-      if (!code) return metaError(400, 100, "This authorization code has been used.");
-      if (code.redirectUri !== param("redirect_uri")) return metaError(400, 100, "redirect_uri is not identical to the one used in the OAuth dialog request");
-      const challenge = createHash("sha256").update(param("code_verifier") ?? "").digest("base64url");
-      if (challenge !== code.challenge) return metaError(400, 100, "Invalid code verifier");
+      const refused = redeem(req);
+      if (refused) return metaError(400, 100, refused);
       return { status: 200, body: { access_token: issue("user"), token_type: "bearer", expires_in: 5_183 } };
     }
     const token = tokens.get(param("access_token") ?? "");
     if (!token) return metaError(400, 190, "Invalid OAuth access token - Cannot parse access token");
-    if (path === "/me/accounts" && req.method === "GET") {
+    if (path === "/me/accounts" && method === "GET") {
       return {
         status: 200,
         body: { data: [...stand.pages].map(([id, name]) => ({ id, name, category: "Plumbing Service", access_token: issue("page", id), tasks: ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"] })), paging: {} },
       };
     }
-    if (path === "/me/permissions" && req.method === "DELETE") return { status: 200, body: { success: true } };
+    if (path === "/me/permissions" && method === "DELETE") return { status: 200, body: { success: true } };
     const page = /^\/(\d+)\/(feed|photos)$/.exec(path);
     if (page) {
       const [, pageId, edge] = page;
       if (token.kind !== "page" || token.pageId !== pageId) return metaError(403, 200, "(#200) The user hasn't authorized the application to perform this action");
-      if (req.method === "GET" && edge === "feed") {
+      if (method === "GET" && edge === "feed") {
         const since = Number(param("since") ?? 0) * 1000;
         const data = stand.posts.filter((p) => p.pageId === pageId && p.createdAt.getTime() >= since).reverse()
           .map((p) => ({ id: p.id, message: p.message, created_time: p.createdAt.toISOString().replace(/\.\d+Z$/, "+0000") }));
         return { status: 200, body: { data } };
       }
-      if (req.method === "POST") {
+      if (method === "POST") {
         const message = edge === "feed" ? param("message") : param("caption");
         if (!message && edge === "feed") return metaError(400, 100, "(#100) Missing message or attachment");
         const id = `${pageId}_${++counter}`;
@@ -137,29 +171,94 @@ export async function startMetaStandin(): Promise<MetaStandin> {
         return { status: 200, body: edge === "feed" ? { id } : { id: String(counter), post_id: id } };
       }
     }
-    return metaError(400, 100, `Unsupported ${req.method} request to ${path}`, "GraphMethodException");
+    return metaError(400, 100, `Unsupported ${method} request to ${path}`, "GraphMethodException");
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const out = await route(req, url);
-    const delay = stand.delays.find((d) => d.match.test(`${req.method} ${url.pathname.replace(/^\/v\d+\.0/, "")}`));
-    if (delay) await new Promise((r) => setTimeout(r, delay.ms));
-    stand.log.push({ method: req.method ?? "GET", path: url.pathname, status: out.status });
-    res.writeHead(out.status, { ...(out.body === null ? {} : { "content-type": "application/json" }), ...(out.headers ?? {}) });
-    res.end(out.body === null ? undefined : JSON.stringify(out.body));
+  function instagram(req: StandinRequest, path: string): Answer {
+    const { method, param } = req;
+    if (path === "/oauth/authorize") {
+      if (param("client_id") !== igAppId) return { status: 400, body: { error_type: "OAuthException", code: 400, error_message: "Invalid platform app" } };
+      return consent(req, false)!;
+    }
+    if (path === "/oauth/access_token" && method === "POST") {
+      const [id, secret] = clientOf(req);
+      if (id !== igAppId || secret !== igAppSecret) return { status: 400, body: { error_type: "OAuthException", code: 400, error_message: "Invalid platform app" } };
+      if (param("grant_type") !== "authorization_code") return { status: 400, body: { error_type: "OAuthException", code: 400, error_message: "Unsupported grant_type" } };
+      const refused = redeem(req);
+      if (refused) return { status: 400, body: { error_type: "OAuthException", code: 400, error_message: refused } };
+      return { status: 200, body: { access_token: issue("ig-short"), user_id: stand.igUser.id, permissions: "instagram_business_basic,instagram_business_content_publish" } };
+    }
+    const token = tokens.get(param("access_token") ?? "");
+    if (!token || !token.kind.startsWith("ig")) return metaError(400, 190, "Invalid OAuth access token - Cannot parse access token");
+    if (path === "/access_token" && method === "GET") {
+      if (param("grant_type") !== "ig_exchange_token" || param("client_secret") !== igAppSecret) return metaError(400, 100, "Invalid grant_type or client_secret");
+      if (token.kind !== "ig-short") return metaError(400, 100, "Only a short-lived token can be exchanged");
+      return { status: 200, body: { access_token: issue("ig"), token_type: "bearer", expires_in: 5_184_000 } };
+    }
+    if (path === "/refresh_access_token" && method === "GET") {
+      if (param("grant_type") !== "ig_refresh_token") return metaError(400, 100, "Invalid grant_type");
+      if (stand.refuseIgRefresh || token.kind !== "ig") return metaError(400, 190, "Error validating access token: Session has expired.");
+      return { status: 200, body: { access_token: issue("ig"), token_type: "bearer", expires_in: 5_184_000 } };
+    }
+    if (token.kind !== "ig") return metaError(400, 190, "Error validating access token: short-lived token expired");
+    if (path === "/me" && method === "GET") return { status: 200, body: { user_id: stand.igUser.id, username: stand.igUser.username, id: stand.igUser.id } };
+    const edge = /^\/(\d+)\/(media|media_publish)$/.exec(path);
+    if (edge) {
+      const [, igUserId, which] = edge;
+      if (igUserId !== stand.igUser.id) return metaError(403, 10, "(#10) Application does not have permission for this action");
+      if (which === "media" && method === "POST") {
+        const imageUrl = param("image_url");
+        if (!imageUrl) return metaError(400, 100, "(#100) The parameter image_url is required");
+        const id = `18${String(++counter).padStart(15, "0")}`;
+        stand.containers.push({ id, igUserId: igUserId!, imageUrl, caption: param("caption") ?? "", status: "IN_PROGRESS", looks: 0 });
+        return { status: 200, body: { id } };
+      }
+      if (which === "media" && method === "GET") {
+        const data = stand.igMedia.filter((m) => m.igUserId === igUserId).reverse()
+          .map((m) => ({ id: m.id, caption: m.caption, timestamp: m.createdAt.toISOString().replace(/\.\d+Z$/, "+0000"), permalink: `https://www.instagram.com/p/${m.id}/` }));
+        return { status: 200, body: { data } };
+      }
+      if (which === "media_publish" && method === "POST") {
+        const container = stand.containers.find((c) => c.id === param("creation_id") && c.igUserId === igUserId);
+        if (!container) return metaError(400, 100, "(#100) Param creation_id is not a valid media container");
+        if (container.status !== "FINISHED") return metaError(400, 9007, "(#9007) The media is not ready for publishing, please wait for a moment", "OAuthException");
+        container.status = "PUBLISHED";
+        const id = `179${String(++counter).padStart(14, "0")}`;
+        stand.igMedia.push({ id, igUserId: igUserId!, containerId: container.id, caption: container.caption, createdAt: new Date() });
+        return { status: 200, body: { id } };
+      }
+    }
+    const object = /^\/(\d+)$/.exec(path);
+    if (object && method === "GET") {
+      const container = stand.containers.find((c) => c.id === object[1]);
+      if (container) {
+        if (container.status === "IN_PROGRESS" && ++container.looks > stand.igProcessingLooks) container.status = "FINISHED";
+        return { status: 200, body: { status_code: container.status, id: container.id } };
+      }
+      const media = stand.igMedia.find((m) => m.id === object[1]);
+      if (media) return { status: 200, body: { permalink: `https://www.instagram.com/p/${media.id}/`, id: media.id } };
+      return metaError(400, 100, `(#100) Object with ID '${object[1]}' does not exist`, "GraphMethodException");
+    }
+    return metaError(400, 100, `Unsupported ${method} request to ${path}`, "GraphMethodException");
   }
 
-  const server = createServer((req, res) => void handle(req, res).catch((err) => (res.writeHead(500), res.end(String(err)))));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  (stand as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const key = (pathname: string) => pathname.replace(/^(\/instagram)?\/v\d+\.0/, "$1");
+  const server = await serveStandin(stand, (req) => (req.path.startsWith("/instagram/") ? instagram(req, req.path.slice("/instagram".length)) : facebook(req, req.path)), key);
+  (stand as { url: string }).url = server.url;
+  stand.close = server.close;
   return stand;
 }
 
-/** The env that points the API and worker at a stand-in. */
+/** The env that points the API and worker at a stand-in (Facebook and Instagram). */
 export const metaEnv = (s: MetaStandin) => ({
   META_APP_ID: s.appId,
   META_APP_SECRET: s.appSecret,
   META_OAUTH_URL: `${s.url}/v25.0/dialog/oauth`,
   META_GRAPH_URL: `${s.url}/v25.0`,
+  INSTAGRAM_APP_ID: s.igAppId,
+  INSTAGRAM_APP_SECRET: s.igAppSecret,
+  INSTAGRAM_OAUTH_URL: `${s.url}/instagram/oauth/authorize`,
+  INSTAGRAM_TOKEN_URL: `${s.url}/instagram/oauth/access_token`,
+  INSTAGRAM_GRAPH_URL: `${s.url}/instagram/v25.0`,
+  INSTAGRAM_CONTAINER_POLL_MS: "30",
 });
