@@ -31,7 +31,7 @@ export interface StandinRequest {
 
 /**
  * Serves `route` on 127.0.0.1 (a free port): faults queued in `controls` answer first (counted down), then the
- * route; delays apply after the route did its work; every request is logged with its final status. Bodies are
+ * route; every request is logged as soon as the route did its work (an answer a killed client never hears is logged too), then delays apply. Bodies are
  * read whole: a form or JSON body is available to the route, raw bytes too.
  */
 export async function serveStandin(controls: StandinControls, route: (req: StandinRequest) => Promise<Answer> | Answer, key: (pathname: string) => string = (p) => p) {
@@ -47,9 +47,9 @@ export async function serveStandin(controls: StandinControls, route: (req: Stand
       const fault = controls.faults.find((f) => f.times > 0 && f.match.test(`${method} ${path}`));
       if (fault) fault.times--;
       const out = fault ?? (await route({ method, path, url, headers: req.headers, rawBody, param: (k) => form.get(k) ?? url.searchParams.get(k) }));
+      controls.log.push({ method, path: url.pathname, status: out.status }); // what the platform did, even if the answer never arrives
       const delay = controls.delays.find((d) => d.match.test(`${method} ${path}`));
       if (delay) await new Promise((r) => setTimeout(r, delay.ms));
-      controls.log.push({ method, path: url.pathname, status: out.status });
       res.writeHead(out.status, { ...(out.body === null ? {} : { "content-type": "application/json" }), ...(out.headers ?? {}) });
       res.end(out.body === null ? undefined : JSON.stringify(out.body));
     })().catch((err) => {
