@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { sendNodeResponse } from "@whatwg-node/server";
 import { useCookies } from "@whatwg-node/server-plugin-cookies";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
@@ -75,6 +76,9 @@ export function buildApp(env: Env, options: BuildOptions): App {
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    // MAX_BODY_BYTES is enforced before yoga (forwardToYoga reads the body with it): yoga's own limit would pipe every
+    // body through one more stream per request
+    maxRequestBodySize: false,
     logging: log.child({ component: "yoga" }),
     // GraphiQL's bundle (about 30 MB of heap as source and strings) is loaded when a browser first asks for it
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
@@ -153,22 +157,21 @@ export function buildApp(env: Env, options: BuildOptions): App {
         await serveCatalog(req, res);
       } else if (url.pathname === "/graphql") {
         route = "graphql";
-        await forwardToYoga(req, res, url, { requestId, ip: clientIp(req), log: requestLog });
+        await forwardToYoga(req, res, { requestId, ip: clientIp(req), log: requestLog });
       } else if (url.pathname.startsWith("/integrations/") && (route = "integrations") && (await integrationRoute(req, res, url, env, requestLog))) {
         // the marketing module's OAuth callbacks and platform webhooks (marketing/routes.ts)
       } else {
         sendJson(res, 404, { errors: [{ message: "not found", extensions: { code: ErrorCode.NOT_FOUND } }] });
       }
     } catch (err) {
-      if (clientGone(req, res)) {
-        // the client closed the connection before its answer (yoga's fetch ends with an AbortError): not a fault
-        res.statusCode = CLIENT_CLOSED;
-      } else {
+      // a client that closed the connection before its answer (the operation is aborted) is not a fault
+      if (!clientGone(req, res)) {
         requestLog.error({ err }, "request failed");
         if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "internal error", extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
         else res.destroy();
       }
     } finally {
+      if (clientGone(req, res)) res.statusCode = CLIENT_CLOSED;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.observe({ route, method: req.method ?? "GET", status: String(res.statusCode) }, seconds);
       // the access log: every request at debug; at info only what someone should look at (refused, failed, slow)
@@ -177,8 +180,12 @@ export function buildApp(env: Env, options: BuildOptions): App {
     }
   }
 
-  async function forwardToYoga(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerContext) {
-    let body: Buffer | undefined;
+  /**
+   * GraphQL over HTTP: the body is read here first (so MAX_BODY_BYTES holds however it is sent), then handed to
+   * yoga's own Node adapter, which builds its lightweight Request from the IncomingMessage (no copy of the headers,
+   * no web streams) and writes the answer straight to the ServerResponse.
+   */
+  async function forwardToYoga(req: IncomingMessage, res: ServerResponse, ctx: ServerContext) {
     if (req.method !== "GET" && req.method !== "HEAD") {
       const read = await readBody(req, env.MAX_BODY_BYTES);
       if (read === "too-large") {
@@ -187,28 +194,11 @@ export function buildApp(env: Env, options: BuildOptions): App {
           errors: [{ message: `request body exceeds ${env.MAX_BODY_BYTES} bytes`, extensions: { code: ErrorCode.BAD_USER_INPUT } }],
         });
       }
-      body = read;
+      // the adapter takes a body already read from `req.body` (an empty one: the ended stream reads as empty)
+      if (read.length) (req as IncomingMessage & { body?: Uint8Array }).body = read;
     }
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
-    }
-    const abort = new AbortController();
-    res.on("close", () => !res.writableFinished && abort.abort());
-    const response = await yoga.fetch(new Request(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined, signal: abort.signal }), ctx);
-    res.statusCode = response.status;
-    response.headers.forEach((value, key) => {
-      if (key !== "set-cookie") res.setHeader(key, value);
-    });
-    const cookies = response.headers.getSetCookie();
-    if (cookies.length) res.setHeader("set-cookie", cookies);
-    if (!response.body) return void res.end();
-    // yoga's Response body is a ponyfilled stream: iterate it rather than Readable.fromWeb
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      if (res.destroyed) break;
-      if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve));
-    }
-    res.end();
+    const response = await yoga.handleNodeRequestAndResponse(req, res, ctx);
+    await sendNodeResponse(response, res, req, true);
   }
 
   const server = createServer((req, res) => {
