@@ -4,12 +4,13 @@ import { apiKeyScopes } from "../src/auth/permissions.ts";
 import type { Prisma } from "../src/db/client.ts";
 import { schema } from "../src/schema/index.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
+import { seedMarketing } from "./marketing/seed-rows.ts";
 import { addDemoUsers, globalId, ok, seedDemo } from "./support/domain.ts";
 import { connect, metric, subscribe, waitForEvents, type LiveClient, type Subscription } from "./support/ws.ts";
 
 /**
  * The subscription half of the isolation matrix: a user and an API key of tenant A subscribe to every
- * subscription of the schema (enumerated from it), unfiltered and aimed at other tenants' objects by id, while the
+ * subscription of the schema (enumerated from it), unfiltered and aimed at other tenants' objects by every ID argument, while the
  * other tenants change those objects. Nothing of theirs arrives; A's own change does (the subscriptions are live).
  */
 describe("tenant isolation: subscriptions", () => {
@@ -38,9 +39,24 @@ describe("tenant isolation: subscriptions", () => {
     const bid = await prisma.bid.findFirstOrThrow({ where: { tenant: { slug: "all_county" } } });
     const call = await prisma.serviceCall.findFirstOrThrow({ where: { tenant: { slug: "h2o" } } });
     const foreign = [globalId("Job", job.id), globalId("Bid", bid.id), globalId("ServiceCall", call.id)];
+    const b = await prisma.tenant.findUniqueOrThrow({ where: { slug: "all_county" } });
+    await seedMarketing(prisma, b.id);
+    const channel = await prisma.channelAccount.findFirstOrThrow({ where: { tenantId: b.id } });
+    const foreignPost = await prisma.marketingPost.findFirstOrThrow({ where: { tenantId: b.id, status: "scheduled" } });
+    // fields aimed by another argument than `id` (a foreign object's id in each ID argument)
+    const builderOfB = globalId("Builder", job.builderId ?? (await prisma.builder.findFirstOrThrow({ where: { tenantId: b.id } })).id);
+    const aimed: Record<string, Record<string, string>> = {
+      jobChanged: { builderId: builderOfB },
+      bidChanged: { builderId: builderOfB },
+      marketingChanged: { channelAccountId: globalId("ChannelAccount", channel.id), postId: globalId("MarketingPost", foreignPost.id) },
+    };
 
     const fields = Object.entries(schema.getSubscriptionType()!.getFields());
     expect(fields.length).toBeGreaterThanOrEqual(5);
+    // every ID argument of every subscription is aimed at another tenant's object (a new one fails here until it is)
+    for (const [name, field] of fields)
+      for (const arg of field.args)
+        if (arg.name !== "id" && String(arg.type).replace(/!$/, "") === "ID") expect(aimed[name]?.[arg.name], `${name}(${arg.name})`).toBeDefined();
     const subs: Array<{ label: string; sub: Subscription }> = [];
     for (const [who, client] of [["A's owner", connect(port, "iso_a")], ["A's API key", connect(port, null, { "x-api-key": key.key })]] as const) {
       clients.push(client);
@@ -48,6 +64,8 @@ describe("tenant isolation: subscriptions", () => {
         subs.push({ label: `${who} ${name}`, sub: subscribe(client, `subscription { ${name} { __typename eventId type } }`) });
         if (field.args.some((arg) => arg.name === "id"))
           for (const id of foreign) subs.push({ label: `${who} ${name}(id: ${id})`, sub: subscribe(client, `subscription($id: ID!) { ${name}(id: $id) { __typename eventId type } }`, { id }) });
+        for (const [arg, id] of Object.entries(aimed[name] ?? {}))
+          subs.push({ label: `${who} ${name}(${arg}: ${id})`, sub: subscribe(client, `subscription($id: ID!) { ${name}(${arg}: $id) { __typename eventId type } }`, { id }) });
       }
     }
     // an id of another kind (a Bid's id to jobChanged) is refused at once: that subscription ends with an error;
@@ -63,6 +81,7 @@ describe("tenant isolation: subscriptions", () => {
     await ok(t, `mutation($id: ID!) { updateBid(input: { id: $id, expectedVersion: 1, notes: "B's change" }) { bid { id } } }`, { id: foreign[1] }, "all_county");
     await ok(t, `mutation($id: ID!) { updateServiceCall(input: { id: $id, expectedVersion: 1, problem: "B's change" }) { serviceCall { id } } }`, { id: foreign[2] }, "h2o");
     await ok(t, `mutation { createBuilder(input: { name: "B's new builder" }) { builder { id } } }`, undefined, "all_county");
+    await ok(t, `mutation($id: ID!) { cancelMarketingPost(input: { id: $id, expectedVersion: 1 }) { marketingPost { id } } }`, { id: globalId("MarketingPost", foreignPost.id) }, "all_county");
     // A's own change, made last: once it has arrived, anything of B's would have arrived too
     await ok(t, `mutation { createBuilder(input: { name: "A's new builder" }) { builder { id } } }`, undefined, "iso_a");
 

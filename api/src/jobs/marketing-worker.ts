@@ -3,6 +3,7 @@ import { LoginLimiter } from "../auth/login-limiter.ts";
 import { createPrisma } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import type { Logger } from "../logger.ts";
+import { INBOUND_TASK, processInbound } from "../marketing/inbound.ts";
 import { recordBreaker, type WorkerScope } from "../marketing/outcomes.ts";
 import { publishTarget, type PublishPayload } from "../marketing/publish.ts";
 import { PUBLISH_TASK } from "../marketing/queue.ts";
@@ -12,8 +13,8 @@ import { createMarketingRuntime } from "../marketing/runtime.ts";
 export const REFRESH_TASK = "marketing.refresh_tokens";
 
 /**
- * The marketing side of a worker: `marketing.publish` (one post on one channel, marketing/publish.ts) and the
- * hourly `marketing.refresh_tokens`, with their own Prisma client and this process's circuit breakers, whose
+ * The marketing side of a worker: `marketing.publish` (one post on one channel, marketing/publish.ts),
+ * `marketing.inbound` (a platform notification, marketing/inbound.ts) and the hourly `marketing.refresh_tokens`, with their own Prisma client and this process's circuit breakers, whose
  * transitions are recorded on the account (so it shows its breaker's state).
  */
 export function createMarketingWorker(env: Env, databaseUrl: string, log: Logger): { tasks: TaskList; cronItems: ParsedCronItem[]; close(): Promise<void> } {
@@ -33,6 +34,10 @@ export function createMarketingWorker(env: Env, databaseUrl: string, log: Logger
   return {
     tasks: {
       [PUBLISH_TASK]: (payload, helpers) => publishTarget(scope, runtime, payload as PublishPayload, helpers),
+      [INBOUND_TASK]: async (payload) => {
+        const { notified } = await processInbound(scope, runtime, (payload as { inboundId: string }).inboundId);
+        if (notified) scope.log.info({ notified }, "platform notification turned into events");
+      },
       [REFRESH_TASK]: async () => {
         const counts = await refreshExpiringTokens(scope, runtime);
         if (counts.refreshed || counts.needsReconnect || counts.failed) scope.log.info(counts, "channel account tokens refreshed");

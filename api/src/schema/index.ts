@@ -17,5 +17,6 @@ import "./marketing/accounts.ts";
 import "./marketing/posts.ts";
 import "./audit.ts";
 import "./subscriptions.ts";
+import "./marketing/subscriptions.ts";
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -27,7 +27,7 @@ const EventActorRef = builder.objectRef<EventActor>("EventActor").implement({
   }),
 });
 
-const ChangeEvent = builder.interfaceRef<DomainEvent>("ChangeEvent").implement({
+export const ChangeEvent = builder.interfaceRef<DomainEvent>("ChangeEvent").implement({
   description: "A committed change, delivered live to the subscribers of its tenant.",
   fields: (t) => ({
     eventId: t.exposeID("id", { description: "The change's unique id (also the idempotency key of its webhook deliveries)." }),
@@ -92,9 +92,9 @@ const TenantEvent = builder.objectRef<DomainEvent>("TenantEvent").implement({
   }),
 });
 
-const typesArg = "Only events of these types: exact (`job.status_changed`) or a whole entity (`job.*`). Default: all.";
+export const typesArg = "Only events of these types: exact (`job.status_changed`) or a whole entity (`job.*`). Default: all.";
 
-const typeMatches = (types: readonly string[] | null | undefined) => (e: DomainEvent) =>
+export const typeMatches = (types: readonly string[] | null | undefined) => (e: DomainEvent) =>
   !types?.length || types.some((t) => t === e.type || (t.endsWith(".*") && e.type.startsWith(t.slice(0, -1))));
 
 /** Whether the entity's value of `column` before or after the change is one of `values` (so leaving a status counts). */
@@ -102,7 +102,7 @@ const either = (e: DomainEvent, column: string, values: readonly unknown[] | nul
   !values?.length || [e.before, e.after].some((row) => !!row && values.includes((row as Record<string, unknown>)[column]));
 
 /** `events` of the acting tenant's `topic` that pass `keep`, until the client stops or falls too far behind. */
-function liveEvents(ctx: Context, topic: (tenantId: string) => DomainTopic | TenantTopic, keep: (e: DomainEvent) => boolean): AsyncIterableIterator<DomainEvent> {
+export function liveEvents(ctx: Context, topic: (tenantId: string) => DomainTopic | TenantTopic, keep: (e: DomainEvent) => boolean): AsyncIterableIterator<DomainEvent> {
   if (!ctx.tenant) throw unauthenticated("subscriptions need an acting tenant");
   const source = pubsub.subscribe(topic(ctx.tenant.id), { maxQueued: ctx.services.env.WS_MAX_QUEUED_EVENTS });
   return {

@@ -21,6 +21,8 @@ export const ChannelAccountRef = builder.prismaNode("ChannelAccount", {
     breakerState: t.expose("breakerState", { type: BreakerStateEnum, description: "The circuit breaker of its platform calls, as the worker last saw it." }),
     breakerChangedAt: t.expose("breakerChangedAt", { type: "DateTime", nullable: true, description: "When the breaker last changed state." }),
     lastError: t.exposeString("lastError", { nullable: true, description: "Why it needs reconnecting, or its last call's failure." }),
+    lastNotifiedAt: t.expose("lastNotifiedAt", { type: "DateTime", nullable: true, description: "When the platform last notified about it through its webhooks." }),
+    lastNotification: t.exposeString("lastNotification", { nullable: true, description: "What that notification said, in the platform's words (`feed: comment add`, `NEW_REVIEW`)." }),
     connectedAt: t.expose("connectedAt", { type: "DateTime", description: "When it was last connected." }),
     version: t.exposeInt("version", { description: "Optimistic-concurrency version." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was first connected." }),

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorker, type WorkerHandle } from "../../src/jobs/runner.ts";
+import { createLogger } from "../../src/logger.ts";
+import { as } from "../support/domain.ts";
+import { signWebhook } from "../support/meta-standin.ts";
+import { connect, subscribe, waitForEvents, waitForOperations, type LiveClient } from "../support/ws.ts";
+import { connectAccount, connectFacebook, startMarketing, type MarketingHarness } from "./helpers.ts";
+
+const VERIFY = "meta-verify-token-0123456789";
+const PUBSUB = "pubsub-push-token-0123456789";
+
+const pageFeed = (pageId: string, verb: string) =>
+  JSON.stringify({ object: "page", entry: [{ id: pageId, time: Math.floor(Date.now() / 1000), changes: [{ field: "feed", value: { item: "comment", verb, post_id: `${pageId}_1`, comment_id: "c1" } }] }] });
+
+const LIVE = `subscription { marketingChanged(types: ["channel_account.notified"]) { type channelAccount { externalId lastNotification lastNotifiedAt } marketingPost { id } } }`;
+
+describe("inbound platform webhooks: Meta (Pages, Instagram) and Google Pub/Sub push", () => {
+  let h: MarketingHarness;
+  let worker: WorkerHandle;
+  let live: LiveClient;
+  const port = () => Number(new URL(h.api).port);
+  const inboundCount = () => h.prisma.marketingInboundEvent.count();
+  const inboundJobs = async () => (await h.prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier = 'marketing.inbound'`)[0]!.n;
+  const post = (platform: string, body: string, headers: Record<string, string> = {}, query = "") =>
+    fetch(`${h.api}/integrations/${platform}/webhook${query}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+
+  beforeAll(async () => {
+    h = await startMarketing({ META_WEBHOOK_VERIFY_TOKEN: VERIFY, GOOGLE_PUBSUB_VERIFICATION_TOKEN: PUBSUB });
+    await connectFacebook(h, "1111");
+    await connectAccount(h, "GOOGLE_BUSINESS", "accounts/111/locations/222");
+    await connectAccount(h, "INSTAGRAM", h.meta.igUser.id);
+    live = connect(port(), "all_county");
+  });
+  afterAll(async () => {
+    await live?.dispose();
+    await worker?.stop();
+    await h?.close();
+  });
+
+  it("answers Meta's subscription handshake with the challenge only for the right verify token", async () => {
+    const ok = await fetch(`${h.api}/integrations/facebook/webhook?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${VERIFY}`);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe("1158201444");
+    const wrong = await fetch(`${h.api}/integrations/facebook/webhook?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=nope`);
+    expect(wrong.status).toBe(403);
+    expect(await wrong.text()).not.toContain("1158201444");
+    expect((await fetch(`${h.api}/integrations/instagram/webhook?hub.mode=subscribe&hub.challenge=7&hub.verify_token=${VERIFY}`)).status).toBe(200);
+  });
+
+  it("refuses unsigned, badly signed and wrongly keyed notifications with 401 and changes nothing", async () => {
+    const before = { rows: await inboundCount(), jobs: await inboundJobs() };
+    const body = pageFeed("1111", "add");
+    const attempts = [
+      await post("facebook", body),
+      await post("facebook", body, { "x-hub-signature-256": "sha256=" + "0".repeat(64) }),
+      await post("facebook", body, { "x-hub-signature-256": signWebhook(body, h.meta.igAppSecret) }), // another app's secret
+      await post("facebook", body + " ", { "x-hub-signature-256": signWebhook(body, h.meta.appSecret) }), // body altered after signing
+      await post("instagram", body, { "x-hub-signature-256": signWebhook(body, h.meta.appSecret) }), // Instagram's are signed with the Instagram app secret
+      await post("google_business", JSON.stringify({ message: { data: "e30=", messageId: "1" } }), {}, "?token=wrong"),
+      await post("google_business", JSON.stringify({ message: { data: "e30=", messageId: "1" } })),
+    ];
+    expect(attempts.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 401, 401]);
+    expect({ rows: await inboundCount(), jobs: await inboundJobs() }).toEqual(before);
+    const account = await h.prisma.channelAccount.findFirstOrThrow({ where: { externalId: "1111" } });
+    expect(account.lastNotifiedAt).toBeNull();
+  });
+
+  it("stores a genuine Page notification with its job in one go, answers 200 at once, and a redelivery changes nothing", async () => {
+    const body = pageFeed("1111", "add");
+    const res = await post("facebook", body, { "x-hub-signature-256": signWebhook(body, h.meta.appSecret) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true, duplicate: false });
+    expect(await inboundCount()).toBe(1);
+    expect(await inboundJobs()).toBe(1);
+    const again = await post("facebook", body, { "x-hub-signature-256": signWebhook(body, h.meta.appSecret) });
+    expect(await again.json()).toEqual({ received: true, duplicate: true });
+    expect(await inboundCount()).toBe(1);
+    expect(await inboundJobs()).toBe(1);
+  });
+
+  it("the worker turns notifications into channel_account.notified events: audit trail, outbox, live subscription", async () => {
+    const sub = subscribe(live, LIVE);
+    await waitForOperations(port(), 1);
+    worker = await startWorker(h.t.env, h.t.db.url, createLogger(process.env.WORKER_LOG ?? "silent"), 2);
+    await waitForEvents(sub, 1, 20_000);
+    expect(sub.events[0].marketingChanged).toMatchObject({ type: "channel_account.notified", channelAccount: { externalId: "1111", lastNotification: "feed: comment add" }, marketingPost: null });
+
+    const ig = JSON.stringify({ object: "instagram", entry: [{ id: h.meta.igUser.id, time: 1, changes: [{ field: "mentions", value: { media_id: "1", comment_id: "2" } }] }] });
+    expect((await post("instagram", ig, { "x-hub-signature-256": signWebhook(ig, h.meta.igAppSecret) })).status).toBe(200);
+    const review = Buffer.from(JSON.stringify({ notificationType: "NEW_REVIEW", locationName: "accounts/111/locations/222", reviewName: "accounts/111/locations/222/reviews/r1" })).toString("base64");
+    const push = JSON.stringify({ message: { data: review, messageId: "9876543210", publishTime: new Date().toISOString(), attributes: {} }, subscription: "projects/p/subscriptions/gbp" });
+    expect((await post("google_business", push, {}, `?token=${PUBSUB}`)).status).toBe(200);
+    expect((await (await post("google_business", push, {}, `?token=${PUBSUB}`)).json()).duplicate).toBe(true); // Pub/Sub redelivers: same messageId
+    // a notice about an account nobody connected is stored and dropped
+    const stranger = pageFeed("9999", "add");
+    expect((await post("facebook", stranger, { "x-hub-signature-256": signWebhook(stranger, h.meta.appSecret) })).status).toBe(200);
+
+    await waitForEvents(sub, 3, 20_000);
+    const got = sub.events.map((e) => e.marketingChanged.channelAccount).sort((a, b) => a.externalId.localeCompare(b.externalId));
+    expect(got.map((a) => [a.externalId, a.lastNotification])).toEqual([
+      ["1111", "feed: comment add"],
+      [h.meta.igUser.id, "mentions"],
+      ["accounts/111/locations/222", "NEW_REVIEW: accounts/111/locations/222/reviews/r1"],
+    ].sort((a, b) => a[0]!.localeCompare(b[0]!)));
+    await expect.poll(() => h.prisma.marketingInboundEvent.count({ where: { processedAt: null } }), { timeout: 10_000 }).toBe(0);
+    const audit = await h.prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM "AuditEvent" WHERE "eventType" = 'channel_account.notified'`;
+    expect(audit[0]!.n).toBe(3);
+    const outbox = await h.prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM "WebhookMessage" WHERE "eventType" = 'channel_account.notified'`;
+    expect(outbox[0]!.n).toBe(3);
+    // the other tenant saw nothing
+    const other = await h.t.gql<any>(`{ channelAccounts { totalCount } }`, {}, as("h2o", "marketer"));
+    expect(other.data.channelAccounts.totalCount).toBe(0);
+    sub.stop();
+  });
+});
