@@ -44,7 +44,7 @@ describe("tenant isolation: subscriptions", () => {
     const channel = await prisma.channelAccount.findFirstOrThrow({ where: { tenantId: b.id } });
     const foreignPost = await prisma.marketingPost.findFirstOrThrow({ where: { tenantId: b.id, status: "scheduled" } });
     // fields aimed by another argument than `id` (a foreign object's id in each ID argument)
-    const builderOfB = globalId("Builder", job.builderId ?? (await prisma.builder.findFirstOrThrow({ where: { tenantId: b.id } })).id);
+    const builderOfB = globalId("Builder", job.builderId); // builders are shared: the one of the job B changes
     const aimed: Record<string, Record<string, string>> = {
       jobChanged: { builderId: builderOfB },
       bidChanged: { builderId: builderOfB },
