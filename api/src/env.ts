@@ -36,6 +36,9 @@ const schema = z.object({
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/i, "must be 64 hex characters (32 bytes)").optional(),
   MAX_BODY_BYTES: int(1_000_000, 1_000),
+  /** HTTP: a client must send its request headers within this, and its whole request (body included) within the next; else 408 and the connection closes. */
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100, 3_600_000),
   /** Query limits (plugins/use-query-limits.ts): nesting depth, aliases, directives and tokens of a document, checked before it runs. */
   QUERY_MAX_DEPTH: int(12, 1, 100),
   QUERY_MAX_ALIASES: int(30, 0, 1_000),
@@ -161,6 +164,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     if (missing.length)
       throw new ConfigError(`invalid configuration:\n${missing.map((k) => `  ${k}: required when NODE_ENV=production (no generated secrets, no embedded database)`).join("\n")}`);
   }
+  if (raw.HTTP_HEADERS_TIMEOUT_MS > raw.HTTP_REQUEST_TIMEOUT_MS)
+    throw new ConfigError("invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: may not exceed HTTP_REQUEST_TIMEOUT_MS");
   if (!raw.AWS_ACCESS_KEY_ID !== !raw.AWS_SECRET_ACCESS_KEY)
     throw new ConfigError("invalid configuration:\n  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: set both or neither");
   const secrets = raw.JWT_SECRET && raw.ENCRYPTION_KEY ? null : developmentSecrets(raw.DATA_DIR);

@@ -24,6 +24,7 @@ import { corsFor, useCrossSiteGuard } from "./plugins/use-cross-site-guard.ts";
 import { useNoEventStream } from "./plugins/use-no-event-stream.ts";
 import { useProtection } from "./plugins/use-protection.ts";
 import { useQueryLimits } from "./plugins/use-query-limits.ts";
+import { useRefuseBadCredentials } from "./plugins/use-refuse-bad-credentials.ts";
 import { useRejectEmptyQuery } from "./plugins/use-reject-empty-query.ts";
 import { schema } from "./schema/index.ts";
 import { integrationRoute } from "./marketing/routes.ts";
@@ -105,7 +106,7 @@ export function buildApp(env: Env, options: BuildOptions): App {
         maskError(error, { message, exposeDetails: isDev && !env.isProduction, onUnexpected: (err) => log.error({ err }, "unexpected error") }),
       isDev: env.NODE_ENV === "development",
     },
-    plugins: [useCrossSiteGuard(), useNoEventStream(), useCookies(), useRejectEmptyQuery(), ...useQueryLimits(env), useProtection(requestLimiter, env), ...(options.plugins ?? [])],
+    plugins: [useCrossSiteGuard(), useNoEventStream(), useCookies(), useRejectEmptyQuery(), ...useQueryLimits(env), useRefuseBadCredentials(), useProtection(requestLimiter, env), ...(options.plugins ?? [])],
   });
 
   /**
@@ -188,6 +189,7 @@ export function buildApp(env: Env, options: BuildOptions): App {
   async function forwardToYoga(req: IncomingMessage, res: ServerResponse, ctx: ServerContext) {
     if (req.method !== "GET" && req.method !== "HEAD") {
       const read = await readBody(req, env.MAX_BODY_BYTES);
+      if (read === "aborted") return void ctx.log.info("request body not received: the client went away or was too slow");
       if (read === "too-large") {
         res.setHeader("connection", "close");
         return sendJson(res, 413, {
@@ -201,12 +203,18 @@ export function buildApp(env: Env, options: BuildOptions): App {
     await sendNodeResponse(response, res, req, true);
   }
 
-  const server = createServer((req, res) => {
-    const p = handle(req, res).finally(() => inFlight.delete(p));
-    inFlight.add(p);
-  });
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
+  // slow clients (slowloris): headers and the whole request each have a deadline, checked every second or sooner
+  const server = createServer(
+    {
+      headersTimeout: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(env.HTTP_HEADERS_TIMEOUT_MS / 4))),
+    },
+    (req, res) => {
+      const p = handle(req, res).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    },
+  );
 
   const live = attachGraphqlWs(server, yoga, {
     env,
@@ -255,7 +263,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
+/** The request's body; "aborted" when the connection closed before its end (client gone, or HTTP_REQUEST_TIMEOUT_MS passed). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large" | "aborted"> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
@@ -273,7 +282,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-la
       } else chunks.push(chunk);
     });
     req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
+    req.on("close", () => !req.complete && resolve("aborted"));
+    req.on("error", (err) => (req.destroyed ? resolve("aborted") : reject(err)));
   });
 }
 

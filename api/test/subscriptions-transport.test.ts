@@ -8,25 +8,16 @@ import { clientIpResolver } from "../src/client-ip.ts";
 import { createLogger } from "../src/logger.ts";
 import { attachGraphqlWs, LiveClose, type LiveServer } from "../src/ws.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
-import { as, ok, seedDemo } from "./support/domain.ts";
-import { connect, metric, subscribe, waitForEvents, waitForOperations, wsUrl, type LiveClient } from "./support/ws.ts";
+import { ok, seedDemo } from "./support/domain.ts";
+import { connect, initRaw, metric, subscribe, waitForEvents, waitForOperations, type LiveClient } from "./support/ws.ts";
 
 const CREATE_JOB = `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`;
 
-/** A raw graphql-transport-ws client on the `ws` package, to misbehave on purpose (stop reading, ignore pings). */
+/** A raw client that must be acknowledged (unless `waitForAck` is false). */
 async function rawClient(port: number, tenant: string, options: WebSocket.ClientOptions = {}, waitForAck = true) {
-  const socket = new WebSocket(wsUrl(port), "graphql-transport-ws", options);
-  const closed = new Promise<{ code: number; reason: string }>((r) => socket.once("close", (code, reason) => r({ code, reason: String(reason) })));
-  await new Promise((r, j) => (socket.once("open", r), socket.once("error", j)));
-  const acked = new Promise((r) => socket.once("message", r));
-  socket.send(JSON.stringify({ type: "connection_init", payload: await as(tenant) }));
-  if (waitForAck) expect(JSON.parse(String(await acked))).toEqual({ type: "connection_ack" });
-  let n = 0;
-  return {
-    socket,
-    closed,
-    subscribe: (query: string) => socket.send(JSON.stringify({ id: String(++n), type: "subscribe", payload: { query } })),
-  };
+  const raw = await initRaw(port, tenant, { options, waitForAck });
+  if (waitForAck) expect(raw.acked).toBe(true);
+  return raw;
 }
 
 describe("graphql-ws transport: slow consumers", () => {

@@ -2,7 +2,6 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Plugin } from "graphql-yoga";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import type { Context } from "../../src/context.ts";
 import { clientIpResolver } from "../../src/client-ip.ts";
 import type { Prisma } from "../../src/db/client.ts";
@@ -10,7 +9,7 @@ import { createLogger } from "../../src/logger.ts";
 import { attachGraphqlWs, type LiveServer } from "../../src/ws.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { as, seedDemo } from "../support/domain.ts";
-import { connect, subscribe, wsUrl } from "../support/ws.ts";
+import { connect, initRaw, subscribe } from "../support/ws.ts";
 
 /** Throws a plain (unexpected, non-GraphQL) error at `stage` when the request names it in `x-fault`. */
 const faultAt = (stage: "request" | "execute" | "response"): Plugin<Record<string, unknown>> => {
@@ -115,12 +114,9 @@ describe("no client can kill the process: WebSocket handlers", () => {
   });
 
   async function faulty(stage: string) {
-    const socket = new WebSocket(wsUrl(port), "graphql-transport-ws", { headers: { "x-fault": stage } });
-    const closed = new Promise<{ code: number; reason: string }>((r) => socket.once("close", (code, reason) => r({ code, reason: String(reason) })));
-    await new Promise((r, j) => (socket.once("open", r), socket.once("error", j)));
-    socket.send(JSON.stringify({ type: "connection_init", payload: as("all_county") }));
-    socket.once("message", () => socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { jobChanged { type } }" } })));
-    return closed;
+    const raw = await initRaw(port, "all_county", { options: { headers: { "x-fault": stage } } });
+    if (raw.acked) raw.subscribe("subscription { jobChanged { type } }");
+    return raw.closed;
   }
 
   it.each(["connect", "subscribe"])("a failure in %s closes that socket with 1011, and another client subscribes as usual", async (stage) => {

@@ -1,20 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import type { Prisma } from "../../src/db/client.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { ok, seedDemo } from "../support/domain.ts";
-import { connect, metric, subscribe, waitForEvents, waitForOperations, wsUrl } from "../support/ws.ts";
-
-/** Opens a raw WebSocket with the given subprotocols and resolves with how the server closed it. */
-function handshake(port: number, protocols: string[] | undefined): Promise<{ code: number; reason: string; protocol: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = protocols ? new WebSocket(wsUrl(port), protocols) : new WebSocket(wsUrl(port));
-    let protocol = "";
-    socket.once("open", () => (protocol = socket.protocol));
-    socket.once("error", reject);
-    socket.once("close", (code, reason) => resolve({ code, reason: String(reason), protocol }));
-  });
-}
+import { connect, handshake, metric, subscribe, waitForEvents, waitForOperations } from "../support/ws.ts";
 
 describe("hostile clients: WebSocket handshakes of any shape are refused cleanly", () => {
   let t: TestApp;

@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import type { Prisma } from "../../src/db/client.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { as, seedDemo } from "../support/domain.ts";
-import { connect, subscribe, waitForOperations, wsUrl, type LiveClient } from "../support/ws.ts";
+import { connect, initRaw, openRaw, subscribe, waitForOperations, type LiveClient } from "../support/ws.ts";
 
-/** A raw graphql-transport-ws client: open, init as `tenant` (role `role`), wait for the ack or the close. */
-async function raw(port: number, tenant: string, role: Parameters<typeof as>[1] = "owner") {
-  const socket = new WebSocket(wsUrl(port), "graphql-transport-ws");
-  const closed = new Promise<{ code: number; reason: string }>((r) => socket.once("close", (code, reason) => r({ code, reason: String(reason) })));
-  await new Promise((r, j) => (socket.once("open", r), socket.once("error", j)));
-  socket.send(JSON.stringify({ type: "connection_init", payload: as(tenant, role) }));
-  const first = await Promise.race([new Promise<string>((r) => socket.once("message", (d) => r(String(d)))), closed.then(() => "closed")]);
-  return { socket, closed, acked: first.includes("connection_ack") };
-}
+const raw = (port: number, tenant: string, role: Parameters<typeof as>[1] = "owner") => initRaw(port, tenant, { role });
 
 describe("hostile clients: WebSocket limits per socket, per address and per principal", () => {
   let t: TestApp;
@@ -78,9 +70,8 @@ describe("hostile clients: WebSocket limits per socket, per address and per prin
   it("closes connections past WS_MAX_CONNECTIONS_PER_IP with 1008 before any authentication", async () => {
     const roles = ["owner", "admin", "dispatcher", "estimator", "marketer", "viewer"] as const;
     for (const role of roles) open.push(await raw(port, "all_county", role));
-    const seventh = new WebSocket(wsUrl(port), "graphql-transport-ws");
-    const closed = await new Promise<{ code: number; reason: string }>((r) => seventh.once("close", (code, reason) => r({ code, reason: String(reason) })));
-    expect(closed).toEqual({ code: 1008, reason: "too many connections from this address" });
+    const seventh = await openRaw(port);
+    expect(await seventh.closed).toEqual({ code: 1008, reason: "too many connections from this address" });
     await closeAll();
     const after = await raw(port, "all_county", "owner");
     open.push(after);

@@ -5,10 +5,83 @@ import { as } from "./domain.ts";
 
 export const wsUrl = (port: number) => `ws://127.0.0.1:${port}/graphql`;
 
+export interface Closed {
+  code: number;
+  reason: string;
+}
+
+/** A raw WebSocket on the `ws` package, to misbehave on purpose (garbage, wrong order, not reading, no pongs). */
+export interface RawSocket {
+  socket: WebSocket;
+  /** Resolves with how the socket closed (1006 when terminated without a close frame). */
+  closed: Promise<Closed>;
+  /** Every message received so far, parsed (text that is not JSON is kept as text). */
+  messages: any[];
+  /** Sends a value as JSON; strings and buffers as they are. */
+  send(message: unknown): void;
+  /** Resolves with the next message received, or "closed". */
+  next(): Promise<any>;
+}
+
+/**
+ * Opens a raw WebSocket to the API (by default offering graphql-transport-ws) and waits for the handshake; rejects
+ * when the handshake itself fails.
+ */
+export async function openRaw(port: number, protocols: string | string[] | null = GRAPHQL_TRANSPORT_WS, options: WebSocket.ClientOptions = {}): Promise<RawSocket> {
+  const socket = protocols === null ? new WebSocket(wsUrl(port), options) : new WebSocket(wsUrl(port), protocols, options);
+  const closed = new Promise<Closed>((r) => socket.once("close", (code, reason) => r({ code, reason: String(reason) })));
+  const messages: any[] = [];
+  const waiting: Array<(m: any) => void> = [];
+  socket.on("message", (data) => {
+    const text = String(data);
+    let m: unknown = text;
+    try {
+      m = JSON.parse(text);
+    } catch {}
+    messages.push(m);
+    waiting.shift()?.(m);
+  });
+  void closed.then(() => waiting.splice(0).forEach((w) => w("closed")));
+  await new Promise((r, j) => (socket.once("open", r), socket.once("error", j)));
+  return {
+    socket,
+    closed,
+    messages,
+    send: (m) => socket.send(typeof m === "string" || Buffer.isBuffer(m) ? m : JSON.stringify(m)),
+    next: () => (socket.readyState === WebSocket.OPEN ? new Promise((r) => waiting.push(r)) : Promise.resolve("closed")),
+  };
+}
+
+const GRAPHQL_TRANSPORT_WS = "graphql-transport-ws";
+
+/**
+ * A raw graphql-transport-ws client, initialized as the demo user with `role` in `tenant`: `acked` says whether the
+ * server acknowledged (false when it closed instead). With `waitForAck: false` it returns right after sending the init.
+ */
+export async function initRaw(port: number, tenant: string, opts: { role?: Parameters<typeof as>[1]; options?: WebSocket.ClientOptions; waitForAck?: boolean } = {}) {
+  const raw = await openRaw(port, GRAPHQL_TRANSPORT_WS, opts.options);
+  const first = raw.next();
+  raw.send({ type: "connection_init", payload: as(tenant, opts.role) });
+  const acked = opts.waitForAck === false ? false : (await first)?.type === "connection_ack";
+  let n = 0;
+  return { ...raw, acked, subscribe: (query: string, id = String(++n)) => raw.send({ id, type: "subscribe", payload: { query } }) };
+}
+
+/** Opens a WebSocket with the given subprotocols (none when undefined) and resolves with how the server closed it. */
+export function handshake(port: number, protocols: string[] | undefined): Promise<Closed & { protocol: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = protocols ? new WebSocket(wsUrl(port), protocols) : new WebSocket(wsUrl(port));
+    let protocol = "";
+    socket.once("open", () => (protocol = socket.protocol));
+    socket.once("error", reject);
+    socket.once("close", (code, reason) => resolve({ code, reason: String(reason), protocol }));
+  });
+}
+
 export interface LiveClient {
   client: Client;
   /** Resolves with the close event once the socket closes (e.g. 4403 when onConnect refuses it). */
-  closed: Promise<{ code: number; reason: string }>;
+  closed: Promise<Closed>;
   dispose(): Promise<void>;
 }
 
