@@ -189,7 +189,8 @@ export function buildApp(env: Env, options: BuildOptions): App {
   async function forwardToYoga(req: IncomingMessage, res: ServerResponse, ctx: ServerContext) {
     if (req.method !== "GET" && req.method !== "HEAD") {
       const read = await readBody(req, env.MAX_BODY_BYTES);
-      if (read === "aborted") return void ctx.log.info("request body not received: the client went away or was too slow");
+      // the client went away, or was too slow (HTTP_REQUEST_TIMEOUT_MS: Node has answered 408 and closed the connection)
+      if (read === "aborted") return void (res.statusCode = CLIENT_CLOSED);
       if (read === "too-large") {
         res.setHeader("connection", "close");
         return sendJson(res, 413, {
