@@ -47,13 +47,16 @@ export const unauthenticated = (message = "authentication required") => new AppE
 
 /**
  * The one error mask (HTTP and live subscriptions): AppErrors and GraphQL's own parse/validation errors pass
- * unchanged; input coercion errors (bad variables, scalars, Pothos's input checks) become BAD_USER_INPUT; anything
+ * unchanged; GraphQL errors without a code (variables that cannot be coerced) and input coercion errors (bad variables, scalars, Pothos's input checks) become BAD_USER_INPUT; anything
  * else is an INTERNAL_SERVER_ERROR whose details reach the client only when `exposeDetails` (development).
  */
 export function maskError(error: unknown, options: { message?: string; exposeDetails?: boolean; onUnexpected?: (original: unknown) => void } = {}): GraphQLError {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (original instanceof AppError) return error instanceof GraphQLError ? error : original; // keeps path and locations
-  if (error instanceof GraphQLError && !error.originalError) return error;
+  // GraphQL's own errors: parse and validation (coded by yoga) pass; a variable that cannot be coerced (null for a
+  // non-null type, a missing required one) comes without a code and is the client's input: BAD_USER_INPUT
+  if (error instanceof GraphQLError && !error.originalError)
+    return error.extensions?.code ? error : new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...error.extensions, code: ErrorCode.BAD_USER_INPUT } });
   if (error instanceof GraphQLError && original instanceof GraphQLError)
     return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...error.extensions, code: ErrorCode.BAD_USER_INPUT } });
   options.onUnexpected?.(original);

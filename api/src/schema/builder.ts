@@ -3,9 +3,11 @@ import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import ZodPlugin from "@pothos/plugin-zod";
+import type { GraphQLResolveInfo } from "graphql";
 import { DateResolver, DateTimeResolver } from "graphql-scalars";
 import type { Action } from "../auth/permissions.ts";
 import type { Context } from "../context.ts";
+import { isTenantScoped } from "../db/tenancy.ts";
 import { hasCapability, type Capability } from "../domain/capabilities.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
@@ -67,8 +69,26 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
-    nodeQueryOptions: { description: "Fetches an object by its global ID (null when it does not exist for the acting tenant).", authScopes: { public: true }, args: { id: { description: "A global ID." } } },
-    nodesQueryOptions: { description: "Fetches objects by their global IDs, in order (null for each that does not exist for the acting tenant).", authScopes: { public: true }, args: { ids: { description: "Global IDs." } } },
+    nodeQueryOptions: {
+      description: "Fetches an object by its global ID (null when it does not exist for the acting tenant).",
+      authScopes: { public: true },
+      args: { id: { description: "A global ID." } },
+      resolve: (_root, { id }, ctx, info, resolveNode) => (outsideTenant(id.typename, ctx, info) ? null : resolveNode(id)),
+    },
+    nodesQueryOptions: {
+      description: "Fetches objects by their global IDs, in order (null for each that does not exist for the acting tenant).",
+      authScopes: { public: true },
+      args: { ids: { description: "Global IDs." } },
+      resolve: async (_root, args, ctx, info, resolveNodes) => {
+        const all = args.ids;
+        const outside = all.map((id) => outsideTenant(id.typename, ctx, info));
+        if (!outside.includes(true)) return resolveNodes(all);
+        // plugin-relay's resolveNodes reads args.ids whatever it is given: narrow them there
+        args.ids = all.filter((_, i) => !outside[i]);
+        const found = [...(await resolveNodes(args.ids))];
+        return all.map((_, i) => (outside[i] ? null : found.shift()));
+      },
+    },
     nodeTypeOptions: { description: "An object with a global ID, fetchable with `node(id:)`." },
     idFieldOptions: { description: "The object's global ID." },
     pageInfoTypeOptions: { description: "Where a page sits in its connection, and the cursors to move from it." },
@@ -97,3 +117,9 @@ builder.addScalarType("Date", DateResolver, { description: "A calendar date, YYY
 /** The field builder of input types, for helpers that share fields between inputs. */
 export type InputFields = PothosSchemaTypes.InputFieldBuilder<typeof builder.$inferSchemaTypes, "InputObject">;
 export type Types = typeof builder.$inferSchemaTypes;
+
+/** A global ID of a tenant's row asked for with no acting tenant (anonymous, or a user who chose none): it exists for no one here. */
+function outsideTenant(typename: string, ctx: Context, info: GraphQLResolveInfo): boolean {
+  const model = info.schema.getType(typename)?.extensions?.pothosPrismaModel;
+  return !ctx.tenant && typeof model === "string" && isTenantScoped(model);
+}
