@@ -45,7 +45,8 @@ const screens: { path: string; user: string; ready: (page: Page) => Promise<unkn
 	{ path: '/settings/users', user: 'admin@all-county.example', ready: (p) => p.getByRole('table').waitFor() },
 	{ path: '/settings/api-keys', user: 'admin@all-county.example', ready: (p) => p.getByRole('heading', { level: 1, name: 'API keys' }).waitFor() },
 	{ path: '/settings/tenant', user: 'admin@all-county.example', ready: (p) => p.getByRole('group', { name: 'Capabilities' }).waitFor() },
-	{ path: '/settings/webhooks', user: 'admin@all-county.example', ready: (p) => p.getByRole('heading', { level: 1 }).waitFor() }
+	{ path: '/settings/webhooks', user: 'admin@all-county.example', ready: (p) => p.getByRole('heading', { level: 1 }).waitFor() },
+	{ path: '/marketing', user: 'marketer@all-county.example', ready: (p) => p.getByRole('button', { name: 'Connect Facebook' }).waitFor() }
 ];
 
 describe('accessibility (axe-core, WCAG 2.1 A/AA) and fit on a tablet', () => {

@@ -21,7 +21,8 @@ export interface MarketingRuntime {
 /** The key of an account's breaker: per provider and account (the tenant rides along for the system's writes). */
 export const breakerKey = (platform: ChannelPlatform, tenantId: string, accountId: string) => `${platform}:${tenantId}:${accountId}`;
 
-export const redirectUri = (env: Env, platform: ChannelPlatform) => `${(env.PUBLIC_API_URL ?? `http://127.0.0.1:${env.API_PORT}`).replace(/\/$/, "")}/integrations/${platform}/callback`;
+/** `<API origin>/integrations/<platform>/callback` (PUBLIC_API_URL may name the GraphQL endpoint: its origin counts). */
+export const redirectUri = (env: Env, platform: ChannelPlatform) => `${new URL(env.PUBLIC_API_URL ?? `http://127.0.0.1:${env.API_PORT}`).origin}/integrations/${platform}/callback`;
 
 export function createMarketingRuntime(env: Env, onBreaker?: (key: string, state: BreakerStateName) => void): MarketingRuntime {
   const box = new TokenBox(env.ENCRYPTION_KEY, env.ENCRYPTION_KEY_PREVIOUS);

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { createTestDatabase, type TestDatabase } from '../../../api/test/support/database.ts';
 import buildTemplateDatabase from '../../../api/test/support/global-setup.ts';
+import { googleEnv, startGoogleStandin, type GoogleStandin } from '../../../api/test/support/google-standin.ts';
+import { metaEnv, startMetaStandin, type MetaStandin } from '../../../api/test/support/meta-standin.ts';
 import { freePort } from '../../../api/test/support/ports.ts';
 import type { E2EEnvironment } from './environment.ts';
 import { run, spawnLogged, stopProcess, waitForHttp } from './processes.ts';
@@ -88,12 +90,16 @@ export default async function setup(project: TestProject) {
 	let worker: ChildProcess | undefined;
 	let web: ChildProcess | undefined;
 	let control: Server | undefined;
+	let meta: MetaStandin | undefined;
+	let google: GoogleStandin | undefined;
 	const teardown = async () => {
 		await stopProcess(web);
 		await stopProcess(worker);
 		await api?.stop();
 		await new Promise<void>((resolve) => (control ? control.close(() => resolve()) : resolve()));
 		await db?.drop();
+		await meta?.close();
+		await google?.close();
 	};
 	// Never leave servers behind, even when vitest is interrupted.
 	const killAll = () => (web?.kill('SIGKILL'), worker?.kill('SIGKILL'), api?.kill());
@@ -108,6 +114,8 @@ export default async function setup(project: TestProject) {
 		db = await createTestDatabase('h2o_e2e');
 		const [apiPort, webPort] = [await freePort(), await freePort()];
 		const webUrl = `http://127.0.0.1:${webPort}`;
+		// the social platforms' stand-ins (marketing.e2e.ts connects accounts and publishes against them)
+		[meta, google] = await Promise.all([startMetaStandin(), startGoogleStandin()]);
 		const apiEnv: NodeJS.ProcessEnv = {
 			...process.env,
 			NODE_ENV: 'test',
@@ -118,7 +126,15 @@ export default async function setup(project: TestProject) {
 			JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456',
 			ENCRYPTION_KEY: '0123456789abcdef'.repeat(4),
 			CORS_ORIGINS: webUrl,
-			SHUTDOWN_TIMEOUT_MS: '2000'
+			SHUTDOWN_TIMEOUT_MS: '2000',
+			...metaEnv(meta),
+			...googleEnv(google),
+			PUBLIC_WEB_URL: webUrl,
+			// the worker's changes (a post published) reach the API's live subscribers through Redis, as in production;
+			// without it they stay in the worker's process. A prefix of this run's own.
+			REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+			REDIS_KEY_PREFIX: `e2e-${apiPort}:`,
+			MARKETING_HTTP_BACKOFF_MS: '50'
 		};
 		await run(node, ['--import', 'tsx', 'api/src/cli.ts', 'seed'], { cwd: repoRoot, env: { ...apiEnv, LOG_LEVEL: 'warn' } });
 		say(`database ${db.name} seeded`);

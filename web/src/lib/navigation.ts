@@ -1,3 +1,4 @@
+import type { Action } from '$lib/auth/permissions';
 import type { SessionQuery } from '$lib/graphql/gql/graphql';
 
 type TenantCapabilities = NonNullable<SessionQuery['tenant']>['config']['capabilities'];
@@ -12,6 +13,8 @@ export interface NavItem {
 	label: string;
 	/** Shown when the tenant has any of these on; always shown when absent. */
 	requires?: readonly Capability[];
+	/** Shown only to users with this permission (besides the capability). */
+	permission?: Action;
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
@@ -19,6 +22,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
 	{ href: '/bids', label: 'Bids', requires: ['bids'] },
 	{ href: '/service-calls', label: 'Service calls', requires: ['serviceCalls'] },
 	{ href: '/builders', label: 'Builders', requires: ['jobs', 'bids'] },
+	{ href: '/marketing', label: 'Marketing', requires: ['marketing'], permission: 'marketing:read' },
 	{ href: '/settings', label: 'Settings' }
 ];
 

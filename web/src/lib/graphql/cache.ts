@@ -54,7 +54,20 @@ const embeddedTypes = [
 	'WebhookEndpointPayload',
 	'DeleteWebhookEndpointPayload',
 	'SendTestWebhookPayload',
-	'WebhookDeliveriesPayload'
+	'WebhookDeliveriesPayload',
+	'ChannelPlatformAvailability',
+	'ChannelAccountConnection',
+	'ChannelAccountEdge',
+	'MarketingPostConnection',
+	'MarketingPostEdge',
+	'MarketingTextLimit',
+	'ChannelCandidate',
+	'MarketingPublishAttempt',
+	'MarketingChange',
+	'StartChannelConnectPayload',
+	'CompleteChannelConnectPayload',
+	'DisconnectChannelAccountPayload',
+	'CreateMarketingPostPayload'
 ] as const;
 
 const embedded = () => null;
@@ -115,14 +128,23 @@ export const cacheConfig = {
 			// New messages for an endpoint: its delivery log (every page) and its message count refetch.
 			sendTestWebhook: (_r, args, cache) => invalidateDeliveries(cache, endpointIdOf(args)),
 			resendWebhookMessage: (_r, args, cache) => invalidateDeliveries(cache, endpointIdOf(args)),
-			replayWebhooks: (_r, args, cache) => invalidateDeliveries(cache, endpointIdOf(args))
+			replayWebhooks: (_r, args, cache) => invalidateDeliveries(cache, endpointIdOf(args)),
+			completeChannelConnect: (_r, _a, cache) => invalidateList(cache, 'channelAccounts'),
+			disconnectChannelAccount: (_r, _a, cache) => invalidateList(cache, 'channelAccounts'),
+			createMarketingPost: (_r, _a, cache) => invalidateList(cache, 'marketingPosts')
 		},
 		Subscription: {
 			jobChanged: (result, _a, cache) => {
 				if (changesMembership(eventType(result, 'jobChanged'))) invalidateList(cache, 'jobs');
 			},
 			bidChanged: (_r, _a, cache) => invalidateList(cache, 'bids'),
-			serviceCallChanged: (_r, _a, cache) => invalidateList(cache, 'serviceCalls')
+			serviceCallChanged: (_r, _a, cache) => invalidateList(cache, 'serviceCalls'),
+			// posts and accounts update in place by id; a new one (another user's) joins its list
+			marketingChanged: (result, _a, cache) => {
+				const type = eventType(result, 'marketingChanged');
+				if (type === 'marketing_post.created') invalidateList(cache, 'marketingPosts');
+				if (type === 'channel_account.connected') invalidateList(cache, 'channelAccounts');
+			}
 		}
 	}
 } satisfies CacheExchangeOpts;

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { newPage, screenshot } from './support/harness.ts';
+
+describe('marketing', () => {
+	it('connects a Facebook Page through the stand-in’s consent, schedules a post and sees it published live', async () => {
+		const page = await newPage({ user: 'marketer@all-county.example' });
+		await page.getByRole('link', { name: 'Marketing' }).click();
+		await page.getByRole('heading', { level: 1, name: 'Marketing' }).waitFor();
+		await page.getByText(/\d+ channel accounts, \d+ posts/).waitFor();
+
+		// the consent page (the stand-in consents at once), the API's callback, back here to pick the Page
+		await page.getByRole('button', { name: 'Connect Facebook' }).click();
+		await page.getByRole('heading', { name: /Pick the Facebook account/ }).waitFor();
+		expect(new URL(page.url()).searchParams.get('connect')).toBeTruthy();
+		await page.getByRole('button', { name: 'Connect All County Plumbing' }).click();
+		const account = page.getByTestId('account').filter({ hasText: 'All County Plumbing' });
+		await account.waitFor();
+		expect(await account.innerText()).toMatch(/Connected[\s\S]*Breaker Closed/);
+		expect(new URL(page.url()).searchParams.get('connect')).toBeNull();
+
+		const text = `E2E spring special ${Date.now()}`;
+		await page.getByLabel('Text').fill(text);
+		await page.getByLabel(/All County Plumbing \(Facebook\)/).check();
+		await page.getByText(/Facebook: \d+ characters left/).waitFor();
+		await page.getByRole('button', { name: 'Schedule post' }).click();
+		const post = page.getByTestId('post').filter({ hasText: text });
+		await post.waitFor();
+		// published by the worker, shown without a reload (the marketingChanged subscription)
+		await post.getByTestId('post-status').filter({ hasText: 'Published' }).waitFor({ timeout: 30_000 });
+		const link = post.getByRole('link', { name: 'View post' });
+		expect(await link.getAttribute('href')).toMatch(/^https:\/\/www\.facebook\.com\/1111_\d+$/);
+		await screenshot(page, 'marketing-published');
+		expect(await page.pageErrors({ filter: 'all' })).toEqual([]);
+	});
+
+	it('shows a viewer the accounts and posts, without the controls to connect or post, and says why', async () => {
+		const page = await newPage({ user: 'viewer@all-county.example' });
+		await page.goto('/marketing');
+		await page.getByRole('heading', { level: 1, name: 'Marketing' }).waitFor();
+		await page.getByText(/You can't connect accounts or schedule posts: your role here is viewer/).waitFor();
+		await page.getByTestId('account').first().waitFor();
+		expect(await page.getByRole('button', { name: /^Connect / }).count()).toBe(0);
+		expect(await page.getByRole('button', { name: 'Schedule post' }).count()).toBe(0);
+	});
+});
