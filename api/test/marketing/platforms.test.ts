@@ -197,4 +197,21 @@ describe.each(platforms)("$platform against its stand-in: connect with PKCE, pub
     const state = await postState(h, post.id);
     expect(state.targets[0]).toMatchObject({ status: "FAILED", channelAccount: { status: "NEEDS_RECONNECT" } });
   });
+
+  it("disconnecting revokes the grant where the platform allows it (Google) and erases the tokens", async () => {
+    account = await connectAccount(h, p.platform, p.externalId);
+    const id = rawId(account.id);
+    const runtime = createMarketingRuntime(h.t.env);
+    const row = await h.prisma.channelAccount.findUniqueOrThrow({ where: { id } });
+    const refresh = row.refreshTokenSealed ? runtime.box.open(row.refreshTokenSealed, row.tokenKeyId, tokenContext.refresh(id)) : null;
+    const calls = p.stand(h).log.length;
+    const res = await h.t.gql<any>(`mutation($input: DisconnectChannelAccountInput!) { disconnectChannelAccount(input: $input) { channelAccount { status } } }`, { input: { id: account.id } }, as("all_county", "marketer"));
+    expect(res.data.disconnectChannelAccount.channelAccount.status).toBe("DISCONNECTED");
+    const after = await h.prisma.channelAccount.findUniqueOrThrow({ where: { id } });
+    expect([after.accessTokenSealed, after.refreshTokenSealed]).toEqual([null, null]);
+    if (p.platform === "GOOGLE_BUSINESS") {
+      expect(h.google.revoked).toContain(refresh);
+      expect(h.google.log.slice(calls).map((l) => `${l.method} ${l.path} ${l.status}`)).toEqual(["POST /revoke 200"]);
+    } else expect(p.stand(h).log.slice(calls)).toEqual([]); // Instagram has no revocation
+  });
 });
