@@ -30,6 +30,17 @@ describe('marketing', () => {
 		const link = post.getByRole('link', { name: 'View post' });
 		expect(await link.getAttribute('href')).toMatch(/^https:\/\/www\.facebook\.com\/1111_\d+$/);
 		await screenshot(page, 'marketing-published');
+
+		// a post for later can be cancelled while it waits
+		const later = `E2E later ${Date.now()}`;
+		await page.getByLabel('Text').fill(later);
+		await page.getByLabel('Publish at').fill('2099-06-01T09:30');
+		await page.getByRole('button', { name: 'Schedule post' }).click();
+		const waiting = page.getByTestId('post').filter({ hasText: later });
+		await waiting.getByTestId('post-status').filter({ hasText: 'Scheduled' }).waitFor();
+		await waiting.getByRole('button', { name: 'Cancel post' }).click();
+		await waiting.getByTestId('post-status').filter({ hasText: 'Cancelled' }).waitFor();
+		expect(await waiting.getByRole('button', { name: 'Cancel post' }).count()).toBe(0);
 		expect(await page.pageErrors({ filter: 'all' })).toEqual([]);
 	});
 

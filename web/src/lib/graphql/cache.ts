@@ -67,7 +67,9 @@ const embeddedTypes = [
 	'StartChannelConnectPayload',
 	'CompleteChannelConnectPayload',
 	'DisconnectChannelAccountPayload',
-	'CreateMarketingPostPayload'
+	'CreateMarketingPostPayload',
+	'CancelMarketingPostPayload',
+	'RetryMarketingPostChannelPayload'
 ] as const;
 
 const embedded = () => null;

@@ -134,3 +134,23 @@ export const MarketingChangedSubscription = graphql(`
 		}
 	}
 `);
+
+export const CancelMarketingPostMutation = graphql(`
+	mutation CancelMarketingPost($input: CancelMarketingPostInput!) {
+		cancelMarketingPost(input: $input) {
+			marketingPost {
+				...MarketingPostFields
+			}
+		}
+	}
+`);
+
+export const RetryMarketingPostChannelMutation = graphql(`
+	mutation RetryMarketingPostChannel($input: RetryMarketingPostChannelInput!) {
+		retryMarketingPostChannel(input: $input) {
+			marketingPost {
+				...MarketingPostFields
+			}
+		}
+	}
+`);
