@@ -5,13 +5,15 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** Run only when named: the soak takes half an hour. */
+const BY_NAME_ONLY = ["soak"];
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const firstFlag = args.findIndex((a) => a.startsWith("-"));
 const wanted = firstFlag < 0 ? args : args.slice(0, firstFlag);
 const files = readdirSync(dir)
   .filter((f) => f.endsWith(".bench.ts"))
-  .filter((f) => !wanted.length || wanted.some((w) => f.startsWith(w)))
+  .filter((f) => (wanted.length ? wanted.some((w) => f.startsWith(w)) : !BY_NAME_ONLY.some((n) => f.startsWith(n))))
   .sort();
 
 if (!files.length) {
@@ -23,4 +25,4 @@ for (const file of files) {
   console.log(`\n=== ${file.replace(/\.bench\.ts$/, "")}`);
   await run();
 }
-process.exit(0);
+process.exit(process.exitCode ?? 0);

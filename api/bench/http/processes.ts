@@ -26,10 +26,12 @@ export interface ServerSettings {
   logFile: string;
   /** When set, the API writes a V8 CPU profile (`node --cpu-prof`) of the whole bench into this folder when it stops. */
   cpuProfileDir?: string;
+  /** More environment for the API and worker (the soak allows webhooks to its local receiver). */
+  extraEnv?: Record<string, string>;
 }
 
-export interface Server {
-  name: "api" | "baseline";
+export interface Server<Name extends string = "api" | "baseline"> {
+  name: Name;
   url: string;
   pid: number;
   child: ChildProcess;
@@ -57,7 +59,23 @@ export async function launchApi(s: ServerSettings): Promise<Server> {
     ENCRYPTION_KEY: s.encryptionKey,
     DB_POOL_MAX: String(s.poolMax),
     ...(s.logLevel ? { LOG_LEVEL: s.logLevel } : {}),
+    ...s.extraEnv,
   }, s.logFile, "/readyz");
+}
+
+/** Starts the worker as production runs it (api/dist/worker.js), on the API's database and Redis; ready once it has started. */
+export async function launchWorker(s: ServerSettings): Promise<Server<"worker">> {
+  await buildIfChanged(apiBuild);
+  return start("worker", null, ["api/dist/worker.js"], {
+    NODE_ENV: "production",
+    DATABASE_URL: s.databaseUrl,
+    REDIS_URL: s.redisUrl,
+    REDIS_KEY_PREFIX: "h2o-bench:",
+    JWT_SECRET: s.jwtSecret,
+    ENCRYPTION_KEY: s.encryptionKey,
+    ...(s.logLevel ? { LOG_LEVEL: s.logLevel } : {}),
+    ...s.extraEnv,
+  }, s.logFile, null);
 }
 
 /** Starts the baseline (api/bench/baseline/server.ts): bare node:http + pg over the same database. */
@@ -73,7 +91,8 @@ export async function launchBaseline(s: ServerSettings): Promise<Server> {
   }, s.logFile, "/healthz");
 }
 
-async function start(name: Server["name"], port: number, args: string[], env: Record<string, string>, logFile: string, readyPath: string): Promise<Server> {
+/** Spawns a server; with a `readyPath`, waits until it answers 200 there; without one, until it has run 2 s. */
+async function start<Name extends string>(name: Name, port: number | null, args: string[], env: Record<string, string>, logFile: string, readyPath: string | null): Promise<Server<Name>> {
   const statsPort = await freePort();
   const log = createWriteStream(logFile, { flags: "a" });
   await new Promise((r) => log.once("open", r));
@@ -88,6 +107,11 @@ async function start(name: Server["name"], port: number, args: string[], env: Re
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} while starting; see ${logFile}`);
     if (Date.now() > deadline) throw new Error(`${name} not ready after 60 s; see ${logFile}`);
+    if (readyPath === null) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      if (child.exitCode !== null) continue;
+      break;
+    }
     const res = await fetch(url + readyPath).catch(() => null);
     if (res?.status === 200) break;
     await new Promise((r) => setTimeout(r, 200));
