@@ -22,6 +22,7 @@ describe("loadEnv", () => {
     expect(() => loadEnv({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL: must be a postgres:\/\/ URL/);
     expect(() => loadEnv({ NODE_ENV: "staging" })).toThrow(/NODE_ENV/);
     expect(() => loadEnv({ DB_POOL_MAX: "0" })).toThrow(/DB_POOL_MAX/);
+    expect(() => loadEnv({ DATA_DIR: dataDir(), HTTP_HEADERS_TIMEOUT_MS: "40000" })).toThrow(/HTTP_HEADERS_TIMEOUT_MS: may not exceed HTTP_REQUEST_TIMEOUT_MS/);
   });
 
   it("names every bad variable at once", () => {
