@@ -112,4 +112,27 @@ describe("inbound platform webhooks: Meta (Pages, Instagram) and Google Pub/Sub 
     expect(other.data.channelAccounts.totalCount).toBe(0);
     sub.stop();
   });
+
+  it("marketingChanged filters by post and by channel account", async () => {
+    const CREATE = `mutation($input: CreateMarketingPostInput!) { createMarketingPost(input: $input) { marketingPost { id version } } }`;
+    const UPDATE = `mutation($input: UpdateMarketingPostInput!) { updateMarketingPost(input: $input) { marketingPost { id } } }`;
+    const accounts = await h.t.gql<any>(`{ channelAccounts { edges { node { id externalId } } } }`, {}, as("all_county", "marketer"));
+    const page = accounts.data.channelAccounts.edges.map((e: any) => e.node).find((n: any) => n.externalId === "1111");
+    const draft = async (text: string) => (await h.t.gql<any>(CREATE, { input: { text, channelAccountIds: [page.id] } }, as("all_county", "marketer"))).data.createMarketingPost.marketingPost;
+    const a = await draft("draft A");
+    const b = await draft("draft B");
+    const byPost = subscribe(live, `subscription($id: ID!) { marketingChanged(postId: $id) { type marketingPost { id text } } }`, { id: a.id });
+    const byAccount = subscribe(live, `subscription($id: ID!) { marketingChanged(channelAccountId: $id) { type channelAccount { id } } }`, { id: page.id });
+    await waitForOperations(port(), 2);
+    await h.t.gql(UPDATE, { input: { id: b.id, expectedVersion: b.version, text: "draft B, edited" } }, as("all_county", "marketer"));
+    await h.t.gql(UPDATE, { input: { id: a.id, expectedVersion: a.version, text: "draft A, edited" } }, as("all_county", "marketer"));
+    const body = pageFeed("1111", "edited");
+    expect((await post("facebook", body, { "x-hub-signature-256": signWebhook(body, h.meta.appSecret) })).status).toBe(200);
+    await waitForEvents(byPost, 1);
+    await waitForEvents(byAccount, 1, 20_000);
+    expect(byPost.events.map((e) => e.marketingChanged)).toEqual([{ type: "marketing_post.updated", marketingPost: { id: a.id, text: "draft A, edited" } }]);
+    expect(byAccount.events.map((e) => e.marketingChanged)).toEqual([{ type: "channel_account.notified", channelAccount: { id: page.id } }]);
+    byPost.stop();
+    byAccount.stop();
+  });
 });
