@@ -1,8 +1,10 @@
 import type { JobHelpers, Task } from "graphile-worker";
+import type pg from "pg";
 import { z } from "zod";
 import { runMutation } from "../events/pipeline.ts";
 import type { WebhookEndpoint } from "../generated/prisma/client.ts";
 import type { WebhookEndpointConfig } from "../webhooks/deliverer.ts";
+import { readyDrainSession, recordAttempt, type EndpointAfter } from "../webhooks/attempt-log.ts";
 import { withEndpointLock } from "../webhooks/endpoint-lock.ts";
 import { disableEndpoint } from "../webhooks/endpoints.ts";
 import { barrierHolds, beforeBarrier, fanOutBarrier, type EventPosition } from "../webhooks/fanout-barrier.ts";
@@ -20,7 +22,7 @@ const EARLY_SLACK_MS = 50;
 /** How long one job drains an endpoint before giving its worker slot to others (a new job carries on at once). */
 const DRAIN_BUDGET_MS = 10_000;
 /** Pending deliveries read at once, oldest event first. */
-const BATCH = 20;
+const BATCH = 100;
 /** A rate-limit deferral up to this long is waited out in the job; a longer one becomes a wake-up job. */
 const MAX_INLINE_DEFERRAL_MS = 1_000;
 
@@ -52,8 +54,8 @@ type Stop = { kind: "idle" } | { kind: "held"; barrier: EventPosition } | { kind
  *   response time; WEBHOOK_ENDPOINT_CONCURRENCY caps the deliverer, and the worker stays below it);
  * - replayed or resent messages are old events: they join the line by their event time.
  * Durability:
- * - the attempt row, the delivery's new state and the endpoint's failure streak are written in one transaction after
- *   each attempt; a crash before it repeats the attempt with the same `webhook-id`;
+ * - the attempt row, the delivery's new state and the endpoint's failure streak are written in one statement (one
+ *   transaction, on the drain's own locked connection: webhooks/attempt-log.ts) after each attempt, before the next; a crash before it repeats the attempt with the same `webhook-id`;
  * - a job that finds the endpoint locked ends at once: the drain holding it looks again after unlocking, so work that
  *   arrived meanwhile is never stranded; a drain stopped by a not-yet-due head leaves one wake-up job
  *   (`deliverAt`, keyed per endpoint) for that time; one stopped by the barrier is woken by the barrier's fan-out;
@@ -65,7 +67,7 @@ export function deliverTask(deps: WebhookWorkerDeps): Task {
   return async (raw, helpers) => {
     const { tenantId, endpointId } = deliverPayload.parse(raw);
     for (;;) {
-      const run = await withEndpointLock(deps.locks, endpointId, () => drain(deps, tenantId, endpointId));
+      const run = await withEndpointLock(deps.locks, endpointId, (conn) => drain(deps, tenantId, endpointId, conn));
       if (!run.locked) return;
       if (run.value.kind === "yield") return addJob(helpers, webhookJobs.deliver(tenantId, endpointId));
       if (run.value.kind === "wait") await addJob(helpers, webhookJobs.deliverAt(tenantId, endpointId, run.value.until));
@@ -76,23 +78,46 @@ export function deliverTask(deps: WebhookWorkerDeps): Task {
   };
 }
 
-async function drain(deps: WebhookWorkerDeps, tenantId: string, endpointId: string): Promise<Stop> {
+/**
+ * Attempts the line in order. A success's record is written (sent to the database) before the next attempt goes
+ * out, and confirmed while that attempt is in flight: the next request overlaps the previous record's round trip,
+ * not the other way round. A crash still repeats only the request in flight (a statement the server has received
+ * commits without its client); a record that fails makes the job fail, and its retry sends that delivery again
+ * (same `webhook-id`) before the next. What the record says of the endpoint (gone, disabled, changed) is acted on
+ * one attempt later, like a change committed while an attempt is in flight.
+ */
+async function drain(deps: WebhookWorkerDeps, tenantId: string, endpointId: string, conn: pg.PoolClient): Promise<Stop> {
   const deadline = Date.now() + DRAIN_BUDGET_MS;
   const config = configCache(deps);
-  for (;;) {
-    const line = await readLine(deps, tenantId, endpointId, BATCH);
-    let current = line.endpoint;
-    for (const delivery of line.pending) {
-      if (!current || current.disabled) return { kind: "idle" };
-      const due = delivery.nextAttemptAt ?? delivery.createdAt;
-      if (due.getTime() > Date.now() + EARLY_SLACK_MS) return { kind: "wait", until: due };
-      const step = await attempt(deps, config(current), delivery, deadline);
-      if (step.kind !== "delivered") return step.stop;
-      current = step.endpoint;
-      if (Date.now() >= deadline) return { kind: "yield" };
+  let recording: Promise<EndpointAfter | null> | null = null;
+  const confirmed = async () => {
+    const after = recording && (await recording);
+    recording = null;
+    return after;
+  };
+  await readyDrainSession(conn, tenantId);
+  try {
+    for (;;) {
+      await confirmed(); // before reading the line, which must not see a sent delivery as pending
+      const line = await readLine(deps, tenantId, endpointId, BATCH);
+      const endpoint = line.endpoint;
+      if (!endpoint || endpoint.disabled) return { kind: "idle" };
+      for (const delivery of line.pending) {
+        const due = delivery.nextAttemptAt ?? delivery.createdAt;
+        if (due.getTime() > Date.now() + EARLY_SLACK_MS) return { kind: "wait", until: due };
+        const step = await attempt(deps, conn, config(endpoint), delivery, deadline);
+        const previous = recording ? await confirmed() : undefined;
+        if (step.kind !== "delivered") return step.stop;
+        recording = step.recorded;
+        if (Date.now() >= deadline) return { kind: "yield" };
+        if (previous === null || previous?.disabled) return { kind: "idle" };
+        if (previous && previous.version !== endpoint.version) break; // changed (URL, secrets, state): read it again
+      }
+      if (line.held) return { kind: "held", barrier: line.held };
+      if (line.pending.length < BATCH) return { kind: "idle" };
     }
-    if (line.held) return { kind: "held", barrier: line.held };
-    if (line.pending.length < BATCH) return { kind: "idle" };
+  } finally {
+    await confirmed();
   }
 }
 
@@ -116,10 +141,13 @@ async function readLine(deps: WebhookWorkerDeps, tenantId: string, endpointId: s
 }
 
 type Pending = { id: string; attempts: number; message: { id: string; eventType: string; payload: string } };
-type Step = { kind: "delivered"; endpoint: WebhookEndpoint | null } | { kind: "stopped"; stop: Stop };
+type Step = { kind: "delivered"; recorded: Promise<EndpointAfter | null> } | { kind: "stopped"; stop: Stop };
 
-/** One attempt at the head of the line (rate-limit deferrals waited out when short), recorded in one transaction. */
-async function attempt(deps: WebhookWorkerDeps, endpoint: WebhookEndpointConfig, delivery: Pending, deadline: number): Promise<Step> {
+/**
+ * One attempt at the head of the line (rate-limit deferrals waited out when short), recorded in one statement: a
+ * failure's record awaited here (it may disable the endpoint), a success's handed back to the drain to confirm.
+ */
+async function attempt(deps: WebhookWorkerDeps, conn: pg.PoolClient, endpoint: WebhookEndpointConfig, delivery: Pending, deadline: number): Promise<Step> {
   const { prisma, deliverer, settings, log } = deps;
   const { tenantId } = endpoint;
   const { message } = delivery;
@@ -137,22 +165,12 @@ async function attempt(deps: WebhookWorkerDeps, endpoint: WebhookEndpointConfig,
 
     const record = outcome.record!;
     const status = outcome.status === "succeeded" ? "succeeded" : outcome.status === "failed" ? "failed" : "pending";
-    const where = { id: endpoint.id, tenantId };
-    const after = await withTenantTx(prisma, tenantId, async (tx) => {
-      await tx.webhookAttempt.create({
-        data: {
-          tenantId, deliveryId: delivery.id, messageId: message.id, endpointId: endpoint.id, attempt: number, startedAt: record.startedAt,
-          latencyMs: record.latencyMs, statusCode: record.statusCode, responseBodyExcerpt: record.responseBodyExcerpt, error: record.error, success: record.success,
-        },
-      });
-      await tx.webhookDelivery.update({
-        where: { id: delivery.id },
-        data: { status, attempts: number, nextAttemptAt: outcome.nextAttemptAt, lastAttemptAt: record.startedAt, lastStatusCode: record.statusCode, lastError: record.error },
-      });
-      if (record.success) await tx.webhookEndpoint.updateMany({ where: { ...where, failingSince: { not: null } }, data: { failingSince: null } });
-      else await tx.webhookEndpoint.updateMany({ where: { ...where, failingSince: null }, data: { failingSince: record.startedAt } });
-      return tx.webhookEndpoint.findFirst({ where });
-    });
+    const recorded = recordAttempt(conn, record, { deliveryId: delivery.id, status, nextAttemptAt: outcome.nextAttemptAt });
+    if (record.success) {
+      recorded.catch(() => undefined); // rejected meanwhile, it is not unhandled: the drain's await gets the error
+      return { kind: "delivered", recorded }; // confirmed by the drain, during the next attempt
+    }
+    const after = await recorded;
 
     const failingSince = after?.failingSince;
     if (failingSince && Date.now() - failingSince.getTime() >= settings.disableAfterMs) {
@@ -166,7 +184,7 @@ async function attempt(deps: WebhookWorkerDeps, endpoint: WebhookEndpointConfig,
       return { kind: "stopped", stop: { kind: "idle" } };
     }
     if (outcome.status === "retrying") return { kind: "stopped", stop: { kind: "wait", until: outcome.nextAttemptAt! } };
-    return { kind: "delivered", endpoint: after };
+    return { kind: "delivered", recorded: Promise.resolve(after) }; // failed for good: the line moves on
   }
 }
 
@@ -199,6 +217,6 @@ function configCache({ settings }: WebhookWorkerDeps) {
 /** Enqueues a job through the running job's helpers (its own connection; jobs with the same key collapse). */
 export function addJob(helpers: JobHelpers, spec: JobSpec): Promise<void> {
   return helpers
-    .addJob(spec.identifier, spec.payload, { jobKey: spec.jobKey ?? undefined, queueName: spec.queueName ?? undefined, runAt: spec.runAt ?? undefined, maxAttempts: spec.maxAttempts ?? 25 })
+    .addJob(spec.identifier, spec.payload, { jobKey: spec.jobKey ?? undefined, queueName: spec.queueName ?? undefined, runAt: spec.runAt ?? undefined, maxAttempts: spec.maxAttempts ?? 25, priority: spec.priority ?? undefined })
     .then(() => undefined);
 }

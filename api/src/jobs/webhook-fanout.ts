@@ -21,7 +21,13 @@ export function fanoutTask(deps: WebhookWorkerDeps): Task {
   const { prisma, deliverer } = deps;
   return async (raw) => {
     const { tenantId, messageId } = fanoutPayload.parse(raw);
-    if (!deliverer.fansOut) return fanOutBuiltin(deps, tenantId, messageId);
+    if (!deliverer.fansOut) {
+      // a full batch means more are waiting: go on with the next ones, oldest first, rather than leave them to their
+      // own jobs, queued behind this one's drains
+      let fannedOut = await fanOutBuiltin(deps, tenantId, messageId);
+      while (fannedOut === FANOUT_BATCH) fannedOut = await fanOutBuiltin(deps, tenantId, null);
+      return;
+    }
     const message = await withTenantTx(prisma, tenantId, (tx) => tx.webhookMessage.findFirst({ where: { id: messageId, tenantId } }));
     if (!message || message.providerMessageId) return; // deleted with its tenant, or already sent
     const sent = await deliverer.send({ id: message.id, tenantId, eventType: message.eventType, payload: message.payload });
@@ -30,32 +36,56 @@ export function fanoutTask(deps: WebhookWorkerDeps): Task {
   };
 }
 
+/** Messages one built-in fan-out job takes on at most: its own and the tenant's others not yet fanned out. */
+const FANOUT_BATCH = 500;
+
 /**
- * Built-in fan-out, one transaction (a re-run after a crash finds the message fanned out, or redoes it all):
- * 1. the message is marked fanned out, which moves the barrier of the tenant's endpoints (waiting, first, for any
- *    drain that holds the message's row as the barrier it stops at: webhooks/fanout-barrier.ts);
- * 2. one WebhookDelivery per endpoint that existed when the event occurred, is enabled and subscribes to the
- *    message's type (the target endpoint only, for a test event); `skipDuplicates`, as a resend may have made one;
+ * Built-in fan-out, one transaction (a re-run after a crash finds the message fanned out, or redoes it all); returns
+ * how many messages it fanned out (FANOUT_BATCH: there may be more; `messageId` null: the batch only):
+ * 1. the message is marked fanned out, and with it up to FANOUT_BATCH of the tenant's other messages not yet fanned
+ *    out, oldest first, those no other transaction holds (`SKIP LOCKED`: a message another fan-out is doing, or that
+ *    a drain holds as the barrier it stops at, is left to its own job). Their own jobs then find them done: a
+ *    backlog is fanned out a batch at a time, not a transaction per message. This moves the barrier of the tenant's
+ *    endpoints (the job's own message waits, first, for any drain that holds its row: webhooks/fanout-barrier.ts);
+ * 2. one WebhookDelivery per message and endpoint that existed when the event occurred, is enabled and subscribes to
+ *    the message's type (the target endpoint only, for a test event); `skipDuplicates`, as a resend may have made one;
  * 3. a drain job for every enabled endpoint of the tenant with pending deliveries: the endpoints that just got one,
- *    and any whose drain stopped at this message's barrier. Read after step 1, so it sees those drains' deliveries.
+ *    and any whose drain stopped at one of these messages' barrier. Read after step 1, so it sees those drains'
+ *    deliveries.
  */
-async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, messageId: string): Promise<void> {
-  await withTenantTx(prisma, tenantId, async (tx) => {
-    const [message] = await tx.webhookMessage.updateManyAndReturn({
-      where: { id: messageId, tenantId, fannedOutAt: null },
-      data: { fannedOutAt: new Date() },
-      select: { eventType: true, occurredAt: true, targetEndpointId: true },
-    });
-    if (!message) return; // deleted with its tenant, or done before a crash
+async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, messageId: string | null): Promise<number> {
+  return withTenantTx(prisma, tenantId, async (tx) => {
+    const now = new Date();
+    const own = messageId
+      ? await tx.webhookMessage.updateManyAndReturn({
+          where: { id: messageId, tenantId, fannedOutAt: null },
+          data: { fannedOutAt: now },
+          select: { id: true, eventType: true, occurredAt: true, targetEndpointId: true },
+        })
+      : [];
+    if (messageId && !own.length) return 0; // deleted with its tenant, or done (by a batch, or before a crash)
+    const others = await tx.$queryRaw<Array<{ id: string; eventType: string; occurredAt: Date; targetEndpointId: string | null }>>`
+      UPDATE "WebhookMessage" SET "fannedOutAt" = ${now}
+      WHERE "id" IN (
+        SELECT "id" FROM "WebhookMessage" WHERE "tenantId" = ${tenantId}::uuid AND "fannedOutAt" IS NULL
+        ORDER BY "tenantId", "fannedOutAt", "occurredAt", "id" LIMIT ${FANOUT_BATCH - own.length} FOR UPDATE SKIP LOCKED)
+      RETURNING "id", "eventType", "occurredAt", "targetEndpointId"`;
+    const messages = [...own, ...others];
+    if (!messages.length) return 0;
+    const oldest = messages.reduce((a, m) => (m.occurredAt < a ? m.occurredAt : a), messages[0]!.occurredAt);
     const endpoints = await tx.webhookEndpoint.findMany({
-      where: { tenantId, disabled: false, createdAt: { lte: message.occurredAt }, ...(message.targetEndpointId ? { id: message.targetEndpointId } : {}) },
-      select: { id: true, disabled: true, filterTypes: true },
+      where: { tenantId, disabled: false, createdAt: { lte: messages.reduce((a, m) => (m.occurredAt > a ? m.occurredAt : a), oldest) } },
+      select: { id: true, disabled: true, filterTypes: true, createdAt: true },
     });
-    const deliveries = endpoints
-      .filter((e) => message.targetEndpointId || endpointWantsEvent(e, message.eventType))
-      .map((e) => tenantOwned({ tenantId, messageId, endpointId: e.id, nextAttemptAt: message.occurredAt }));
+    const deliveries = messages.flatMap((message) =>
+      endpoints
+        .filter((e) => e.createdAt <= message.occurredAt)
+        .filter((e) => (message.targetEndpointId ? e.id === message.targetEndpointId : endpointWantsEvent(e, message.eventType)))
+        .map((e) => tenantOwned({ tenantId, messageId: message.id, endpointId: e.id, nextAttemptAt: message.occurredAt })),
+    );
     if (deliveries.length) await tx.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true });
-    const waiting = await tx.webhookEndpoint.findMany({ where: { tenantId, disabled: false, deliveries: { some: { status: "pending" } } }, select: { id: true } });
+    const waiting = await tx.webhookEndpoint.findMany({ where: { tenantId, disabled: false, deliveries: { some: { status: "pending" } } }, select: { id: true }, orderBy: { id: "asc" } });
     await enqueueJobs(tx, waiting.map((e) => webhookJobs.deliver(tenantId, e.id)));
+    return messages.length;
   });
 }

@@ -49,6 +49,8 @@ export interface JobSpec {
   queueName?: string | null;
   runAt?: Date | null;
   maxAttempts?: number;
+  /** Lower runs first (graphile-worker's `priority`; 0 unless given). */
+  priority?: number;
   /** Jobs with the same key collapse into one (a running one is left to finish and a new one created). */
   jobKey?: string | null;
 }
@@ -79,6 +81,7 @@ async function addJobs(tx: RawExecutor, jobs: readonly JobSpec[]): Promise<void>
       run_at: j.runAt?.toISOString() ?? null,
       max_attempts: j.maxAttempts ?? 25,
       job_key: j.jobKey ?? null,
+      priority: j.priority ?? 0,
     })),
   );
   await tx.$executeRaw`SELECT graphile_worker.add_jobs(ARRAY(SELECT json_populate_record(NULL::graphile_worker.job_spec, s) FROM json_array_elements(${specs}::json) AS s))`;
@@ -95,6 +98,8 @@ export function withTenantTx<T>(prisma: Prisma, tenantId: string, fn: (tx: Prism
   });
 }
 
+const DELIVER_PRIORITY = -1;
+
 /** The job identifiers, their keys and queues: one place, used by the outbox, the API and the worker. */
 export const webhookJobs = {
   /**
@@ -110,14 +115,20 @@ export const webhookJobs = {
   }),
   /**
    * Built-in: delivers an endpoint's pending deliveries, oldest event first (jobs/webhook-deliver.ts). Added by
-   * every fan-out and every change that gives the endpoint something to send; no job key and no named queue, so the
-   * job is never held up behind another (a named queue's next job waits for the worker's poll) and never contends
-   * with another transaction for a key: one drain per endpoint runs at a time, under an advisory lock, and extra jobs
-   * end at once.
+   * every fan-out and every change that gives the endpoint something to send. Keyed per endpoint, so the requests
+   * collapse: at most one waiting job per endpoint, and one running (a request made while the drain runs makes a new
+   * job, which runs after it: nothing is missed). Unkeyed, every fan-out made a job per waiting endpoint, and nearly
+   * all of them only found the endpoint locked by its drain: at a thousand deliveries a second, most of the worker's
+   * time. A transaction that adds the job holds its row until it commits; callers adding several add them in endpoint
+   * id order, so two of them never wait for each other crosswise. One drain per endpoint runs at a time, under an
+   * advisory lock. Ahead of fan-out jobs (priority -1): what is fanned out is sent before a backlog of fan-out jobs is
+   * worked through (most of which find their message already fanned out by a batch: jobs/webhook-fanout.ts).
    */
   deliver: (tenantId: string, endpointId: string): JobSpec => ({
     identifier: "webhook.deliver",
     payload: { tenantId, endpointId },
+    jobKey: `webhook.deliver:${endpointId}`,
+    priority: DELIVER_PRIORITY,
   }),
   /** The same drain, when the endpoint's oldest pending delivery is due (a retry, a rate-limit deferral); one per endpoint. */
   deliverAt: (tenantId: string, endpointId: string, runAt: Date): JobSpec => ({
@@ -125,6 +136,7 @@ export const webhookJobs = {
     payload: { tenantId, endpointId },
     jobKey: `webhook.deliver-at:${endpointId}`,
     runAt,
+    priority: DELIVER_PRIORITY,
   }),
   syncEndpoint: (tenantId: string, endpointId: string, rotate = false): JobSpec => ({
     identifier: "webhook.sync_endpoint",

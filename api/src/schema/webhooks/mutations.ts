@@ -256,7 +256,7 @@ async function requeue(tx: TenantTx, tenantId: string, pairs: Array<{ messageId:
   });
   if (again.length) await tx.webhookDelivery.updateMany({ where: { id: { in: again.map((d) => d.id) } }, data: { status: "pending", attempts: 0, nextAttemptAt: new Date() } });
   const queued = [...created, ...again];
-  await enqueueJobs(tx, [...new Set(queued.map((d) => d.endpointId))].map((endpointId) => webhookJobs.deliver(tenantId, endpointId)));
+  await enqueueJobs(tx, [...new Set(queued.map((d) => d.endpointId))].sort().map((endpointId) => webhookJobs.deliver(tenantId, endpointId)));
   return queued.map((d) => d.id);
 }
 
