@@ -12,6 +12,7 @@ import "./bids/mutations.ts";
 import "./service-calls/types.ts";
 import "./service-calls/mutations.ts";
 import "./webhooks/types.ts";
+import "./webhooks/health.ts";
 import "./webhooks/mutations.ts";
 import "./marketing/accounts.ts";
 import "./marketing/posts.ts";

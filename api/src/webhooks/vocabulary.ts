@@ -57,11 +57,15 @@ const scalarSchemas: Record<string, JsonSchema> = {
 
 const implementsNode = (type: GraphQLObjectType) => type.getInterfaces().some((i) => i.name === nodeName);
 
-/** A payload field is one a partner can select without arguments, and that is not a connection or a list of related rows (read those with `node(id:)`). */
+/**
+ * A payload field is one a partner can select without arguments, and that is not a connection or a list of related
+ * rows (read those with `node(id:)`), nor a figure computed at read time rather than the entity's state (a field
+ * with `extensions: { webhookPayload: false }`, such as `WebhookEndpoint.health`).
+ */
 function planType(type: GraphQLObjectType, depth = 0): Plan[] {
   const plans: Plan[] = [];
   for (const field of Object.values(type.getFields())) {
-    if (field.args.length || field.deprecationReason) continue;
+    if (field.args.length || field.deprecationReason || field.extensions?.webhookPayload === false) continue;
     const inner = getNullableType(field.type) as GraphQLOutputType;
     const list = isListType(inner);
     const named = getNamedType(field.type);
