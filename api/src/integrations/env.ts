@@ -45,6 +45,8 @@ export const marketingEnvShape = {
   MARKETING_HTTP_BACKOFF_MS: int(500, 1, 60_000),
   /** A Retry-After up to this long is waited out in the job; a longer one reschedules the job. */
   MARKETING_MAX_INLINE_WAIT_MS: int(5_000, 0, 60_000),
+  /** After a platform accepted a post it still reviews (Google: PROCESSING), how long until the worker looks again (doubling, 8 looks). */
+  MARKETING_STATUS_CHECK_MS: int(60_000, 10, 86_400_000),
   /** Consecutive failures of one account's calls that open its circuit breaker. */
   MARKETING_BREAKER_THRESHOLD: int(5, 1, 1_000),
   /** How long an open breaker waits before letting one trial call through. */

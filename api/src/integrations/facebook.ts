@@ -68,6 +68,7 @@ export function facebookProvider(config: MetaConfig, resilience: Resilience): So
       if (!page) throw new ProviderError("auth", "the user can no longer post to this Page");
       return { accessToken: page.access_token, refreshToken: user.accessToken, expiresAt: user.expiresAt };
     },
+    fetchStatus: async () => "live", // a post Meta accepted is published
     async revoke(account) {
       if (!account.refreshToken) return;
       await call(account.breakerKey, "/me/permissions", { method: "DELETE", token: account.refreshToken });

@@ -119,7 +119,7 @@ export function googleBusinessProvider(config: GoogleConfig, resilience: Resilie
     return out;
   }
 
-  const published = (post: LocalPost): Published => ({ externalPostId: post.name, url: post.searchUrl ?? null });
+  const published = (post: LocalPost): Published => ({ externalPostId: post.name, url: post.searchUrl ?? null, processing: post.state === "PROCESSING" });
 
   return {
     platform: "google_business",
@@ -147,6 +147,10 @@ export function googleBusinessProvider(config: GoogleConfig, resilience: Resilie
     },
     async revoke(account) {
       await oauthCall(resilience, account.breakerKey, () => oauth.revokeToken(config.revokeUrl, account.refreshToken ?? account.accessToken));
+    },
+    async fetchStatus(account, externalPostId) {
+      const post = await business<LocalPost>(account.breakerKey, `/${externalPostId}`, { bearer: account.accessToken });
+      return post.state === "REJECTED" ? "rejected" : post.state === "PROCESSING" ? "processing" : "live";
     },
     async findExisting(account, request) {
       const res = await business<{ localPosts?: LocalPost[] }>(account.breakerKey, `/${account.externalId}/localPosts`, { bearer: account.accessToken, params: { pageSize: "100" } });

@@ -95,6 +95,7 @@ export function instagramProvider(config: InstagramConfig, resilience: Resilienc
       });
       return { accessToken: res.access_token, refreshToken: null, expiresAt: expiry(res.expires_in) };
     },
+    fetchStatus: async () => "live", // a post Meta accepted is published
     async revoke() {
       // Instagram documents no revocation (PROVIDERS.md §4): disconnecting forgets the token
     },

@@ -39,7 +39,12 @@ export interface PublishRequest {
 export interface Published {
   externalPostId: string;
   url: string | null;
+  /** The platform accepted the post but still reviews it (Google: PROCESSING): `fetchStatus` tells its fate. */
+  processing?: boolean;
 }
+
+/** Where a post the platform accepted stands. */
+export type PostState = "live" | "processing" | "rejected";
 
 /**
  * The one interface of a social platform (one implementation per platform in this folder). Every call goes
@@ -69,6 +74,8 @@ export interface SocialProvider {
   findExisting(account: AccountCredentials, request: PublishRequest): Promise<Published | null>;
   /** Publishes; `onContainer` records an intermediate id (Instagram) before the final call. */
   publish(account: AccountCredentials, request: PublishRequest, onContainer?: (id: string) => Promise<void>): Promise<Published>;
+  /** Where an accepted post stands now (Meta's are live once accepted; Google reviews local posts). */
+  fetchStatus(account: AccountCredentials, externalPostId: string): Promise<PostState>;
   /** How the platform's inbound notifications are checked and read; null when it sends none or no secret is configured. */
   readonly webhooks: InboundWebhooks | null;
 }

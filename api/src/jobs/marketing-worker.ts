@@ -8,13 +8,15 @@ import { recordBreaker, type WorkerScope } from "../marketing/outcomes.ts";
 import { publishTarget, type PublishPayload } from "../marketing/publish.ts";
 import { PUBLISH_TASK } from "../marketing/queue.ts";
 import { refreshExpiringTokens } from "../marketing/refresh.ts";
+import { checkStatus, STATUS_TASK, type StatusPayload } from "../marketing/status.ts";
 import { createMarketingRuntime } from "../marketing/runtime.ts";
 
 export const REFRESH_TASK = "marketing.refresh_tokens";
 
 /**
  * The marketing side of a worker: `marketing.publish` (one post on one channel, marketing/publish.ts),
- * `marketing.inbound` (a platform notification, marketing/inbound.ts) and the hourly `marketing.refresh_tokens`, with their own Prisma client and this process's circuit breakers, whose
+ * `marketing.check_status` (a post the platform still reviews, marketing/status.ts), `marketing.inbound` (a platform
+ * notification, marketing/inbound.ts) and the hourly `marketing.refresh_tokens`, with their own Prisma client and this process's circuit breakers, whose
  * transitions are recorded on the account (so it shows its breaker's state).
  */
 export function createMarketingWorker(env: Env, databaseUrl: string, log: Logger): { tasks: TaskList; cronItems: ParsedCronItem[]; close(): Promise<void> } {
@@ -34,6 +36,7 @@ export function createMarketingWorker(env: Env, databaseUrl: string, log: Logger
   return {
     tasks: {
       [PUBLISH_TASK]: (payload, helpers) => publishTarget(scope, runtime, payload as PublishPayload, helpers),
+      [STATUS_TASK]: (payload, helpers) => checkStatus(scope, runtime, payload as StatusPayload, helpers),
       [INBOUND_TASK]: async (payload) => {
         const { notified } = await processInbound(scope, runtime, (payload as { inboundId: string }).inboundId);
         if (notified) scope.log.info({ notified }, "platform notification turned into events");

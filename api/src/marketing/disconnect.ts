@@ -1,9 +1,8 @@
 import type { Context } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { runMutation } from "../events/pipeline.ts";
-import { tokenContext } from "../integrations/token-box.ts";
 import { publicAccount } from "./accounts.ts";
-import { breakerKey, marketingRuntime } from "./runtime.ts";
+import { credentialsOf, marketingRuntime } from "./runtime.ts";
 
 /**
  * Disconnects an account: the platform's grant is revoked where it allows it (a failed revoke is logged, never
@@ -17,13 +16,7 @@ export async function disconnectAccount(ctx: Context, id: string) {
   const provider = runtime.provider(account.platform);
   if (!("unavailable" in provider) && account.accessTokenSealed) {
     try {
-      await provider.revoke({
-        breakerKey: breakerKey(account.platform, account.tenantId, account.id),
-        accountId: account.id,
-        externalId: account.externalId,
-        accessToken: runtime.box.open(account.accessTokenSealed, account.tokenKeyId, tokenContext.access(account.id)),
-        refreshToken: account.refreshTokenSealed ? runtime.box.open(account.refreshTokenSealed, account.tokenKeyId, tokenContext.refresh(account.id)) : null,
-      });
+      await provider.revoke(credentialsOf(runtime, { ...account, accessTokenSealed: account.accessTokenSealed }));
     } catch (err) {
       ctx.log.warn({ accountId: id, platform: account.platform, reason: (err as Error).message }, "revoking a channel account's grant failed; disconnecting anyway");
     }

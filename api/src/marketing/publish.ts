@@ -1,12 +1,12 @@
 import type { JobHelpers } from "graphile-worker";
 import { tenantTransaction } from "../db/rls.ts";
 import { tenantOwned, tenantScoped } from "../db/tenancy.ts";
-import { ProviderError, type AccountCredentials, type PublishRequest, type Published } from "../integrations/provider.ts";
+import { ProviderError, type PublishRequest, type Published } from "../integrations/provider.ts";
 import { BreakerOpenError } from "../integrations/resilience.ts";
-import { tokenContext } from "../integrations/token-box.ts";
 import { finishTarget, markNeedsReconnect, type WorkerScope } from "./outcomes.ts";
 import { PUBLISH_TASK, publishJobKey } from "./queue.ts";
-import { breakerKey, type MarketingRuntime } from "./runtime.ts";
+import { breakerKey, credentialsOf, type MarketingRuntime } from "./runtime.ts";
+import { enqueueStatusCheck } from "./status.ts";
 
 /** Attempts of one channel (job runs, each with its own in-call retries) before it is FAILED. */
 export const MAX_PUBLISH_ATTEMPTS = 6;
@@ -61,13 +61,7 @@ export async function publishTarget(scope: WorkerScope, runtime: MarketingRuntim
   const endAttempt = (outcome: string, error: string | null = null) =>
     db.marketingPublishAttempt.update({ where: { id: attempt.id }, data: { outcome, error, finishedAt: new Date() } });
 
-  const credentials: AccountCredentials = {
-    breakerKey: key,
-    accountId: account.id,
-    externalId: account.externalId,
-    accessToken: runtime.box.open(account.accessTokenSealed, account.tokenKeyId, tokenContext.access(account.id)),
-    refreshToken: account.refreshTokenSealed ? runtime.box.open(account.refreshTokenSealed, account.tokenKeyId, tokenContext.refresh(account.id)) : null,
-  };
+  const credentials = credentialsOf(runtime, { ...account, accessTokenSealed: account.accessTokenSealed });
   const request: PublishRequest = { text: target.post.text, mediaUrls: target.post.mediaUrls, idempotencyKey: target.idempotencyKey, since, containerId: target.containerId };
   try {
     let published: Published | null = resumed ? await provider.findExisting(credentials, request) : null;
@@ -77,6 +71,8 @@ export async function publishTarget(scope: WorkerScope, runtime: MarketingRuntim
     );
     await endAttempt(outcome);
     await finishTarget(scope, tenantId, targetId, { status: "published", externalPostId: published.externalPostId, externalUrl: published.url, lastError: null });
+    // the platform still reviews it (Google): the status task looks again until it is live or rejected
+    if (published.processing) await enqueueStatusCheck(helpers, { tenantId, targetId, checks: 0 }, runtime.env.MARKETING_STATUS_CHECK_MS);
   } catch (err) {
     const message = (err as Error).message.slice(0, 500);
     if (err instanceof ProviderError && err.kind === "retryable" && target.attemptCount + 1 < MAX_PUBLISH_ATTEMPTS) {

@@ -2,7 +2,7 @@ import { tenantScoped } from "../db/tenancy.ts";
 import { ProviderError } from "../integrations/provider.ts";
 import { tokenContext } from "../integrations/token-box.ts";
 import { markNeedsReconnect, type WorkerScope } from "./outcomes.ts";
-import { breakerKey, type MarketingRuntime } from "./runtime.ts";
+import { credentialsOf, type MarketingRuntime } from "./runtime.ts";
 
 /** Tokens expiring within this window are refreshed by the recurring task. */
 export const REFRESH_AHEAD_MS = 7 * 24 * 3_600_000;
@@ -25,13 +25,7 @@ export async function refreshExpiringTokens(scope: WorkerScope, runtime: Marketi
       const provider = runtime.provider(account.platform);
       if ("unavailable" in provider || !account.accessTokenSealed) continue;
       try {
-        const current = {
-          breakerKey: breakerKey(account.platform, account.tenantId, account.id),
-        accountId: account.id,
-          externalId: account.externalId,
-          accessToken: runtime.box.open(account.accessTokenSealed, account.tokenKeyId, tokenContext.access(account.id)),
-          refreshToken: account.refreshTokenSealed ? runtime.box.open(account.refreshTokenSealed, account.tokenKeyId, tokenContext.refresh(account.id)) : null,
-        };
+        const current = credentialsOf(runtime, { ...account, accessTokenSealed: account.accessTokenSealed });
         const tokens = await provider.refresh(current);
         const access = runtime.box.seal(tokens.accessToken, tokenContext.access(account.id));
         // Google does not issue a new refresh token on refresh: the old one is kept (sealed again, under the current key)

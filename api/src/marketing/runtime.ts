@@ -3,9 +3,10 @@ import type { ChannelPlatform } from "../generated/prisma/enums.ts";
 import { facebookProvider } from "../integrations/facebook.ts";
 import { googleBusinessProvider } from "../integrations/google-business.ts";
 import { instagramProvider } from "../integrations/instagram.ts";
-import type { SocialProvider } from "../integrations/provider.ts";
+import type { ChannelAccount } from "../generated/prisma/client.ts";
+import type { AccountCredentials, SocialProvider } from "../integrations/provider.ts";
 import { Resilience, type BreakerStateName } from "../integrations/resilience.ts";
-import { TokenBox } from "../integrations/token-box.ts";
+import { TokenBox, tokenContext } from "../integrations/token-box.ts";
 
 export const platforms = ["facebook", "instagram", "google_business"] as const satisfies readonly ChannelPlatform[];
 
@@ -22,6 +23,17 @@ export interface MarketingRuntime {
 export const breakerKey = (platform: ChannelPlatform, tenantId: string, accountId: string) => `${platform}:${tenantId}:${accountId}`;
 
 /** `<API origin>/integrations/<platform>/callback` (PUBLIC_API_URL may name the GraphQL endpoint: its origin counts). */
+/** An account's tokens opened for a provider call (plaintext in memory only), with its breaker key. */
+export function credentialsOf(runtime: MarketingRuntime, account: ChannelAccount & { accessTokenSealed: string }): AccountCredentials {
+  return {
+    breakerKey: breakerKey(account.platform, account.tenantId, account.id),
+    accountId: account.id,
+    externalId: account.externalId,
+    accessToken: runtime.box.open(account.accessTokenSealed, account.tokenKeyId, tokenContext.access(account.id)),
+    refreshToken: account.refreshTokenSealed ? runtime.box.open(account.refreshTokenSealed, account.tokenKeyId, tokenContext.refresh(account.id)) : null,
+  };
+}
+
 export const redirectUri = (env: Env, platform: ChannelPlatform) => `${new URL(env.PUBLIC_API_URL ?? `http://127.0.0.1:${env.API_PORT}`).origin}/integrations/${platform}/callback`;
 
 export function createMarketingRuntime(env: Env, onBreaker?: (key: string, state: BreakerStateName) => void): MarketingRuntime {

@@ -11,7 +11,8 @@ import { serveStandin, type Answer, type StandinControls, type StandinRequest } 
  * - Account Management `GET /accountmanagement/v1/accounts`, Business Information
  *   `GET /businessinformation/v1/accounts/{a}/locations?readMask=…`.
  * - Local posts under `/v4`: `POST /accounts/{a}/locations/{l}/localPosts` (a LocalPost: `summary`, `topicType`
- *   required; answered with `name`, `state: LIVE`, `searchUrl`, `createTime`), `GET` the same path (list).
+ *   required; answered with `name`, `state` (`newPostState`: LIVE, or PROCESSING until a test sets it), `searchUrl`,
+ *   `createTime`), `GET` the same path (list), `GET …/localPosts/{p}` (one).
  * API errors have Google's shape `{"error":{"code","message","status"}}`: 401 UNAUTHENTICATED for a bad token,
  * 400 INVALID_ARGUMENT, 403 PERMISSION_DENIED, 404 NOT_FOUND; tests queue 429 RESOURCE_EXHAUSTED or 503
  * UNAVAILABLE through `faults` (`METHOD path`).
@@ -23,7 +24,9 @@ export interface GoogleStandin extends StandinControls {
   /** The consenting user's accounts and their locations. */
   accounts: Array<{ id: string; name: string; locations: Array<{ id: string; title: string }> }>;
   readonly issued: string[];
-  readonly posts: Array<{ name: string; location: string; summary: string; media: string[]; createTime: Date }>;
+  readonly posts: Array<{ name: string; location: string; summary: string; media: string[]; createTime: Date; state: "LIVE" | "PROCESSING" | "REJECTED" }>;
+  /** The state a new local post starts in (Google reviews some: PROCESSING, then LIVE or REJECTED). */
+  newPostState: "LIVE" | "PROCESSING";
   /** Tokens revoked through `/revoke`. */
   readonly revoked: string[];
   /** Refuses the refresh grant (invalid_grant: the grant was revoked or lapsed). */
@@ -55,6 +58,7 @@ export async function startGoogleStandin(): Promise<GoogleStandin> {
     posts: [],
     revoked: [],
     refuseRefresh: false,
+    newPostState: "LIVE",
     log: [],
     faults: [],
     delays: [],
@@ -148,16 +152,21 @@ export async function startGoogleStandin(): Promise<GoogleStandin> {
         if (!["STANDARD", "EVENT", "OFFER", "ALERT"].includes(String(body.topicType))) return googleError(400, "INVALID_ARGUMENT", "Request contains an invalid argument: topicType");
         if (typeof body.summary !== "string" || body.summary.length > 1500) return googleError(400, "INVALID_ARGUMENT", "Request contains an invalid argument: summary");
         if ((body.media ?? []).some((m) => m.mediaFormat !== "PHOTO" || !m.sourceUrl)) return googleError(400, "INVALID_ARGUMENT", "Request contains an invalid argument: media");
-        const post = { name: `${location}/localPosts/${++counter}${randomBytes(4).toString("hex")}`, location: location!, summary: body.summary, media: (body.media ?? []).map((m) => m.sourceUrl!), createTime: new Date() };
+        const post = { name: `${location}/localPosts/${++counter}${randomBytes(4).toString("hex")}`, location: location!, summary: body.summary, media: (body.media ?? []).map((m) => m.sourceUrl!), createTime: new Date(), state: stand.newPostState };
         stand.posts.push(post);
         return { status: 200, body: view(post) };
       }
+    }
+    const one = /^\/v4\/(accounts\/\d+\/locations\/\d+\/localPosts\/[A-Za-z0-9]+)$/.exec(path);
+    if (one && method === "GET") {
+      const post = stand.posts.find((p) => p.name === one[1]);
+      return post ? { status: 200, body: view(post) } : googleError(404, "NOT_FOUND", "Requested entity was not found.");
     }
     return googleError(404, "NOT_FOUND", `Method not found: ${method} ${path}`);
   }
 
   const view = (p: GoogleStandin["posts"][number]) => ({
-    name: p.name, languageCode: "en", summary: p.summary, topicType: "STANDARD", state: "LIVE",
+    name: p.name, languageCode: "en", summary: p.summary, topicType: "STANDARD", state: p.state,
     searchUrl: `https://local.google.com/place?id=${p.location.split("/")[3]}&use=posts&lpsid=${p.name.split("/").at(-1)}`,
     createTime: p.createTime.toISOString(), updateTime: p.createTime.toISOString(),
     ...(p.media.length ? { media: p.media.map((sourceUrl) => ({ mediaFormat: "PHOTO", sourceUrl, googleUrl: sourceUrl })) } : {}),
