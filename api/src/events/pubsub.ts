@@ -193,8 +193,16 @@ export function connectPubSub(env: Pick<Env, "REDIS_URL" | "REDIS_KEY_PREFIX">, 
     });
   const failed = (what: string, channel: string) => (err: Error) => redisLog.error({ err, channel }, `redis ${what} failed`);
   // Adapters: the prefix on every channel, and no unhandled rejection when Redis is away.
+  // publishes not yet answered: close() waits for them (with auto-pipelining a publish is written on the next tick,
+  // and a QUIT sent before it would drop it)
+  const publishing = new Set<Promise<unknown>>();
   const publishClient = {
-    publish: (channel: string, message: string) => publisher.publish(prefix + channel, message).catch(failed("publish", channel)),
+    publish: (channel: string, message: string) => {
+      const sent = publisher.publish(prefix + channel, message).catch(failed("publish", channel));
+      publishing.add(sent);
+      void sent.finally(() => publishing.delete(sent));
+      return sent;
+    },
   };
   const subscribeClient = {
     on: (_event: "message", listener: (channel: string, message: string) => void) =>
@@ -215,6 +223,7 @@ export function connectPubSub(env: Pick<Env, "REDIS_URL" | "REDIS_KEY_PREFIX">, 
     redis: publisher,
     async close() {
       if (pubsub !== previous) usePubSub(previous);
+      await Promise.allSettled([...publishing]);
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
       publisher.disconnect();
       subscriber.disconnect();
