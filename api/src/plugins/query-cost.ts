@@ -30,6 +30,23 @@ const pageEstimator: ComplexityEstimator = ({ type, field, args, childComplexity
  * document or variables: execution reports those itself).
  */
 export function queryCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | null | undefined, operationName?: string | null): number | null {
+  // yoga's parse cache hands the same DocumentNode to every request of the same text: its cost for the same
+  // variables and operation is computed once (a few per document are kept; variables that vary a lot fall through)
+  const key = `${operationName ?? ""}\u0000${variables ? JSON.stringify(variables) : ""}`;
+  let known = costs.get(document);
+  if (known?.has(key)) return known.get(key)!;
+  const cost = computeCost(schema, document, variables, operationName);
+  if (!known) costs.set(document, (known = new Map()));
+  if (known.size >= COSTS_PER_DOCUMENT) known.delete(known.keys().next().value!);
+  known.set(key, cost);
+  return cost;
+}
+
+/** Costs already computed, per parsed document (weakly held: a document evicted from yoga's cache takes its costs along). */
+const costs = new WeakMap<DocumentNode, Map<string, number | null>>();
+const COSTS_PER_DOCUMENT = 32;
+
+function computeCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | null | undefined, operationName?: string | null): number | null {
   try {
     return getComplexity({
       schema,
