@@ -17,6 +17,7 @@ import "./webhooks/mutations.ts";
 import "./marketing/accounts.ts";
 import "./marketing/posts.ts";
 import "./audit.ts";
+import "./worker-jobs.ts";
 import "./subscriptions.ts";
 import "./marketing/subscriptions.ts";
 
