@@ -6,7 +6,7 @@ import { schema } from "../../src/schema/index.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { as, seedDemo } from "../support/domain.ts";
 import { operation } from "../support/graphql-arbitrary.ts";
-import { metric } from "../support/ws.ts";
+import { initRaw, metric } from "../support/ws.ts";
 
 /** Every code a client can see: ours (errors.ts) and those of GraphQL over HTTP itself (README, Limits). */
 const KNOWN_CODES = new Set<string>([...Object.values(ErrorCode), "BAD_REQUEST", "GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "OPERATION_RESOLUTION_FAILURE"]);
@@ -61,5 +61,41 @@ describe("fuzz: documents and variables generated against the schema", () => {
     const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...as("all_county") }, body: JSON.stringify({ query: "{ viewer { email } }" }) });
     expect((await res.json()).data.viewer.email).toMatch(/@/);
     expect(await metric(port, 'http_request_duration_seconds_count{route="graphql",method="POST",status="500"}')).toBe(0);
+  });
+
+  it(`over one WebSocket too: every result or error carries a known code, and the socket stays open (${Math.ceil(RUNS / 3)} runs, seed ${SEED})`, async () => {
+    const raw = await initRaw(port, "all_county");
+    expect(raw.acked).toBe(true);
+    let n = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.gen(), async (g) => {
+          const op = operation(schema, g);
+          const id = `op${++n}`;
+          raw.send({ id, type: "subscribe", payload: op });
+          // its first answer (a result, an error, a completion), or none yet: a subscription waiting for events
+          let answer: { type: string; payload?: any } | undefined;
+          for (let waited = 0; !answer && waited < 300; waited += 10) {
+            await new Promise((r) => setTimeout(r, 10));
+            answer = raw.messages.find((m) => m?.id === id);
+          }
+          if (!answer || answer.type === "next") raw.send({ id, type: "complete" });
+          const errors: Array<{ message: unknown; extensions?: { code?: unknown } }> = answer?.type === "error" ? answer.payload : (answer?.payload?.errors ?? []);
+          const where = `${JSON.stringify(answer ?? "no answer yet").slice(0, 500)}\n${JSON.stringify(op)}`;
+          for (const e of errors) {
+            expect(typeof e.message, where).toBe("string");
+            expect(KNOWN_CODES, where).toContain(e.extensions?.code);
+            expect(e.extensions?.code, where).not.toBe("INTERNAL_SERVER_ERROR");
+          }
+          expect(raw.socket.readyState, where).toBe(raw.socket.OPEN);
+        }),
+        { seed: SEED, numRuns: Math.ceil(RUNS / 3), endOnFailure: true },
+      );
+      // and it still serves: a query over the same socket
+      raw.send({ id: "last", type: "subscribe", payload: { query: "{ viewer { email } }" } });
+      await expect.poll(() => raw.messages.find((m) => m?.id === "last" && m.type === "next")?.payload.data.viewer.email).toMatch(/@/);
+    } finally {
+      raw.socket.close();
+    }
   });
 });
