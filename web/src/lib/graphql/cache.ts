@@ -69,7 +69,8 @@ const embeddedTypes = [
 	'DisconnectChannelAccountPayload',
 	'CreateMarketingPostPayload',
 	'CancelMarketingPostPayload',
-	'RetryMarketingPostChannelPayload'
+	'RetryMarketingPostChannelPayload',
+	'WorkerJob'
 ] as const;
 
 const embedded = () => null;
