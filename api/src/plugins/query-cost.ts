@@ -32,7 +32,8 @@ const pageEstimator: ComplexityEstimator = ({ type, field, args, childComplexity
 export function queryCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | null | undefined, operationName?: string | null): number | null {
   // yoga's parse cache hands the same DocumentNode to every request of the same text: its cost for the same
   // variables and operation is computed once (a few per document are kept; variables that vary a lot fall through)
-  const key = `${operationName ?? ""}\u0000${variables ? JSON.stringify(variables) : ""}`;
+  const key = costKey(variables, operationName);
+  if (key === null) return computeCost(schema, document, variables, operationName);
   let known = costs.get(document);
   if (known?.has(key)) return known.get(key)!;
   const cost = computeCost(schema, document, variables, operationName);
@@ -41,6 +42,22 @@ export function queryCost(schema: GraphQLSchema, document: DocumentNode, variabl
   known.set(key, cost);
   return cost;
 }
+
+/**
+ * The cache key of an operation's cost, or null for variables not worth keeping (longer than MAX_KEY_LENGTH: they
+ * would hold up to COSTS_PER_DOCUMENT copies of a large body per document) or that cannot be serialized (JSON nested
+ * deeper than JSON.stringify's recursion goes: JSON.parse takes it, stringify overflows the stack).
+ */
+function costKey(variables: Record<string, unknown> | null | undefined, operationName?: string | null): string | null {
+  let json = "";
+  try {
+    json = variables ? JSON.stringify(variables) : "";
+  } catch {
+    return null;
+  }
+  return json.length > MAX_KEY_LENGTH ? null : `${operationName ?? ""}\u0000${json}`;
+}
+const MAX_KEY_LENGTH = 4_096;
 
 /** Costs already computed, per parsed document (weakly held: a document evicted from yoga's cache takes its costs along). */
 const costs = new WeakMap<DocumentNode, Map<string, number | null>>();
