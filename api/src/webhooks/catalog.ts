@@ -1,8 +1,12 @@
 import type { DomainEvent } from "../events/domain-event.ts";
 import type { EventTypeDefinition } from "./deliverer.ts";
 
-/** The version of every payload below; a breaking change to one is a new version, never an edit. */
-export const PAYLOAD_VERSION = 1;
+/**
+ * The version of every payload below; a breaking change to one is a new version, never an edit. 2: `data.object`
+ * and `data.previous` in the API's vocabulary (global IDs, the schema's enum values and scalar formats, no internal
+ * columns); 1 carried the database rows, and is no longer sent.
+ */
+export const PAYLOAD_VERSION = 2;
 
 /** Sent by `sendTestWebhook` to one endpoint, whatever its filter. */
 export const TEST_EVENT_TYPE = "webhook.test";

@@ -38,7 +38,7 @@ describe("outbound webhooks, end to end (GraphQL → outbox → worker → recei
     const names = webhookEventTypes.map((e: { name: string }) => e.name);
     expect(names).toEqual(expect.arrayContaining(["job.created", "job.status_changed", "bid.won", "service_call.dispatched", "tenant_config.updated", "webhook_endpoint.disabled"]));
     const created = webhookEventTypes.find((e: { name: string }) => e.name === "job.created");
-    expect(created.version).toBe(1);
+    expect(created.version).toBe(2);
     expect(created.description).toMatch(/job/);
     const schema = JSON.parse(created.schema);
     expect(schema.properties.data.properties.object.anyOf[0].properties.community).toEqual({ type: "string", description: "Community or subdivision." });
@@ -56,7 +56,7 @@ describe("outbound webhooks, end to end (GraphQL → outbox → worker → recei
     await expect.poll(() => jobEvents().length, { timeout: 10_000 }).toBe(1);
     const [req] = jobEvents();
     const body = verifyWithBoth(req!, a.secret) as any;
-    expect(body).toMatchObject({ type: "job.created", version: 1, data: { entityType: "job", action: "created", object: { community: "Exactly Once", status: "SCHEDULED" }, previous: null, truncated: false } });
+    expect(body).toMatchObject({ type: "job.created", version: 2, data: { entityType: "job", action: "created", object: { community: "Exactly Once", status: "SCHEDULED" }, previous: null, truncated: false } });
     expect(req!.headers["webhook-id"]).toBe(body.id);
     const message = await prisma.webhookMessage.findUniqueOrThrow({ where: { id: body.id } });
     expect(message.payload).toBe(req!.body);

@@ -78,7 +78,7 @@ describe("webhook payloads speak the API's vocabulary, for every event type of t
         const verified = verifyWithBoth(r, secret) as Json;
         const validate = validators.get(verified.type)!;
         expect(validate(verified), `${verified.type}: ${JSON.stringify(validate.errors)}`).toBe(true);
-        expect(verified.version).toBe(1);
+        expect(verified.version).toBe(2);
         if (e.object) expect(verified.data.object, verified.type).toEqual(e.object);
         covered.add(verified.type);
       }
