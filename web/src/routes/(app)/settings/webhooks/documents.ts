@@ -197,3 +197,51 @@ export const ReplayWebhooksMutation = graphql(`
 		}
 	}
 `);
+
+/** An endpoint's last 24 hours (hourly), its breaker and when it would be auto-disabled: the health panel. */
+export const WebhookEndpointHealthQuery = graphql(`
+	query WebhookEndpointHealth($id: ID!) {
+		node(id: $id) {
+			__typename
+			... on WebhookEndpoint {
+				id
+				failingSince
+				health {
+					since
+					breaker
+					autoDisableAt
+					total {
+						start
+						attempts
+						successes
+						successRate
+						latencyP50Ms
+						latencyP95Ms
+					}
+					hourly {
+						start
+						attempts
+						successes
+						successRate
+						latencyP50Ms
+						latencyP95Ms
+					}
+				}
+			}
+		}
+	}
+`);
+
+/** The event catalog with each type's JSON Schema and example payload: the catalog page. */
+export const WebhookEventCatalogQuery = graphql(`
+	query WebhookEventCatalog {
+		webhookEventTypes {
+			name
+			description
+			version
+			schema
+			example
+			selection
+		}
+	}
+`);
