@@ -46,6 +46,7 @@ const screens: { path: string; user: string; ready: (page: Page) => Promise<unkn
 	{ path: '/settings/api-keys', user: 'admin@all-county.example', ready: (p) => p.getByRole('heading', { level: 1, name: 'API keys' }).waitFor() },
 	{ path: '/settings/tenant', user: 'admin@all-county.example', ready: (p) => p.getByRole('group', { name: 'Capabilities' }).waitFor() },
 	{ path: '/settings/webhooks', user: 'admin@all-county.example', ready: (p) => p.getByRole('heading', { level: 1 }).waitFor() },
+	{ path: '/settings/webhooks/catalog', user: 'admin@all-county.example', ready: (p) => p.locator('ul.types > li').first().waitFor() },
 	{ path: '/marketing', user: 'marketer@all-county.example', ready: (p) => p.getByRole('button', { name: 'Connect Facebook' }).waitFor() },
 	{ path: '/settings/jobs', user: 'admin@all-county.example', ready: (p) => p.getByRole('group', { name: 'State' }).waitFor() }
 ];
