@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/env.ts";
 import { metaEnv } from "../support/meta-standin.ts";
-import { connectFacebook, postState, schedulePost, startMarketing, type MarketingHarness } from "./helpers.ts";
+import { connectAccount, connectFacebook, postState, schedulePost, startMarketing, type MarketingHarness } from "./helpers.ts";
 
 describe("kill -9 of the worker mid-publish", () => {
   let h: MarketingHarness;
@@ -64,5 +64,33 @@ describe("kill -9 of the worker mid-publish", () => {
     // the platform was asked before posting again, and not posted to again
     const feedPosts = h.meta.log.filter((l) => l.method === "POST" && l.path === "/v25.0/1111/feed");
     expect(feedPosts).toHaveLength(1);
+  }, 90_000);
+
+  it("Instagram: a worker killed after media_publish went through is followed by one that finds the media, not a second one", async () => {
+    for (const c of children.filter((c) => c.exitCode === null && c.signalCode === null)) {
+      c.kill("SIGKILL"); // the previous test's worker: one worker at a time here
+      await new Promise((resolve) => c.once("exit", resolve));
+    }
+    const account = await connectAccount(h, "INSTAGRAM", h.meta.igUser.id);
+    const text = "Crash test: Instagram exactly once";
+    h.meta.delays.push({ match: /^POST \/instagram\/\d+\/media_publish$/, ms: 4_000 });
+    const post = await schedulePost(h, text, [account.id], 0, "all_county", ["https://cdn.example.com/crash.jpg"]);
+    const first = startWorkerProcess();
+    await expect.poll(() => h.meta.igMedia.filter((m) => m.caption === text).length, { timeout: 30_000, interval: 50 }).toBe(1);
+    first.kill("SIGKILL");
+    await new Promise((resolve) => first.once("exit", resolve));
+    const mid = await postState(h, post.id);
+    expect(mid.targets[0]).toMatchObject({ status: "PUBLISHING", externalPostId: null, attemptCount: 1 });
+
+    h.meta.delays.length = 0;
+    startWorkerProcess();
+    await expect.poll(async () => (await postState(h, post.id)).status, { timeout: 40_000, interval: 200 }).toBe("PUBLISHED");
+    const made = h.meta.igMedia.filter((m) => m.caption === text);
+    expect(made).toHaveLength(1);
+    expect(h.meta.containers.filter((c) => c.caption === text)).toHaveLength(1); // the container recorded before the call is the one published
+    const after = await postState(h, post.id);
+    expect(after.targets[0]).toMatchObject({ status: "PUBLISHED", externalPostId: made[0]!.id, attemptCount: 2 });
+    expect(after.targets[0].attempts.map((a: any) => a.outcome)).toEqual(["found_existing", null]);
+    expect(h.meta.log.filter((l) => l.method === "POST" && l.path.endsWith("/media_publish"))).toHaveLength(1);
   }, 90_000);
 });
