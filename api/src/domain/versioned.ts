@@ -3,8 +3,7 @@ import { AppError, ErrorCode, notFound } from "../errors.ts";
 /** The part of a Prisma model delegate that versioned writes need (every versioned model has `id` and `version`). */
 export interface VersionedDelegate<Row> {
   findUnique(args: { where: { id: string } }): PromiseLike<Row | null>;
-  findUniqueOrThrow(args: { where: { id: string } }): PromiseLike<Row>;
-  updateMany(args: { where: { id: string; version: number }; data: Record<string, unknown> }): PromiseLike<{ count: number }>;
+  updateManyAndReturn(args: { where: { id: string; version: number }; data: Record<string, unknown> }): PromiseLike<Row[]>;
 }
 
 interface VersionedRow {
@@ -37,10 +36,11 @@ export async function versionedUpdate<Row extends VersionedRow>(
   if (before.version !== expectedVersion) throw staleVersion(entity, before.version, expectedVersion);
   if (before.archivedAt) throw new AppError(ErrorCode.CONFLICT, `this ${entity} is archived and can no longer change`, { details: { currentVersion: before.version } });
   const data = typeof change === "function" ? change(before) : change;
-  const { count } = await delegate.updateMany({ where: { id, version: expectedVersion }, data: { ...data, version: { increment: 1 } } });
-  if (count !== 1) {
+  // one statement: UPDATE ... WHERE version = expected RETURNING the row after
+  const [after] = await delegate.updateManyAndReturn({ where: { id, version: expectedVersion }, data: { ...data, version: { increment: 1 } } });
+  if (!after) {
     const current = await delegate.findUnique({ where: { id } });
     throw current ? staleVersion(entity, current.version, expectedVersion) : notFound(entity);
   }
-  return { before, after: await delegate.findUniqueOrThrow({ where: { id } }) };
+  return { before, after };
 }

@@ -1,4 +1,4 @@
-import { enqueueJobs } from "../webhooks/store.ts";
+import { enqueueJobs, removeJobs } from "../webhooks/store.ts";
 
 /** The task that publishes one post on one channel (jobs/marketing-publish.ts). */
 export const PUBLISH_TASK = "marketing.publish";
@@ -20,13 +20,6 @@ export function enqueuePublish(tx: RawTx, tenantId: string, targetIds: readonly 
 }
 
 /** Removes the waiting publish jobs of these targets inside the caller's transaction (a running one is left to see the cancel). */
-export async function removePublish(tx: RawTx, targetIds: readonly string[]): Promise<void> {
-  if (!targetIds.length) return;
-  const [{ role } = { role: "none" }] = await tx.$queryRaw<Array<{ role: string }>>`SELECT current_setting('role') AS role`;
-  if (role !== "none") await tx.$executeRaw`SELECT set_config('role', 'none', true)`;
-  try {
-    for (const id of targetIds) await tx.$executeRaw`SELECT graphile_worker.remove_job(${publishJobKey(id)})`;
-  } finally {
-    if (role !== "none") await tx.$executeRaw`SELECT set_config('role', ${role}, true)`;
-  }
+export function removePublish(tx: RawTx, targetIds: readonly string[]): Promise<void> {
+  return removeJobs(tx, targetIds.map(publishJobKey));
 }

@@ -56,23 +56,13 @@ export interface JobSpec {
 }
 
 /**
- * Enqueues worker jobs inside the caller's transaction (`graphile_worker.add_jobs`, one statement for any number):
- * they exist exactly when the transaction commits, and the worker hears of them at commit (NOTIFY). The queue is
- * the system's, not the tenant's: when the transaction runs as the application role (row-level security, inside a
- * mutation's change), the insert runs with the connection's own role and the role is restored after it.
+ * Enqueues worker jobs inside the caller's transaction (one statement for any number): they exist exactly when the
+ * transaction commits, and the worker hears of them at commit (NOTIFY). The queue is the system's, not the
+ * tenant's: `h2o_enqueue_jobs` (migration enqueue_as_system) adds them with its owner's rights, whether the
+ * transaction runs as the application role (inside a mutation's change) or as the system.
  */
 export async function enqueueJobs(tx: RawExecutor, jobs: readonly JobSpec[]): Promise<void> {
   if (jobs.length === 0) return;
-  const [{ role } = { role: "none" }] = await tx.$queryRaw<Array<{ role: string }>>`SELECT current_setting('role') AS role`;
-  if (role !== "none") await tx.$executeRaw`SELECT set_config('role', 'none', true)`;
-  try {
-    await addJobs(tx, jobs);
-  } finally {
-    if (role !== "none") await tx.$executeRaw`SELECT set_config('role', ${role}, true)`;
-  }
-}
-
-async function addJobs(tx: RawExecutor, jobs: readonly JobSpec[]): Promise<void> {
   const specs = JSON.stringify(
     jobs.map((j) => ({
       identifier: j.identifier,
@@ -84,7 +74,13 @@ async function addJobs(tx: RawExecutor, jobs: readonly JobSpec[]): Promise<void>
       priority: j.priority ?? 0,
     })),
   );
-  await tx.$executeRaw`SELECT graphile_worker.add_jobs(ARRAY(SELECT json_populate_record(NULL::graphile_worker.job_spec, s) FROM json_array_elements(${specs}::json) AS s))`;
+  await tx.$executeRaw`SELECT h2o_enqueue_jobs(${specs}::json)`;
+}
+
+/** Removes waiting jobs by their job keys inside the caller's transaction (a running one is left to finish), as the system. */
+export async function removeJobs(tx: RawExecutor, jobKeys: readonly string[]): Promise<void> {
+  if (jobKeys.length === 0) return;
+  await tx.$executeRaw`SELECT h2o_remove_jobs(${[...jobKeys]}::text[])`;
 }
 
 /**
