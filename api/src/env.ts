@@ -16,6 +16,8 @@ const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().opti
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Who may introspect the schema (plugins/use-introspection-policy.ts); unset: `authenticated` in production, `on` otherwise. */
+  GRAPHQL_INTROSPECTION: z.enum(["on", "authenticated", "off"]).optional(),
   /** A request that takes at least this long is logged at info (every request is logged at debug). */
   SLOW_REQUEST_MS: z.coerce.number().int().positive().default(1000),
   API_HOST: z.string().min(1).default("127.0.0.1"),
@@ -134,7 +136,8 @@ const schema = z.object({
   ...marketingEnvShape,
 });
 
-export type Env = Omit<z.infer<typeof schema>, "JWT_SECRET" | "ENCRYPTION_KEY" | "CORS_ORIGINS"> & {
+export type Env = Omit<z.infer<typeof schema>, "JWT_SECRET" | "ENCRYPTION_KEY" | "CORS_ORIGINS" | "GRAPHQL_INTROSPECTION"> & {
+  GRAPHQL_INTROSPECTION: "on" | "authenticated" | "off";
   JWT_SECRET: string;
   ENCRYPTION_KEY: string;
   CORS_ORIGINS: string[];
@@ -174,6 +177,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     JWT_SECRET: raw.JWT_SECRET ?? secrets!.JWT_SECRET,
     ENCRYPTION_KEY: raw.ENCRYPTION_KEY ?? secrets!.ENCRYPTION_KEY,
     CORS_ORIGINS: corsOrigins(raw),
+    GRAPHQL_INTROSPECTION: raw.GRAPHQL_INTROSPECTION ?? (isProduction ? "authenticated" : "on"),
     isProduction,
   };
 }

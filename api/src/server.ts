@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { sendNodeResponse } from "@whatwg-node/server";
 import { useCookies } from "@whatwg-node/server-plugin-cookies";
+import { blockFieldSuggestionsPlugin } from "@escape.tech/graphql-armor-block-field-suggestions";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
 import { cookieJar } from "./auth/cookie-jar.ts";
@@ -21,6 +22,7 @@ import { ErrorCode, maskError } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { corsFor, useCrossSiteGuard } from "./plugins/use-cross-site-guard.ts";
+import { useIntrospectionPolicy } from "./plugins/use-introspection-policy.ts";
 import { useNoEventStream } from "./plugins/use-no-event-stream.ts";
 import { useProtection } from "./plugins/use-protection.ts";
 import { useQueryLimits } from "./plugins/use-query-limits.ts";
@@ -106,7 +108,10 @@ export function buildApp(env: Env, options: BuildOptions): App {
         maskError(error, { message, exposeDetails: isDev && !env.isProduction, onUnexpected: (err) => log.error({ err }, "unexpected error") }),
       isDev: env.NODE_ENV === "development",
     },
-    plugins: [useCrossSiteGuard(), useNoEventStream(), useCookies(), useRejectEmptyQuery(), ...useQueryLimits(env), useRefuseBadCredentials(), useProtection(requestLimiter, env), ...(options.plugins ?? [])],
+    plugins: [useCrossSiteGuard(), useNoEventStream(), useCookies(), useRejectEmptyQuery(), ...useQueryLimits(env), useRefuseBadCredentials(), useIntrospectionPolicy(env.GRAPHQL_INTROSPECTION),
+      // "Did you mean …?" in validation errors spells out the schema to whoever guesses: not in production
+      ...(env.isProduction ? [blockFieldSuggestionsPlugin() as Plugin] : []),
+      useProtection(requestLimiter, env), ...(options.plugins ?? [])],
   });
 
   /**
