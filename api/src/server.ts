@@ -133,6 +133,15 @@ export function buildApp(env: Env, options: BuildOptions): App {
     }
   }
 
+  // on every response: no MIME sniffing, no referrer, never framed (GraphiQL included); HSTS in production
+  const securityHeaders: Array<[string, string]> = [
+    ["x-content-type-options", "nosniff"],
+    ["referrer-policy", "no-referrer"],
+    ["x-frame-options", "DENY"],
+    ["content-security-policy", "frame-ancestors 'none'"],
+    ...(env.isProduction ? ([["strict-transport-security", "max-age=31536000; includeSubDomains"]] as Array<[string, string]>) : []),
+  ];
+
   const inFlight = new Set<Promise<void>>();
   let closing = false;
 
@@ -143,6 +152,7 @@ export function buildApp(env: Env, options: BuildOptions): App {
     const requestLog = log.child({ requestId });
     const url = new URL(req.url ?? "/", "http://localhost");
     res.setHeader("x-request-id", requestId);
+    for (const [name, value] of securityHeaders) res.setHeader(name, value);
     let route = "other";
     try {
       if (closing) res.setHeader("connection", "close");

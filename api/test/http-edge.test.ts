@@ -86,4 +86,21 @@ describe("the HTTP edge", () => {
     expect(random.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
+
+  it("sends the security headers on every response: GraphQL, GraphiQL, health, not found", async () => {
+    const responses = [
+      await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) }),
+      await fetch(`${base}/graphql`, { headers: { accept: "text/html" } }),
+      await fetch(`${base}/healthz`),
+      await fetch(`${base}/nope`),
+    ];
+    for (const res of responses) {
+      expect(res.headers.get("x-content-type-options"), res.url).toBe("nosniff");
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
+      expect(res.headers.get("strict-transport-security")).toBeNull(); // production only
+    }
+    expect(responses[1]!.headers.get("content-type")).toMatch(/text\/html/);
+  });
 });
