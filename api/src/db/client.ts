@@ -54,6 +54,20 @@ export function createPrisma(url: string, settings: PoolSettings) {
   return client as PrismaClient;
 }
 
+const pools = new Set<SettingsPool>();
+
+/** The connections of this process's pools: open in all, idle, and requests waiting for one (pool saturation). */
+export function poolStats(): { total: number; idle: number; waiting: number; max: number } {
+  let [total, idle, waiting, max] = [0, 0, 0, 0];
+  for (const pool of pools) {
+    total += pool.totalCount;
+    idle += pool.idleCount;
+    waiting += pool.waitingCount;
+    max += pool.options.max ?? 0;
+  }
+  return { total, idle, waiting, max };
+}
+
 /**
  * Prisma's pg adapter on a SettingsPool, ended by `$disconnect`; if the client is used again after that, the
  * adapter gets a new SettingsPool (never the plain pg Pool it would build from the options by itself).
@@ -61,6 +75,12 @@ export function createPrisma(url: string, settings: PoolSettings) {
 function settingsAdapter(url: string, settings: PoolSettings): PrismaPg {
   const newPool = () => {
     const pool = new SettingsPool(poolConfig(url, settings));
+    pools.add(pool);
+    const end = pool.end.bind(pool);
+    pool.end = ((...args: Parameters<typeof end>) => {
+      pools.delete(pool);
+      return end(...args);
+    }) as typeof pool.end;
     if (sqlObservers.size) {
       pool.onSettingsStatement = (sql, values) => {
         for (const observer of sqlObservers) observer({ sql, params: [...values] });
