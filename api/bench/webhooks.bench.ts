@@ -39,7 +39,8 @@ const RATE = Number(process.env.BENCH_WEBHOOK_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 5);
 /** Mutations in flight at once in the sustained phase (each is one transaction committing on its own). */
 const PRODUCERS = 16;
-const CONCURRENCY = 8;
+/** The worker's job slots (graphile-worker concurrency). */
+const CONCURRENCY = Number(process.env.BENCH_WEBHOOK_CONCURRENCY ?? 8);
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const flag = (name: string) => {
@@ -50,7 +51,7 @@ const flag = (name: string) => {
 export async function run(): Promise<void> {
   const baseline = flag("baseline");
   if (baseline) runBaseline(baseline);
-  if (baseline) console.log(`\n--- after: this working tree (${git("rev-parse", "--short", "HEAD")} + changes)`);
+  if (baseline) console.log(`\n--- after: this working tree (${git("rev-parse", "--short", "HEAD")}${git("status", "--porcelain", "--untracked-files=no") ? " with uncommitted changes" : ""})`);
   await measure();
 }
 
