@@ -22,10 +22,23 @@ export function fanoutTask(deps: WebhookWorkerDeps): Task {
   return async (raw) => {
     const { tenantId, messageId } = fanoutPayload.parse(raw);
     if (!deliverer.fansOut) {
+      let fannedOut: number;
+      try {
+        fannedOut = await fanOutBuiltin(deps, tenantId, messageId, FANOUT_BATCH);
+      } catch (err) {
+        // a message of the batch may be one whose fan-out fails: this job's own message alone, so that a failing
+        // message fails its own job only (and holds the tenant's later deliveries: the barrier), not every batch
+        deps.log.warn({ err, tenantId, messageId }, "webhook fan-out batch failed; fanning out the job's own message alone");
+        await fanOutBuiltin(deps, tenantId, messageId, 1);
+        return;
+      }
       // a full batch means more are waiting: go on with the next ones, oldest first, rather than leave them to their
-      // own jobs, queued behind this one's drains
-      let fannedOut = await fanOutBuiltin(deps, tenantId, messageId);
-      while (fannedOut === FANOUT_BATCH) fannedOut = await fanOutBuiltin(deps, tenantId, null);
+      // own jobs, queued behind this one's drains (those jobs remain: one that fails here is left to them)
+      try {
+        while (fannedOut === FANOUT_BATCH) fannedOut = await fanOutBuiltin(deps, tenantId, null, FANOUT_BATCH);
+      } catch (err) {
+        deps.log.warn({ err, tenantId }, "webhook fan-out batch failed; its messages are left to their own jobs");
+      }
       return;
     }
     const message = await withTenantTx(prisma, tenantId, (tx) => tx.webhookMessage.findFirst({ where: { id: messageId, tenantId } }));
@@ -41,8 +54,8 @@ const FANOUT_BATCH = 500;
 
 /**
  * Built-in fan-out, one transaction (a re-run after a crash finds the message fanned out, or redoes it all); returns
- * how many messages it fanned out (FANOUT_BATCH: there may be more; `messageId` null: the batch only):
- * 1. the message is marked fanned out, and with it up to FANOUT_BATCH of the tenant's other messages not yet fanned
+ * how many messages it fanned out (`limit`: there may be more; `messageId` null: the batch only):
+ * 1. the message is marked fanned out, and with it up to `limit` of the tenant's messages not yet fanned
  *    out, oldest first, those no other transaction holds (`SKIP LOCKED`: a message another fan-out is doing, or that
  *    a drain holds as the barrier it stops at, is left to its own job). Their own jobs then find them done: a
  *    backlog is fanned out a batch at a time, not a transaction per message. This moves the barrier of the tenant's
@@ -53,7 +66,7 @@ const FANOUT_BATCH = 500;
  *    and any whose drain stopped at one of these messages' barrier. Read after step 1, so it sees those drains'
  *    deliveries.
  */
-async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, messageId: string | null): Promise<number> {
+async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, messageId: string | null, limit: number): Promise<number> {
   return withTenantTx(prisma, tenantId, async (tx) => {
     const now = new Date();
     const own = messageId
@@ -68,7 +81,7 @@ async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, me
       UPDATE "WebhookMessage" SET "fannedOutAt" = ${now}
       WHERE "id" IN (
         SELECT "id" FROM "WebhookMessage" WHERE "tenantId" = ${tenantId}::uuid AND "fannedOutAt" IS NULL
-        ORDER BY "tenantId", "fannedOutAt", "occurredAt", "id" LIMIT ${FANOUT_BATCH - own.length} FOR UPDATE SKIP LOCKED)
+        ORDER BY "tenantId", "fannedOutAt", "occurredAt", "id" LIMIT ${limit - own.length} FOR UPDATE SKIP LOCKED)
       RETURNING "id", "eventType", "occurredAt", "targetEndpointId"`;
     const messages = [...own, ...others];
     if (!messages.length) return 0;
