@@ -1,5 +1,5 @@
-// Webhooks: signed deliveries per second from the outbox to a local receiver (in this process) through one worker
-// process of its own (bench/webhooks-worker.ts: the real runner, built-in deliverer), every delivery's signature
+// Webhooks: signed deliveries per second from the outbox to a local receiver (a process of its own:
+// bench/webhooks-receiver.ts) through one worker process of its own (bench/webhooks-worker.ts: the real runner, built-in deliverer), every delivery's signature
 // verified and each endpoint's order checked afterwards; and the latency from a mutation's commit (here) to the
 // receiver getting it (p50/p99), one event at a time and at a sustained rate.
 //
@@ -28,7 +28,7 @@ import { generateWebhookSecret } from "../src/webhooks/signing.ts";
 import { sealSecrets } from "../src/webhooks/store.ts";
 import { LoginLimiter } from "../src/auth/login-limiter.ts";
 import { systemContext } from "../src/context.ts";
-import { startWebhookReceiver, type ReceivedRequest } from "../test/support/webhook-receiver.ts";
+import type { ReceivedRequest } from "../test/support/webhook-receiver.ts";
 
 const server = process.env.BENCH_DATABASE_SERVER ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const EVENTS = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 1000);
@@ -66,13 +66,44 @@ function runBaseline(rev: string): void {
     symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
     if (git("ls-files", "api/node_modules").length === 0) symlinkSync(path.join(api, "node_modules"), path.join(dir, "api", "node_modules"));
     symlinkSync(path.join(api, "src", "generated"), path.join(dir, "api", "src", "generated"));
-    for (const file of ["webhooks.bench.ts", "webhooks-worker.ts"]) copyFileSync(path.join(api, "bench", file), path.join(dir, "api", "bench", file));
+    for (const file of ["webhooks.bench.ts", "webhooks-worker.ts", "webhooks-receiver.ts"]) copyFileSync(path.join(api, "bench", file), path.join(dir, "api", "bench", file));
     const child = spawnSync(process.execPath, ["--import", "tsx", "bench/index.ts", "webhooks"], { cwd: path.join(dir, "api"), stdio: "inherit", env: process.env });
     if (child.status !== 0) console.log(`(the baseline run failed: exit ${child.status})`);
   } finally {
     git("worktree", "remove", "--force", dir);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The local receiver, a process of its own (bench/webhooks-receiver.ts). `requests` is this process's copy, brought
+ * up to date by `waitForRequests`; `receivedAt` is the receiver's clock (the same machine's).
+ */
+async function startReceiverProcess() {
+  const api = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(api, "bench", "webhooks-receiver.ts")], { cwd: api, stdio: ["ignore", "pipe", "inherit"] });
+  const urls = await new Promise<{ url: string; control: string }>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]!));
+    });
+    child.once("exit", (code) => reject(new Error(`the bench's receiver process exited (${code})`)));
+  });
+  const requests: ReceivedRequest[] = [];
+  return {
+    requests,
+    url: (p = "/") => `${urls.url.replace(/\/$/, "")}${p}`,
+    async waitForRequests(count: number, timeoutMs: number): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (Number(await (await fetch(`${urls.control}/count`)).text()) < count) {
+        if (Date.now() > deadline) throw new Error(`the receiver got fewer than ${count} requests in ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      requests.push(...((await (await fetch(`${urls.control}/requests?from=${requests.length}`)).json()) as ReceivedRequest[]));
+    },
+    close: () => stopProcess(child),
+  };
 }
 
 /** The bench's worker process on `url`, once it says it is running (`BENCH_WORKER_NODE_OPTIONS`: e.g. `--cpu-prof`). */
@@ -110,7 +141,7 @@ async function measure(): Promise<void> {
   const url = Object.assign(new URL(server), { pathname: `/${name}` }).toString();
   const env = loadEnv({ ...process.env, NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_URL: url, JWT_SECRET: "bench-secret-bench-secret-bench-secret-0", ENCRYPTION_KEY: "1".repeat(64) });
   const log = createLogger("silent");
-  const receiver = await startWebhookReceiver();
+  const receiver = await startReceiverProcess();
   try {
     await migrateDeploy(url);
     connectDb(url, env);
