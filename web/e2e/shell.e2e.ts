@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newPage, screenshot } from './support/harness.ts';
 
-const sections = ['Jobs board', 'Bids', 'Builders', 'Settings'];
+const sections = ['Jobs board', 'Bids', 'Builders', 'Marketing', 'Settings'];
 const user = 'admin@all-county.example';
 
 describe('the app shell', () => {

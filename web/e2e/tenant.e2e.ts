@@ -31,7 +31,7 @@ describe('the tenant switcher', () => {
 
 	it('shows a one-tenant user their tenant without a switcher, and only its capabilities', async () => {
 		const page = await newPage({ user: 'dispatcher@h2o.example' });
-		expect(await navLinks(page)).toEqual(['Service calls', 'Settings']);
+		expect(await navLinks(page)).toEqual(['Service calls', 'Marketing', 'Settings']);
 		expect(await page.getByLabel('Tenant').count()).toBe(0);
 	});
 });
