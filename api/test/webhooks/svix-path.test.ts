@@ -45,7 +45,7 @@ describe("webhooks through Svix (the real svix client against a local stand-in o
     await createJob(t, await firstBuilderId(t), "Through Svix");
     const [req] = await receiver.waitForRequests(1, 10_000);
     const body = verifyWithBoth(req!, ep.secret) as any;
-    expect(body).toMatchObject({ type: "job.created", version: 1, data: { object: { community: "Through Svix" } } });
+    expect(body).toMatchObject({ type: "job.created", version: 2, data: { object: { community: "Through Svix" } } });
     const sends = svix.log.filter((l) => l.method === "POST" && l.path.endsWith("/msg") && (l.body as { eventType: string }).eventType === "job.created");
     expect(sends).toHaveLength(1);
     expect(sends[0]).toMatchObject({ idempotencyKey: body.id, body: { eventType: "job.created", eventId: body.id } });
