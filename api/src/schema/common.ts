@@ -128,3 +128,9 @@ function counterKey(where: Record<string, unknown>): { archived?: false; status?
   }
   return key;
 }
+
+/** The acting tenant's rows of `model` (archived ones left out) per status, from the counters: one grouped read of at most a few dozen rows. */
+export async function countsByStatus(ctx: Context, model: CountedModel): Promise<Map<string, number>> {
+  const groups = await ctx.db.entityCount.groupBy({ by: ["status"], where: { entity: model, archived: false }, _sum: { rows: true } });
+  return new Map(groups.map((g) => [g.status, g._sum.rows ?? 0]));
+}

@@ -1,0 +1,42 @@
+import { Prisma } from "../../generated/prisma/client.ts";
+import { builder } from "../builder.ts";
+import { span } from "../figures.ts";
+import { manage } from "./types.ts";
+
+interface DeliveryFigures { since: Date; pending: number; succeeded: number; failed: number }
+
+const DeliveryFiguresRef = builder.objectRef<DeliveryFigures>("WebhookDeliveryFigures").implement({
+  description: "The acting tenant's webhook deliveries (one per message and endpoint) last changed in a window, by outcome, over all its endpoints.",
+  fields: (t) => ({
+    since: t.expose("since", { type: "DateTime", description: "The window's start; it ends now." }),
+    pending: t.exposeInt("pending", { description: "Deliveries still being tried." }),
+    succeeded: t.exposeInt("succeeded", { description: "Deliveries an endpoint accepted (2xx)." }),
+    failed: t.exposeInt("failed", { description: "Deliveries given up on." }),
+    successRate: t.float({
+      nullable: true,
+      description: "succeeded / (succeeded + failed), from 0 to 1; null when none has finished.",
+      resolve: (f) => (f.succeeded + f.failed ? f.succeeded / (f.succeeded + f.failed) : null),
+    }),
+  }),
+});
+
+builder.queryField("webhookDeliveryFigures", (t) =>
+  t.field({
+    type: DeliveryFiguresRef,
+    nullable: true,
+    description: "Webhook delivery success over the last hours (deliveries by their last change), for those who manage webhooks.",
+    authScopes: manage,
+    args: { hours: t.arg.int({ defaultValue: 24, description: "The window, in hours (1 to 720, default 24)." }) },
+    resolve: async (_, { hours }, ctx) => {
+      const [row] = await ctx.db.$queryRaw<DeliveryFigures[]>(Prisma.sql`
+        WITH w AS (SELECT now() - make_interval(hours => ${span(hours ?? 24, 720, "hours")}::int) AS since)
+        SELECT w.since,
+          (count(d."id") FILTER (WHERE d."status" = 'pending'))::int AS pending,
+          (count(d."id") FILTER (WHERE d."status" = 'succeeded'))::int AS succeeded,
+          (count(d."id") FILTER (WHERE d."status" = 'failed'))::int AS failed
+        FROM w LEFT JOIN "WebhookDelivery" d ON d."updatedAt" >= (w.since AT TIME ZONE 'UTC')
+        GROUP BY w.since`);
+      return row!;
+    },
+  }),
+);
