@@ -60,7 +60,7 @@ describe.each([
   afterAll(async () => {
     await db?.end();
     await prisma?.$disconnect();
-    await t?.stop();
+    await t?.close();
   });
 
   it("jobs by status, per builder and scheduled per week match direct counts", async () => {
