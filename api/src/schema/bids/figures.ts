@@ -46,17 +46,15 @@ const BidFiguresRef = builder.objectRef<object>("BidFigures").implement({
       args: { months: t.arg.int({ defaultValue: 12, description: "How many months (1 to 36, default 12)." }) },
       resolve: (_, { months }, ctx) => {
         const n = span(months ?? 12, 36, "months");
+        // the window's start comes from a materialized CTE: as a parameter, the scan of (tenantId, decidedAt, ...) is a range
         return ctx.db.$queryRaw<MonthWins[]>(Prisma.sql`
-          WITH m AS (
-            SELECT (date_trunc('month', ${tenantToday})::date - make_interval(months => i))::date AS start
-            FROM generate_series(0, ${n} - 1) AS i
-          ),
+          WITH b AS MATERIALIZED (SELECT (date_trunc('month', ${tenantToday})::date - make_interval(months => ${n}::int - 1))::date AS first, ${tenantZone} AS tz),
+          m AS (SELECT ((SELECT first FROM b) + make_interval(months => i))::date AS start FROM generate_series(0, ${n}::int - 1) AS i),
           d AS (
-            SELECT date_trunc('month', ("decidedAt" AT TIME ZONE 'UTC') AT TIME ZONE ${tenantZone})::date AS start,
+            SELECT date_trunc('month', ("decidedAt" AT TIME ZONE 'UTC') AT TIME ZONE (SELECT tz FROM b))::date AS start,
               count(*) FILTER (WHERE "status" = 'won') AS won, count(*) FILTER (WHERE "status" = 'lost') AS lost
             FROM "Bid"
-            WHERE "decidedAt" >= ((SELECT min(start) FROM m)::timestamp AT TIME ZONE ${tenantZone}) AT TIME ZONE 'UTC'
-              AND "status" IN ('won', 'lost') AND "archivedAt" IS NULL
+            WHERE "decidedAt" >= (SELECT (first::timestamp AT TIME ZONE tz) AT TIME ZONE 'UTC' FROM b) AND "archivedAt" IS NULL
             GROUP BY 1
           )
           SELECT m.start, coalesce(d.won, 0)::int AS won, coalesce(d.lost, 0)::int AS lost FROM m LEFT JOIN d USING (start) ORDER BY m.start`);

@@ -59,13 +59,19 @@ const JobFiguresRef = builder.objectRef<object>("JobFigures").implement({
       type: [PeriodCountRef],
       description: "Jobs scheduled to start in each of the coming weeks (Monday to Sunday, in the tenant's time zone), this week first; weeks without jobs included.",
       args: { weeks: t.arg.int({ defaultValue: 8, description: "How many weeks (1 to 52, default 8)." }) },
-      resolve: (_, { weeks }, ctx) => ctx.db.$queryRaw<PeriodCount[]>(Prisma.sql`
-        WITH w AS (
-          SELECT generate_series(0, ${span(weeks ?? 8, 52, "weeks")} - 1) AS i, date_trunc('week', ${tenantToday})::date AS first
-        )
-        SELECT (w.first + 7 * w.i) AS start,
-          (SELECT count(*) FROM "Job" j WHERE j."scheduledDate" >= w.first + 7 * w.i AND j."scheduledDate" < w.first + 7 * (w.i + 1) AND j."archivedAt" IS NULL)::int AS count
-        FROM w ORDER BY w.i`),
+      resolve: (_, { weeks }, ctx) => {
+        const n = span(weeks ?? 8, 52, "weeks");
+        // the bounds come from a materialized CTE: as parameters, the scan of (tenantId, scheduledDate) is a range
+        return ctx.db.$queryRaw<PeriodCount[]>(Prisma.sql`
+          WITH b AS MATERIALIZED (SELECT date_trunc('week', ${tenantToday})::date AS first),
+          w AS (SELECT (SELECT first FROM b) + 7 * i AS start FROM generate_series(0, ${n}::int - 1) AS i),
+          c AS (
+            SELECT date_trunc('week', "scheduledDate")::date AS start, count(*) AS n FROM "Job"
+            WHERE "scheduledDate" >= (SELECT first FROM b) AND "scheduledDate" < (SELECT first + 7 * ${n}::int FROM b) AND "archivedAt" IS NULL
+            GROUP BY 1
+          )
+          SELECT w.start, coalesce(c.n, 0)::int AS count FROM w LEFT JOIN c USING (start) ORDER BY w.start`);
+      },
     }),
   }),
 });

@@ -9,10 +9,6 @@ interface CallCount { priority: ServiceCallPriority; status: ServiceCallStatus; 
 interface Period { from: Date; to: Date; counts: CallCount[] }
 interface Emergencies { count: number; oldestCreatedAt: Date | null }
 
-/** Not yet on site or done: the statuses a call is waiting in. */
-export const OPEN_STATUSES = ["new", "scheduled", "dispatched", "in_progress"] as const satisfies readonly ServiceCallStatus[];
-/** The same, as SQL literals (constants: compared to the enum column, so its indexes serve). */
-const OPEN = Prisma.raw(OPEN_STATUSES.map((s) => `'${s}'`).join(", "));
 
 const CallCountRef = builder.objectRef<CallCount>("ServiceCallCount").implement({
   description: "How many service calls (not archived) have a priority and a status.",
@@ -46,18 +42,33 @@ const EmergenciesRef = builder.objectRef<Emergencies>("OpenEmergencies").impleme
   }),
 });
 
-/** The calls whose window starts in `days` days from today's start (or this week's: `week`), by priority and status. One statement. */
+/**
+ * The calls whose window starts in `days` days from today's start (or this week's: `week`), by priority and status.
+ * One statement; the bounds come from a materialized CTE, so the scan of (tenantId, windowStart) is a range.
+ */
 const period = (days: number, week: boolean) => async (_: object, _args: object, ctx: Context): Promise<Period> => {
   const first = week ? Prisma.sql`date_trunc('week', ${tenantToday})::date` : tenantToday;
-  const rows = await ctx.db.$queryRaw<Array<CallCount & { from: Date; to: Date }>>(Prisma.sql`
-    WITH r AS (SELECT ((${first})::timestamp AT TIME ZONE ${tenantZone}) AS "from", ((${first} + ${days}::int)::timestamp AT TIME ZONE ${tenantZone}) AS "to")
-    SELECT r."from", r."to", c."priority", c."status", count(c."id")::int AS count
-    FROM r LEFT JOIN "ServiceCall" c
-      ON c."windowStart" >= (r."from" AT TIME ZONE 'UTC') AND c."windowStart" < (r."to" AT TIME ZONE 'UTC') AND c."archivedAt" IS NULL
-    GROUP BY 1, 2, 3, 4 ORDER BY 3, 4`);
+  const rows = await ctx.db.$queryRaw<Array<Partial<CallCount> & { from: Date; to: Date }>>(Prisma.sql`
+    WITH r AS MATERIALIZED (
+      SELECT ((${first})::timestamp AT TIME ZONE ${tenantZone}) AS "from", ((${first} + ${days}::int)::timestamp AT TIME ZONE ${tenantZone}) AS "to"
+    )
+    SELECT (SELECT "from" FROM r) AS "from", (SELECT "to" FROM r) AS "to", g.* FROM (SELECT 1) AS one LEFT JOIN (
+      SELECT "priority", "status", count(*)::int AS count FROM "ServiceCall"
+      WHERE "windowStart" >= (SELECT "from" AT TIME ZONE 'UTC' FROM r) AND "windowStart" < (SELECT "to" AT TIME ZONE 'UTC' FROM r) AND "archivedAt" IS NULL
+      GROUP BY 1, 2
+    ) AS g ON true
+    ORDER BY g."priority", g."status"`);
   const { from, to } = rows[0]!;
-  return { from, to: new Date(to.getTime() - 1), counts: rows.filter((r) => r.count > 0).map(({ priority, status, count }) => ({ priority, status, count })) };
+  return { from, to: new Date(to.getTime() - 1), counts: rows.filter((r) => r.count).map(({ priority, status, count }) => ({ priority: priority!, status: status!, count: count! })) };
 };
+
+/**
+ * The open calls per priority and status, with the oldest one's creation: one grouped read of the
+ * (tenantId, status, priority, archivedAt, createdAt) index, by `h2o_open_service_calls()` (a SECURITY INVOKER
+ * function, so row-level security applies; its migration says why it is a function).
+ */
+const openCalls = (ctx: Context) =>
+  ctx.db.$queryRaw<Array<CallCount & { oldest: Date }>>`SELECT "priority", "status", "count", "oldest" FROM h2o_open_service_calls() ORDER BY "priority", "status"`;
 
 const ServiceCallFiguresRef = builder.objectRef<object>("ServiceCallFigures").implement({
   description: "The acting tenant's service calls in figures (archived calls left out, as in `serviceCalls`), each computed by the database when selected.",
@@ -67,18 +78,15 @@ const ServiceCallFiguresRef = builder.objectRef<object>("ServiceCallFigures").im
     open: t.field({
       type: [CallCountRef],
       description: "Every open call (status NEW, SCHEDULED, DISPATCHED or IN_PROGRESS), per priority and status, whenever its window.",
-      resolve: (_, _args, ctx) => ctx.db.$queryRaw<CallCount[]>(Prisma.sql`
-        SELECT "priority", "status", count(*)::int AS count FROM "ServiceCall"
-        WHERE "status" IN (${OPEN}) AND "archivedAt" IS NULL GROUP BY 1, 2 ORDER BY 1, 2`),
+      resolve: async (_, _args, ctx) => (await openCalls(ctx)).map(({ priority, status, count }) => ({ priority, status, count })),
     }),
     openEmergencies: t.field({
       type: EmergenciesRef,
       description: "The open emergencies: how many, and the age of the oldest.",
       resolve: async (_, _args, ctx) => {
-        const [row] = await ctx.db.$queryRaw<Emergencies[]>(Prisma.sql`
-          SELECT count(*)::int AS count, min("createdAt" AT TIME ZONE 'UTC') AS "oldestCreatedAt" FROM "ServiceCall"
-          WHERE "priority" = 'emergency' AND "status" IN (${OPEN}) AND "archivedAt" IS NULL`);
-        return row!;
+        const emergencies = (await openCalls(ctx)).filter((c) => c.priority === "emergency");
+        const oldest = emergencies.map((c) => c.oldest).sort((x, y) => x.getTime() - y.getTime())[0] ?? null;
+        return { count: emergencies.reduce((sum, c) => sum + c.count, 0), oldestCreatedAt: oldest };
       },
     }),
   }),
