@@ -79,7 +79,7 @@ if (!command || !commands[command]) {
 const flags = parseFlags(rest);
 const db = await resolveDatabase(env, log);
 // changes an operator makes reach the API replicas' live subscribers through Redis, as the worker's do
-const events = connectPubSub(env, log);
+const events = connectPubSub(env, log, db.url);
 let code = 0;
 try {
   if (command !== "migrate") await migrateDeploy(db.url);

@@ -67,7 +67,7 @@ export function buildApp(env: Env, options: BuildOptions): App {
   registerBacklogMetrics(metrics.registry, () => prisma, log);
   registerPipelineHooks(env);
   const expectedMigrations = migrationNames();
-  const events = connectPubSub(env, log);
+  const events = connectPubSub(env, log, options.databaseUrl);
   const principals = startPrincipalCache(env, log, { publisher: events.redis, registry: metrics.registry });
   // counters in Redis when there is one, so every replica shares the budgets
   const redis = events.redis ?? undefined;

@@ -15,8 +15,8 @@ const env = (() => {
 })();
 if (!env.DATABASE_URL) (console.error("DATABASE_URL: required by the worker process (npm start sets it for the embedded database)"), process.exit(2));
 const log = createLogger(env.LOG_LEVEL, "worker");
-// changes the worker makes (e.g. disabling a failing webhook endpoint) reach the API replicas' subscribers through Redis
-const events = connectPubSub(env, log);
+// changes the worker makes (e.g. disabling a failing webhook endpoint) reach the API replicas' subscribers (Redis, or PostgreSQL without it)
+const events = connectPubSub(env, log, env.DATABASE_URL);
 const worker = await startWorker(env, env.DATABASE_URL, log);
 installCrashPolicy(log, () => worker.stop().then(() => events.close()));
 log.info("worker running");

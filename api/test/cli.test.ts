@@ -7,6 +7,7 @@ import type { Prisma } from "../src/db/client.ts";
 import { repoRoot } from "../src/env.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
 import { seedDemo } from "./support/domain.ts";
+import { connect, subscribe, waitForEvents, waitForOperations } from "./support/ws.ts";
 
 const run = promisify(execFile);
 
@@ -36,6 +37,24 @@ describe("npm run cli", () => {
     expect(audit.map((a) => [a.entityType, a.actorKind, a.actorLabel])).toEqual([["membership", "system", "cli"], ["api_key", "system", "cli"]]);
     expect(JSON.stringify(audit)).not.toContain(key!);
     await expect(cli("user:create", "--email", "x@y.io", "--password", "long-enough-pw", "--tenant", "nope", "--role", "viewer")).rejects.toThrow(/no active tenant "nope"/);
+  }, 60_000);
+
+  it("without Redis, publishes its changes through PostgreSQL (LISTEN/NOTIFY), so the API's subscribers hear of them", async () => {
+    const { port } = await t.app.start();
+    const live = connect(port, "h2o");
+    try {
+      const sub = subscribe(live, `subscription { tenantEvents(types: ["api_key.*"]) { type } }`);
+      await waitForOperations(port, 1);
+      const { REDIS_URL: _redis, TEST_REDIS_URL: _testRedis, ...noRedis } = process.env;
+      await run(process.execPath, ["--import", "tsx", "api/src/cli.ts", "apikey:create", "--tenant", "h2o", "--name", "Bridged", "--scopes", "read:jobs"], {
+        cwd: repoRoot,
+        env: { ...noRedis, DATABASE_URL: t.db.url, LOG_LEVEL: "silent", NODE_ENV: "test" },
+      });
+      await waitForEvents(sub, 1);
+      expect(sub.events[0].tenantEvents.type).toBe("api_key.created");
+    } finally {
+      await live.dispose();
+    }
   }, 60_000);
 
   it("publishes its changes through Redis, so subscribers on API replicas hear of them", async () => {

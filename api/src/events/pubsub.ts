@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { Env } from "../env.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
 import type { DomainEvent, EntityType } from "./domain-event.ts";
+import { postgresEventTarget } from "./postgres-bridge.ts";
 
 /** Topics are namespaced by tenant: a subscriber can only ever listen to its own tenant's events. */
 export type DomainTopic = `tenant:${string}:${EntityType}`;
@@ -170,13 +171,28 @@ export function usePubSub(next: DomainPubSub): void {
 
 /**
  * Makes the process's pubsub fan out across replicas through Redis when `REDIS_URL` is set (graphql-yoga's Redis
- * event target over two ioredis connections; channels are `REDIS_KEY_PREFIX` + topic); in-process otherwise.
+ * event target over two ioredis connections; channels are `REDIS_KEY_PREFIX` + topic); without Redis, across the
+ * processes of `databaseUrl` through PostgreSQL's LISTEN/NOTIFY (the worker's and the CLI's changes reach the API's
+ * subscribers either way); in-process only when neither is given.
  * Redis failures are logged, never thrown at a mutation: ioredis reconnects and re-subscribes by itself, and
  * events published meanwhile are lost to other replicas (at-most-once; clients catch up with `updatedAfter`).
  * `close()` quits the connections and restores the in-process pubsub.
  */
-export function connectPubSub(env: Pick<Env, "REDIS_URL" | "REDIS_KEY_PREFIX">, log: Logger): { close(): Promise<void>; redis: Redis | null } {
-  if (!env.REDIS_URL) return { close: async () => undefined, redis: null };
+export function connectPubSub(env: Pick<Env, "REDIS_URL" | "REDIS_KEY_PREFIX">, log: Logger, databaseUrl?: string): { close(): Promise<void>; redis: Redis | null } {
+  if (!env.REDIS_URL) {
+    // no Redis: the processes of one database share events through PostgreSQL (events/postgres-bridge.ts)
+    if (!databaseUrl) return { close: async () => undefined, redis: null };
+    const previous = pubsub;
+    const bridge = postgresEventTarget(databaseUrl, log);
+    usePubSub(createDomainPubSub(bridge.target));
+    return {
+      redis: null,
+      async close() {
+        if (pubsub !== previous) usePubSub(previous);
+        await bridge.close();
+      },
+    };
+  }
   const previous = pubsub;
   const prefix = env.REDIS_KEY_PREFIX;
   const options = { maxRetriesPerRequest: 2, lazyConnect: false, connectionName: "h2o-acp-pubsub" };
