@@ -33,7 +33,7 @@ const overflowsSideways = (page: Page) =>
 
 /** The main screens and what shows they have loaded. */
 const screens: { path: string; user: string; ready: (page: Page) => Promise<unknown> }[] = [
-	{ path: '/', user: 'admin@all-county.example', ready: (p) => p.getByRole('heading', { level: 1, name: 'Overview' }).waitFor() },
+	{ path: '/', user: 'admin@all-county.example', ready: (p) => p.locator('[data-testid="jobs-status-chart"] svg').first().waitFor() },
 	{ path: '/jobs', user: 'admin@all-county.example', ready: (p) => p.locator('article').first().waitFor() },
 	// a viewer's board: actions disabled, with the note that says why
 	{ path: '/jobs', user: 'viewer@all-county.example', ready: (p) => p.locator('article').first().waitFor() },

@@ -1,0 +1,81 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, e2e, newPage, screenshot } from './support/harness.ts';
+
+/** Another session of the API (not the browser's): signs in and returns a GraphQL caller for `tenant`. */
+async function session(email: string, tenant: string) {
+	const call = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
+		const res = await fetch(e2e.apiUrl, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'x-tenant-id': tenant, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+			body: JSON.stringify({ query, variables })
+		});
+		const body = (await res.json()) as { data?: any; errors?: unknown };
+		if (body.errors) throw new Error(JSON.stringify(body.errors));
+		return body.data;
+	};
+	const { login } = await call('mutation ($e: String!, $p: String!, $t: String) { login(email: $e, password: $p, tenant: $t) { accessToken } }', { e: email, p: DEMO_PASSWORD, t: tenant });
+	return (query: string, variables: Record<string, unknown> = {}) => call(query, variables, login.accessToken);
+}
+
+/** The count the overview shows for a job status (its legend entry). */
+const shownCount = async (page: Page, status: string) => Number(await page.locator(`[data-testid="jobs-by-status"] a[data-status="${status}"] strong`).innerText());
+
+describe('overview', () => {
+	it('shows the jobs, bids and webhook figures as charts, each linking to its list, with the API’s numbers', async () => {
+		const api = await session('admin@all-county.example', 'all_county');
+		const { jobFigures } = await api('{ jobFigures { byStatus { status count } byBuilder(first: 5) { builderId builderName } } }');
+		const page = await newPage({ user: 'admin@all-county.example', viewport: 'tablet' });
+		await page.goto('/');
+		for (const chart of ['jobs-status-chart', 'jobs-weeks-chart', 'bids-value-chart']) await page.locator(`[data-testid="${chart}"] svg`).first().waitFor();
+		// LayerChart drew one bar per status
+		expect(await page.locator('[data-testid="jobs-status-chart"] svg rect, [data-testid="jobs-status-chart"] svg path').count()).toBeGreaterThanOrEqual(9);
+		for (const { status, count } of jobFigures.byStatus) expect(await shownCount(page, status), status).toBe(count);
+		await page.getByTestId('webhook-figures').getByRole('link', { name: /Delivery success/ }).waitFor();
+		expect(await page.getByTestId('service-call-figures').count()).toBe(0); // all_county has no service calls
+
+		const builder = jobFigures.byBuilder[0];
+		const link = page.getByTestId('jobs-by-builder').getByRole('link', { name: builder.builderName });
+		expect(await link.getAttribute('href')).toBe(`/jobs?builder=${encodeURIComponent(builder.builderId)}`);
+		await screenshot(page, 'overview-tablet');
+		await link.click();
+		await page.waitForURL((url) => url.pathname === '/jobs' && url.searchParams.get('builder') === builder.builderId);
+		expect(await page.pageErrors({ filter: 'all' })).toEqual([]);
+	});
+
+	it('changes live when another session moves a job', async () => {
+		const other = await session('dispatcher@all-county.example', 'all_county');
+		const page = await newPage({ user: 'admin@all-county.example' });
+		await page.goto('/');
+		await page.locator('[data-testid="jobs-by-status"] a[data-status="SCHEDULED"]').waitFor();
+		const { jobs } = await other('{ jobs(first: 1, filter: { status: [SCHEDULED] }) { edges { node { id version } } } }');
+		const job = jobs.edges[0].node;
+		const [scheduled, onHold] = [await shownCount(page, 'SCHEDULED'), await shownCount(page, 'ON_HOLD')];
+		const move = 'mutation ($input: ChangeJobStatusInput!) { changeJobStatus(input: $input) { job { id version } } }';
+		const moved = await other(move, { input: { id: job.id, status: 'ON_HOLD', expectedVersion: job.version } });
+		try {
+			await expect.poll(() => shownCount(page, 'SCHEDULED'), { timeout: 10_000 }).toBe(scheduled - 1);
+			expect(await shownCount(page, 'ON_HOLD')).toBe(onHold + 1);
+		} finally {
+			await other(move, { input: { id: job.id, status: 'SCHEDULED', expectedVersion: moved.changeJobStatus.job.version } });
+		}
+		await expect.poll(() => shownCount(page, 'SCHEDULED'), { timeout: 10_000 }).toBe(scheduled);
+	});
+
+	it('shows a dispatcher the service calls: emergencies first, each figure a link to the filtered list', async () => {
+		const api = await session('dispatcher@h2o.example', 'h2o');
+		const { serviceCallFigures } = await api('{ serviceCallFigures { openEmergencies { count } thisWeek { total } } }');
+		const page = await newPage({ user: 'dispatcher@h2o.example', viewport: 'tablet' });
+		await page.goto('/');
+		const emergencies = page.getByTestId('open-emergencies');
+		await emergencies.waitFor();
+		expect(await emergencies.locator('strong').innerText()).toBe(String(serviceCallFigures.openEmergencies.count));
+		expect(await page.getByTestId('calls-week').locator('strong').innerText()).toBe(String(serviceCallFigures.thisWeek.total));
+		await page.locator('[data-testid="calls-open-chart"] svg').first().waitFor();
+		expect(await page.getByTestId('job-figures').count()).toBe(0);
+		expect(await page.getByTestId('webhook-figures').count()).toBe(0); // dispatchers do not manage webhooks
+		await screenshot(page, 'overview-dispatcher-tablet');
+		await emergencies.click();
+		await page.waitForURL((url) => url.pathname === '/service-calls' && url.searchParams.get('priority') === 'EMERGENCY');
+	});
+});
