@@ -60,6 +60,13 @@ describe('overview', () => {
 			await other(move, { input: { id: job.id, status: 'SCHEDULED', expectedVersion: moved.changeJobStatus.job.version } });
 		}
 		await expect.poll(() => shownCount(page, 'SCHEDULED'), { timeout: 10_000 }).toBe(scheduled);
+
+		// a page opened afterwards finds both moves in its activity feed, from the audit trail
+		const later = await newPage({ user: 'admin@all-county.example' });
+		await later.goto('/');
+		const feed = later.getByRole('region', { name: 'Live activity' }).getByRole('listitem');
+		await expect.poll(() => feed.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+		expect(await feed.first().innerText()).toMatch(/by /);
 	});
 
 	it('shows a dispatcher the service calls: emergencies first, each figure a link to the filtered list', async () => {
