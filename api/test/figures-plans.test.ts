@@ -1,0 +1,94 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateLargeDataset } from "../scripts/generate-large-dataset.ts";
+import { observeSql, type ObservedSql, type Prisma } from "../src/db/client.ts";
+import { APP_ROLE } from "../src/db/rls.ts";
+import { startTestApp, type TestApp } from "./support/app.ts";
+import { ok, seedDemo } from "./support/domain.ts";
+
+interface PlanNode { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; "Function Name"?: string; Plans?: PlanNode[] }
+const walk = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(walk)];
+const SCOPED = new Set(["Job", "Bid", "ServiceCall", "WebhookDelivery"]);
+
+/**
+ * The overview's figures on a large data set (100k jobs, 20k bids, 50k service calls, 50k webhook deliveries): the statement each figure
+ * sends, EXPLAINed as the request runs it (the application role, the tenant's `app.tenant_id`, so under row-level
+ * security), reads the tenant-scoped tables through indexes (index, index-only or bitmap scans), never a sequential scan. Vacuumed first, as autovacuum
+ * leaves a settled table (index-only scans need the visibility map).
+ */
+describe("overview figures read indexes on a large data set", () => {
+  let t: TestApp;
+  let prisma: Prisma;
+  let client: pg.Client;
+  const tenants: Record<string, string> = {};
+  const statements: ObservedSql[] = [];
+  let stop: () => void;
+  beforeAll(async () => {
+    stop = observeSql((s) => statements.push(s));
+    t = await startTestApp();
+    prisma = await seedDemo(t);
+    await generateLargeDataset(prisma, { jobsTenant: "all_county", serviceCallsTenant: "h2o" });
+    client = new pg.Client({ connectionString: t.db.url });
+    await client.connect();
+    // 50,000 webhook deliveries over the last 30 days
+    await client.query(
+      `WITH e AS (INSERT INTO "WebhookEndpoint" ("id","tenantId","url","secrets","updatedAt") SELECT gen_random_uuid(), "id", 'https://example.com/hook', 'x', now() FROM "Tenant" WHERE slug = 'all_county' RETURNING "id", "tenantId"),
+       m AS (INSERT INTO "WebhookMessage" ("id","tenantId","eventType","payload","occurredAt") SELECT gen_random_uuid(), e."tenantId", 'job.updated', '{}', now() FROM e, generate_series(1, 50000) RETURNING "id", "tenantId")
+       INSERT INTO "WebhookDelivery" ("id","tenantId","messageId","endpointId","status","updatedAt")
+       SELECT gen_random_uuid(), m."tenantId", m."id", e."id", (ARRAY['pending','succeeded','failed']::"WebhookDeliveryStatus"[])[1 + (row_number() OVER ()) % 3],
+         now() - make_interval(mins => ((row_number() OVER ()) % 43200)::int) FROM m, e`,
+    );
+    await client.query(`VACUUM ANALYZE "Job", "Bid", "ServiceCall", "WebhookDelivery"`);
+    for (const r of (await client.query(`SELECT slug, id FROM "Tenant"`)).rows) tenants[r.slug] = r.id;
+  }, 120_000);
+  afterAll(async () => {
+    stop?.();
+    await client?.end();
+    await prisma?.$disconnect();
+    await t?.close();
+  });
+
+  /** EXPLAINs `sql` as the application role acting for `tenant`. */
+  async function explain(sql: string, params: unknown[], tenant: string, settings = ""): Promise<PlanNode[]> {
+    await client.query("BEGIN");
+    try {
+      await client.query(`SET LOCAL ROLE ${APP_ROLE}`);
+      await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenants[tenant]]);
+      if (settings) await client.query(settings);
+      const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+      return walk((rows[0]["QUERY PLAN"] as Array<{ Plan: PlanNode }>)[0]!.Plan);
+    } finally {
+      await client.query("ROLLBACK");
+    }
+  }
+
+  const cases: Array<[string, string, string]> = [
+    ["jobs per builder", "all_county", `{ jobFigures { byBuilder(first: 10) { total } } }`],
+    ["jobs scheduled per week", "all_county", `{ jobFigures { scheduledByWeek(weeks: 8) { count } } }`],
+    ["service calls today", "h2o", `{ serviceCallFigures { today { total } } }`],
+    ["service calls this week", "h2o", `{ serviceCallFigures { thisWeek { total } } }`],
+    ["bids' value by status", "all_county", `{ bidFigures { byStatus { count } } }`],
+    ["bids' win rate per month", "all_county", `{ bidFigures { winRateByMonth(months: 12) { won } } }`],
+    ["webhook deliveries", "all_county", `{ webhookDeliveryFigures { succeeded } }`],
+  ];
+
+  it.each(cases)("%s: one statement, index scans only", async (_name, tenant, query) => {
+    statements.length = 0;
+    await ok(t, query, undefined, tenant);
+    const sent = statements.filter((s) => /(FROM|JOIN) "(Job|Bid|ServiceCall|WebhookDelivery)"/.test(s.sql));
+    expect(sent).toHaveLength(1);
+    const scans = (await explain(sent[0]!.sql, sent[0]!.params, tenant)).filter((n) => n["Relation Name"] && SCOPED.has(n["Relation Name"]));
+    expect(scans.length).toBeGreaterThan(0);
+    expect(scans.every((n) => /Index|Bitmap Heap/.test(n["Node Type"])), JSON.stringify(scans)).toBe(true);
+  });
+
+  it("open service calls: one call of h2o_open_service_calls(), whose query reads its index alone", async () => {
+    statements.length = 0;
+    await ok(t, `{ serviceCallFigures { open { count } openEmergencies { count } } }`, undefined, "h2o");
+    expect(statements.filter((s) => s.sql.includes("h2o_open_service_calls()"))).toHaveLength(2);
+    const { rows } = await client.query(`SELECT prosrc, proconfig FROM pg_proc WHERE proname = 'h2o_open_service_calls'`);
+    expect(rows[0].proconfig).toEqual(["enable_seqscan=off"]);
+    const scans = (await explain(rows[0].prosrc, [], "h2o", "SET LOCAL enable_seqscan = off")).filter((n) => n["Relation Name"] === "ServiceCall");
+    expect(scans.map((n) => [n["Node Type"], n["Index Name"]])).toEqual([["Index Only Scan", "ServiceCall_tenantId_status_priority_archivedAt_createdAt_idx"]]);
+  });
+});
