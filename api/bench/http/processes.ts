@@ -58,6 +58,7 @@ export async function launchApi(s: ServerSettings): Promise<Server> {
     JWT_SECRET: s.jwtSecret,
     ENCRYPTION_KEY: s.encryptionKey,
     DB_POOL_MAX: String(s.poolMax),
+    MALLOC_ARENA_MAX: "2", // as npm start and docker-compose run it
     ...(s.logLevel ? { LOG_LEVEL: s.logLevel } : {}),
     ...s.extraEnv,
   }, s.logFile, "/readyz");
