@@ -54,12 +54,10 @@ export function createPrisma(url: string, settings: PoolSettings) {
   return client as PrismaClient;
 }
 
-const pools = new Set<SettingsPool>();
-
 /** The connections of this process's pools: open in all, idle, and requests waiting for one (pool saturation). */
 export function poolStats(): { total: number; idle: number; waiting: number; max: number } {
   let [total, idle, waiting, max] = [0, 0, 0, 0];
-  for (const pool of pools) {
+  for (const pool of SettingsPool.open) {
     total += pool.totalCount;
     idle += pool.idleCount;
     waiting += pool.waitingCount;
@@ -75,12 +73,6 @@ export function poolStats(): { total: number; idle: number; waiting: number; max
 function settingsAdapter(url: string, settings: PoolSettings): PrismaPg {
   const newPool = () => {
     const pool = new SettingsPool(poolConfig(url, settings));
-    pools.add(pool);
-    const end = pool.end.bind(pool);
-    pool.end = ((...args: Parameters<typeof end>) => {
-      pools.delete(pool);
-      return end(...args);
-    }) as typeof pool.end;
     if (sqlObservers.size) {
       pool.onSettingsStatement = (sql, values) => {
         for (const observer of sqlObservers) observer({ sql, params: [...values] });

@@ -20,8 +20,23 @@ type TaggedClient = pg.PoolClient & { [TAG]?: string };
  * nothing else may change session settings on these connections.
  */
 export class SettingsPool extends pg.Pool {
+  /** This process's pools not yet ended (for the pool gauges of /metrics, `poolStats` in db/client.ts). */
+  static readonly open = new Set<SettingsPool>();
+
   /** Called with every settings statement the pool sends (test instrumentation, like `observeSql`). */
   onSettingsStatement: ((sql: string, values: readonly string[]) => void) | null = null;
+
+  constructor(config?: pg.PoolConfig) {
+    super(config);
+    SettingsPool.open.add(this);
+  }
+
+  override end(): Promise<void>;
+  override end(callback: () => void): void;
+  override end(callback?: () => void): Promise<void> | void {
+    SettingsPool.open.delete(this);
+    return callback ? super.end(callback) : super.end();
+  }
 
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
