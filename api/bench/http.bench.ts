@@ -15,11 +15,11 @@ import { repoRoot } from "../src/env.ts";
 import { defaultBenchUrl, exclusiveRun, poolState, prepareDataset, type Dataset } from "./http/dataset.ts";
 import { compare, JobLeases, measure, statementsPerRequest } from "./http/load.ts";
 import { launchApi, launchBaseline, rssMiB, type ServerSettings } from "./http/processes.ts";
+import { login } from "./http/sessions.ts";
 import { HEADER, row, summary, table, writeJson, type ScenarioReport } from "./http/report.ts";
 import { scenarios, type Fixtures } from "./http/scenarios.ts";
 import { verifyStatementCount } from "./http/verify-statements.ts";
 
-const DEMO_PASSWORD = "demo-password-h2o";
 
 function options() {
   const { values } = parseArgs({
@@ -51,17 +51,6 @@ function options() {
     logLevel: process.env.BENCH_LOG_LEVEL,
     cpuProfile: values["cpu-prof"] === true,
   };
-}
-
-async function login(apiUrl: string, email: string, tenant: string): Promise<Record<string, string>> {
-  const res = await fetch(`${apiUrl}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query: `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, variables: { e: email, p: DEMO_PASSWORD } }),
-  });
-  const body = (await res.json()) as { data?: { login: { accessToken: string } }; errors?: unknown };
-  if (!body.data) throw new Error(`login as ${email} failed: ${JSON.stringify(body.errors)}`);
-  return { authorization: `Bearer ${body.data.login.accessToken}`, "x-tenant-id": tenant };
 }
 
 /** Fresh sessions (access tokens live 15 minutes) of the users the scenarios act as, and the API key. */

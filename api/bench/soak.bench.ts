@@ -18,10 +18,10 @@ import { createEmptyDatabase } from "../test/support/database.ts";
 import { startWebhookReceiver } from "../test/support/webhook-receiver.ts";
 import { exclusiveRun } from "./http/dataset.ts";
 import { launchApi, launchWorker, type Server, type ServerSettings } from "./http/processes.ts";
+import { login } from "./http/sessions.ts";
 import { memoryVerdict, sample, table, type Sample } from "./soak/report.ts";
 import { Traffic, type Target } from "./soak/traffic.ts";
 
-const DEMO_PASSWORD = "demo-password-h2o";
 
 function options() {
   const { values } = parseArgs({
@@ -41,17 +41,6 @@ function options() {
     redisUrl: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
     poolMax: Number(process.env.DB_POOL_MAX ?? 10),
   };
-}
-
-async function login(apiUrl: string, email: string, tenant: string): Promise<Record<string, string>> {
-  const res = await fetch(`${apiUrl}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query: `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, variables: { e: email, p: DEMO_PASSWORD } }),
-  });
-  const body = (await res.json()) as { data?: { login: { accessToken: string } }; errors?: unknown };
-  if (!body.data) throw new Error(`login as ${email} failed: ${JSON.stringify(body.errors)}`);
-  return { authorization: `Bearer ${body.data.login.accessToken}`, "x-tenant-id": tenant };
 }
 
 async function gqlOk(url: string, headers: Record<string, string>, query: string, variables: Record<string, unknown> = {}) {
