@@ -1,40 +1,19 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../../src/env.ts";
 import { metaEnv } from "../support/meta-standin.ts";
+import { workerProcesses } from "../support/worker-process.ts";
 import { connectAccount, connectFacebook, postState, schedulePost, startMarketing, type MarketingHarness } from "./helpers.ts";
 
 describe("kill -9 of the worker mid-publish", () => {
   let h: MarketingHarness;
-  const children: ChildProcess[] = [];
-
-  /** The real worker process (`node --import tsx api/src/worker.ts`) on the test database, the platform at the stand-in. */
-  function startWorkerProcess(): ChildProcess {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "api/src/worker.ts")], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        NODE_ENV: "test",
-        LOG_LEVEL: "silent",
-        DATABASE_URL: h.t.db.url,
-        JWT_SECRET: h.t.env.JWT_SECRET,
-        ENCRYPTION_KEY: h.t.env.ENCRYPTION_KEY,
-        WORKER_RECOVERY_INTERVAL_MS: "400",
-        MARKETING_HTTP_TIMEOUT_MS: "20000",
-        ...metaEnv(h.meta),
-      },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    children.push(child);
-    return child;
-  }
+  const workers = workerProcesses(() => h.t);
+  /** A worker with the platforms at the stand-in. */
+  const startWorkerProcess = () => workers.start({ MARKETING_HTTP_TIMEOUT_MS: "20000", ...metaEnv(h.meta) });
 
   beforeAll(async () => {
     h = await startMarketing();
   });
   afterAll(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await workers.killAll();
     await h?.close();
   });
 
@@ -67,10 +46,7 @@ describe("kill -9 of the worker mid-publish", () => {
   }, 90_000);
 
   it("Instagram: a worker killed after media_publish went through is followed by one that finds the media, not a second one", async () => {
-    for (const c of children.filter((c) => c.exitCode === null && c.signalCode === null)) {
-      c.kill("SIGKILL"); // the previous test's worker: one worker at a time here
-      await new Promise((resolve) => c.once("exit", resolve));
-    }
+    await workers.killAll(); // the previous test's worker: one worker at a time here
     const account = await connectAccount(h, "INSTAGRAM", h.meta.igUser.id);
     const text = "Crash test: Instagram exactly once";
     h.meta.delays.push({ match: /^POST \/instagram\/\d+\/media_publish$/, ms: 4_000 });

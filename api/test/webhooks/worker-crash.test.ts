@@ -1,11 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../../src/db/client.ts";
-import { repoRoot } from "../../src/env.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { seedDemo } from "../support/domain.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.ts";
+import { workerProcesses } from "../support/worker-process.ts";
 import { createEndpoint, createJob, firstBuilderId } from "./flow.ts";
 import { verifyWithBoth } from "./helpers.ts";
 
@@ -15,27 +13,8 @@ describe("kill -9 of the worker mid-batch", () => {
   let t: TestApp;
   let prisma: Prisma;
   let receiver: WebhookReceiver;
-  const children: ChildProcess[] = [];
-
-  /** The real worker process (`node --import tsx api/src/worker.ts`), on the test database. */
-  function startWorkerProcess(): ChildProcess {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "api/src/worker.ts")], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        NODE_ENV: "test",
-        LOG_LEVEL: "silent",
-        DATABASE_URL: t.db.url,
-        JWT_SECRET: t.env.JWT_SECRET,
-        ENCRYPTION_KEY: t.env.ENCRYPTION_KEY,
-        WEBHOOK_RETRY_SCHEDULE_MS: "0,200,200,200,200",
-        WORKER_RECOVERY_INTERVAL_MS: "400",
-      },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    children.push(child);
-    return child;
-  }
+  const workers = workerProcesses(() => t);
+  const startWorkerProcess = () => workers.start({ WEBHOOK_RETRY_SCHEDULE_MS: "0,200,200,200,200" });
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -43,7 +22,7 @@ describe("kill -9 of the worker mid-batch", () => {
     receiver = await startWebhookReceiver();
   });
   afterAll(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await workers.killAll();
     await receiver?.close();
     await prisma?.$disconnect();
     await t?.close();
