@@ -3,6 +3,7 @@ import { unauthenticated } from "../errors.ts";
 import type { DomainEvent, EntityType, EventActor } from "../events/domain-event.ts";
 import { pubsub, tenantTopicFor, topicFor, type DomainTopic, type TenantTopic } from "../events/pubsub.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
+import { patternMatches } from "../webhooks/catalog.ts";
 import { builder } from "./builder.ts";
 import { entityKinds, nodeTypeOf } from "./entity-kinds.ts";
 import { BidStatusEnum, JobStatusEnum, ServiceCallPriorityEnum, ServiceCallStatusEnum } from "./enums.ts";
@@ -95,7 +96,7 @@ const TenantEvent = builder.objectRef<DomainEvent>("TenantEvent").implement({
 export const typesArg = "Only events of these types: exact (`job.status_changed`) or a whole entity (`job.*`). Default: all.";
 
 export const typeMatches = (types: readonly string[] | null | undefined) => (e: DomainEvent) =>
-  !types?.length || types.some((t) => t === e.type || (t.endsWith(".*") && e.type.startsWith(t.slice(0, -1))));
+  !types?.length || types.some((pattern) => patternMatches(pattern, e.type));
 
 /** Whether the entity's value of `column` before or after the change is one of `values` (so leaving a status counts). */
 const either = (e: DomainEvent, column: string, values: readonly unknown[] | null | undefined) =>
