@@ -2,7 +2,9 @@
 import { seed } from "../../prisma/seed.ts";
 import { apiKeyCreateCommand, userCreateCommand } from "./auth/cli.ts";
 import { auditArchiveCommand, auditRestoreCommand } from "./audit/cli.ts";
+import path from "node:path";
 import { generateLargeDataset } from "../scripts/generate-large-dataset.ts";
+import { backupDatabase, restoreDatabase } from "./db/backup/commands.ts";
 import { createPrisma } from "./db/client.ts";
 import { resolveDatabase } from "./db/database-url.ts";
 import { migrateDeploy } from "./db/migrate.ts";
@@ -19,6 +21,21 @@ const commands: Record<string, { help: string; run(url: string, flags: Record<st
   "apikey:create": { help: "--tenant T --name N --scopes S[,S] [--expires-at ISO]: create an API key; prints it once", run: (url, flags) => apiKeyCreateCommand(url, env, log, flags) },
   "audit:archive": { help: "archive expired audit partitions (gzip NDJSON) to AUDIT_ARCHIVE_DIR or the AUDIT_ARCHIVE_S3_BUCKET, then drop them", run: (url) => auditArchiveCommand(url, env) },
   "audit:restore": { help: "load an audit archive back: --file F (idempotent)", run: (url, flags) => auditRestoreCommand(url, env, flags.file) },
+  "db:backup": {
+    help: "[--file F] [--method pg_dump|copy]: a consistent logical backup (default: pg_dump when it can read the server, else COPY; written under DATA_DIR/backups)",
+    async run(url, flags) {
+      const file = flags.file === "true" ? undefined : flags.file;
+      const done = await backupDatabase(url, { file, method: flags.method, dir: path.join(env.DATA_DIR, "backups") });
+      console.log(`db:backup: ${done.file} (${done.method}: ${done.detail})`);
+    },
+  },
+  "db:restore": {
+    help: "--file F [--replace]: load a db:backup file into the database, all or nothing (a new database, or --replace)",
+    async run(url, flags) {
+      const done = await restoreDatabase(url, flags.file, { replace: flags.replace === "true" });
+      console.log(`db:restore: ${flags.file} (${done.method}: ${done.detail})`);
+    },
+  },
   "tokens:reencrypt": {
     help: "re-seal every stored OAuth token under ENCRYPTION_KEY (old keys in ENCRYPTION_KEY_PREVIOUS); afterwards the old keys are no longer needed",
     async run(url) {
@@ -82,7 +99,8 @@ const db = await resolveDatabase(env, log);
 const events = connectPubSub(env, log, db.url);
 let code = 0;
 try {
-  if (command !== "migrate") await migrateDeploy(db.url);
+  // a backup reads the database as it is; a restore needs it empty (pg_restore) or migrates it itself
+  if (!["migrate", "db:backup", "db:restore"].includes(command)) await migrateDeploy(db.url);
   await commands[command]!.run(db.url, flags);
   console.log(`${command}: done`);
 } catch (e) {
