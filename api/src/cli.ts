@@ -4,7 +4,6 @@ import { apiKeyCreateCommand, userCreateCommand } from "./auth/cli.ts";
 import { auditArchiveCommand, auditRestoreCommand } from "./audit/cli.ts";
 import path from "node:path";
 import { generateLargeDataset } from "../scripts/generate-large-dataset.ts";
-import { backupDatabase, restoreDatabase } from "./db/backup/commands.ts";
 import { createPrisma } from "./db/client.ts";
 import { resolveDatabase } from "./db/database-url.ts";
 import { migrateDeploy } from "./db/migrate.ts";
@@ -25,6 +24,7 @@ const commands: Record<string, { help: string; run(url: string, flags: Record<st
     help: "[--file F] [--method pg_dump|copy]: a consistent logical backup (default: pg_dump when it can read the server, else COPY; written under DATA_DIR/backups)",
     async run(url, flags) {
       const file = flags.file === "true" ? undefined : flags.file;
+      const { backupDatabase } = await import("./db/backup/commands.ts");
       const done = await backupDatabase(url, { file, method: flags.method, dir: path.join(env.DATA_DIR, "backups") });
       console.log(`db:backup: ${done.file} (${done.method}: ${done.detail})`);
     },
@@ -32,6 +32,7 @@ const commands: Record<string, { help: string; run(url: string, flags: Record<st
   "db:restore": {
     help: "--file F [--replace]: load a db:backup file into the database, all or nothing (a new database, or --replace)",
     async run(url, flags) {
+      const { restoreDatabase } = await import("./db/backup/commands.ts");
       const done = await restoreDatabase(url, flags.file, { replace: flags.replace === "true" });
       console.log(`db:restore: ${flags.file} (${done.method}: ${done.detail})`);
     },
