@@ -22,7 +22,8 @@ type Step =
   | { kind: "unarchive"; tenant: Tenant; pick: number }
   | { kind: "bulkInsert"; tenant: Tenant; rows: number; status: number; archived: boolean }
   | { kind: "delete"; tenant: Tenant; pick: number }
-  | { kind: "createCall"; fail: boolean };
+  | { kind: "createCall"; fail: boolean; priority: number }
+  | { kind: "changeCall"; pick: number; priority: number; status: number; fail: boolean };
 
 const tenant = fc.constantFrom(...TENANTS);
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -32,10 +33,13 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant("unarchive" as const), tenant, pick: fc.nat() }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant("bulkInsert" as const), tenant, rows: fc.integer({ min: 1, max: 30 }), status: fc.nat(8), archived: fc.boolean() }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant("delete" as const), tenant, pick: fc.nat() }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant("createCall" as const), fail: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant("createCall" as const), fail: fc.boolean(), priority: fc.nat(2) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant("changeCall" as const), pick: fc.nat(), priority: fc.nat(2), status: fc.nat(6), fail: fc.boolean() }), weight: 2 },
 );
 
 const JOB_STATUSES = ["scheduled", "underground", "rough_in", "top_out", "trim", "final", "complete", "on_hold", "cancelled"] as const;
+const PRIORITIES = ["EMERGENCY", "URGENT", "ROUTINE"] as const;
+const CALL_STATUSES = ["new", "scheduled", "dispatched", "in_progress", "completed", "invoiced", "cancelled"] as const;
 
 describe("per-tenant counters: totalCount without count(*)", () => {
   let t: TestApp;
@@ -70,16 +74,16 @@ describe("per-tenant counters: totalCount without count(*)", () => {
     await t?.close();
   });
 
-  /** The counters, summed over shards, next to count(*) of every counted table, for every key. */
+  /** The counters, summed over shards, next to count(*) of every counted table, for every key (priority: service calls'). */
   async function countersAndCounts() {
     const counters = await prisma.$queryRaw<Array<{ key: string; n: number }>>`
-      SELECT "tenantId" || ' ' || entity || ' ' || archived || ' ' || status AS key, sum(rows)::int AS n
+      SELECT "tenantId" || ' ' || entity || ' ' || archived || ' ' || status || ' ' || priority AS key, sum(rows)::int AS n
         FROM "EntityCount" GROUP BY 1 HAVING sum(rows) <> 0 ORDER BY 1`;
     const counts = await prisma.$queryRaw<Array<{ key: string; n: number }>>`
       SELECT key, n FROM (
-        SELECT "tenantId" || ' Job ' || ("archivedAt" IS NOT NULL) || ' ' || status AS key, count(*)::int AS n FROM "Job" GROUP BY 1
-        UNION ALL SELECT "tenantId" || ' Bid ' || ("archivedAt" IS NOT NULL) || ' ' || status, count(*)::int FROM "Bid" GROUP BY 1
-        UNION ALL SELECT "tenantId" || ' ServiceCall ' || ("archivedAt" IS NOT NULL) || ' ' || status, count(*)::int FROM "ServiceCall" GROUP BY 1
+        SELECT "tenantId" || ' Job ' || ("archivedAt" IS NOT NULL) || ' ' || status || ' ' AS key, count(*)::int AS n FROM "Job" GROUP BY 1
+        UNION ALL SELECT "tenantId" || ' Bid ' || ("archivedAt" IS NOT NULL) || ' ' || status || ' ', count(*)::int FROM "Bid" GROUP BY 1
+        UNION ALL SELECT "tenantId" || ' ServiceCall ' || ("archivedAt" IS NOT NULL) || ' ' || status || ' ' || priority, count(*)::int FROM "ServiceCall" GROUP BY 1
       ) c ORDER BY 1`;
     return { counters, counts };
   }
@@ -92,6 +96,7 @@ describe("per-tenant counters: totalCount without count(*)", () => {
     try {
       const res = await t.gql(query, variables, as(slug));
       if (fail) expect(res.errors?.[0]?.extensions?.code, JSON.stringify(res)).toBe("CONFLICT");
+      else expect(res.errors, JSON.stringify(res)).toBeUndefined();
     } finally {
       failNext = false;
     }
@@ -138,8 +143,18 @@ describe("per-tenant counters: totalCount without count(*)", () => {
       }
       case "createCall":
         return mutate("h2o", s.fail, `mutation($input: CreateServiceCallInput!) { createServiceCall(input: $input) { serviceCall { id } } }`, {
-          input: { customerName: "Counted", customerPhone: "5555550100", addressLine1: "1 Count St", problem: "drip" },
+          input: { customerName: "Counted", customerPhone: "5555550100", addressLine1: "1 Count St", problem: "drip", priority: PRIORITIES[s.priority] },
         });
+      case "changeCall": {
+        // a priority change through the API (rolled back when `fail`), then a status change as a direct write
+        const call = pickOf(await prisma.serviceCall.findMany({ where: { tenantId: tenantIds.h2o }, orderBy: { id: "asc" } }), s.pick);
+        if (!call) return;
+        await mutate("h2o", s.fail, `mutation($input: UpdateServiceCallInput!) { updateServiceCall(input: $input) { serviceCall { id } } }`, {
+          input: { id: globalId("ServiceCall", call.id), expectedVersion: call.version, priority: PRIORITIES[s.priority] },
+        });
+        await prisma.serviceCall.update({ where: { id: call.id }, data: { status: CALL_STATUSES[s.status] } });
+        return;
+      }
     }
   }
 
@@ -158,7 +173,9 @@ describe("per-tenant counters: totalCount without count(*)", () => {
       { kind: "bulkInsert", tenant, rows: 3, status: 7, archived: true },
       { kind: "unarchive", tenant, pick: 0 },
       { kind: "delete", tenant, pick: 0 },
-      { kind: "createCall", fail: tenant === "h2o" },
+      { kind: "createCall", fail: tenant === "h2o", priority: 0 },
+      { kind: "changeCall", pick: 0, priority: tenant === "h2o" ? 1 : 0, status: 2, fail: false },
+      { kind: "changeCall", pick: 1, priority: 2, status: 3, fail: true },
     ]);
     for (const s of everyKind) await run(s);
     const covered = await countersAndCounts();
@@ -222,19 +239,41 @@ describe("per-tenant counters: totalCount without count(*)", () => {
     const calls = await ok(t, `{ all: serviceCalls(filter: { includeArchived: true }) { totalCount } open: serviceCalls(filter: { status: [NEW] }) { totalCount } }`, undefined, "h2o");
     expect(calls.all.totalCount).toBe(await prisma.serviceCall.count({ where: { tenantId: tenantIds.h2o } }));
     expect(calls.open.totalCount).toBe(await prisma.serviceCall.count({ where: { tenantId: tenantIds.h2o, status: "new", archivedAt: null } }));
+    // dispatch's filters: priority and status, both covered by the counters
+    const callCases = [
+      { filter: { priority: ["EMERGENCY", "URGENT"], status: ["NEW", "SCHEDULED", "DISPATCHED"] }, covered: true },
+      { filter: { priority: ["ROUTINE"], includeArchived: true }, covered: true },
+      { filter: { priority: ["URGENT"], assignedTechnician: "nobody" }, covered: false },
+    ];
+    for (const { filter, covered } of callCases) {
+      statements.length = 0;
+      const data = await ok(t, `query($filter: ServiceCallFilter) { serviceCalls(first: 1, filter: $filter) { totalCount } }`, { filter }, "h2o");
+      const sent = statements.splice(0);
+      const where = {
+        tenantId: tenantIds.h2o,
+        priority: { in: filter.priority.map((p) => p.toLowerCase()) as never },
+        ...(filter.status ? { status: { in: filter.status.map((p) => p.toLowerCase()) as never } } : {}),
+        ...(filter.includeArchived ? {} : { archivedAt: null }),
+        ...(filter.assignedTechnician ? { assignedTechnician: filter.assignedTechnician } : {}),
+      };
+      expect(data.serviceCalls.totalCount, JSON.stringify(filter)).toBe(await prisma.serviceCall.count({ where }));
+      const counted = sent.filter((s) => /COUNT\(/i.test(s) && s.includes(`"public"."ServiceCall"`));
+      const summed = sent.filter((s) => s.includes(`"EntityCount"`));
+      expect({ counted: counted.length, summed: summed.length }, sent.join("\n")).toEqual(covered ? { counted: 0, summed: 1 } : { counted: 1, summed: 0 });
+    }
     const bids = await ok(t, `{ bids(filter: { status: [DRAFT, SUBMITTED] }) { totalCount } }`);
     expect(bids.bids.totalCount).toBe(await prisma.bid.count({ where: { tenantId: tenantIds.all_county, status: { in: ["draft", "submitted"] }, archivedAt: null } }));
   });
 
   it("are initialized from the rows already there by their migration", async () => {
-    const migrations = ["20261204190000_entity_counts", "20261204202000_entity_counts_update_per_row"].map((m) =>
+    const migrations = ["20261204190000_entity_counts", "20261204202000_entity_counts_update_per_row", "20261205010000_dispatch_counters"].map((m) =>
       readFileSync(path.join(repoRoot, "prisma/migrations", m, "migration.sql"), "utf8"),
     );
     const client = new pg.Client({ connectionString: t.db.url });
     await client.connect();
     try {
       // back to the schema before the migration, with this test's rows (seed, random histories) in the tables
-      await client.query(`DROP FUNCTION entity_count_apply() CASCADE; DROP FUNCTION entity_count_move() CASCADE; DROP TABLE "EntityCount"`);
+      await client.query(`DROP FUNCTION entity_count_apply() CASCADE; DROP FUNCTION entity_count_move() CASCADE; DROP TABLE "EntityCount"; DROP INDEX "ServiceCall_by_priority_not_archived_idx"`);
       expect((await client.query(`SELECT count(*)::int AS n FROM "Job"`)).rows[0].n).toBeGreaterThan(50);
       for (const migration of migrations) await client.query(migration);
     } finally {

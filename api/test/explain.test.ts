@@ -62,4 +62,16 @@ describe("list queries use indexes on a large data set (100k jobs, 20k bids, 50k
       expect(scans.every((n) => /Index|Bitmap Heap/.test(n["Node Type"])), JSON.stringify(scans)).toBe(true);
     }
   });
+
+  it("dispatch (most urgent open calls first): walks its index in order and stops at the page, no sort; counted from the counters", async () => {
+    const [nodes] = await plans(
+      `{ serviceCalls(first: 25, filter: { priority: [EMERGENCY, URGENT], status: [NEW, SCHEDULED, DISPATCHED] }, orderBy: { field: PRIORITY, direction: ASC }) { totalCount edges { node { id } } } }`,
+      "h2o",
+      true,
+    );
+    expect(statements.filter((s) => /count\(/i.test(s.sql) && s.sql.includes(`"public"."ServiceCall"`))).toEqual([]);
+    const scans = nodes!.filter((n) => n["Relation Name"] === "ServiceCall");
+    expect(scans.map((n) => [n["Node Type"], n["Index Name"]])).toEqual([["Index Scan", "ServiceCall_by_priority_not_archived_idx"]]);
+    expect(nodes!.filter((n) => /Sort/.test(n["Node Type"])).map((n) => n["Node Type"])).toEqual([]);
+  });
 });

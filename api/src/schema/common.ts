@@ -105,25 +105,34 @@ const exactCount: Record<CountedModel, (ctx: Context, where: object) => Promise<
 
 /**
  * The exact `totalCount` of a connection of `model` whose page uses `where`. When the filter is one the counters
- * are keyed by (archived or not, and a list of statuses: `{ archivedAt: null }`, `{ status: { in } }`, both, or
- * nothing), it is the sum of the acting tenant's counters, kept in the same transaction as every write; any other
- * filter is counted with count(*). Call it only when `totalCount` is selected (Pothos does: its totalCount
- * callback runs only then).
+ * are keyed by (archived or not, a list of statuses and, for service calls, a list of priorities: any of
+ * `{ archivedAt: null }`, `{ status: { in } }`, `{ priority: { in } }`, or nothing), it is the sum of the acting
+ * tenant's counters, kept in the same transaction as every write; any other filter is counted with count(*). Call
+ * it only when `totalCount` is selected (Pothos does: its totalCount callback runs only then).
  */
 export async function totalCountOf(ctx: Context, model: CountedModel, where: Record<string, unknown>): Promise<number> {
-  const key = counterKey(where);
+  const key = counterKey(model, where);
   if (!key) return exactCount[model](ctx, where);
   const { _sum } = await ctx.db.entityCount.aggregate({ _sum: { rows: true }, where: { entity: model, ...key } });
   return _sum.rows ?? 0;
 }
 
+/** The columns the counters are keyed by, besides archived: a row's status, and its priority where it has one. */
+const counterColumns: Record<CountedModel, ReadonlySet<string>> = {
+  Job: new Set(["status"]),
+  Bid: new Set(["status"]),
+  ServiceCall: new Set(["status", "priority"]),
+};
+
+type CounterKey = { archived?: false } & { [column: string]: { in: string[] } | false | undefined };
+
 /** The counter filter equal to a connection's `where`, or null when the counters do not cover it. */
-function counterKey(where: Record<string, unknown>): { archived?: false; status?: { in: string[] } } | null {
-  const key: { archived?: false; status?: { in: string[] } } = {};
+function counterKey(model: CountedModel, where: Record<string, unknown>): CounterKey | null {
+  const key: CounterKey = {};
   for (const [field, value] of Object.entries(where)) {
     if (field === "archivedAt" && value === null) key.archived = false;
-    else if (field === "status" && Array.isArray((value as { in?: unknown } | null)?.in) && Object.keys(value as object).length === 1)
-      key.status = { in: (value as { in: string[] }).in };
+    else if (counterColumns[model].has(field) && Array.isArray((value as { in?: unknown } | null)?.in) && Object.keys(value as object).length === 1)
+      key[field] = { in: (value as { in: string[] }).in };
     else return null;
   }
   return key;
