@@ -31,6 +31,7 @@ import { useRejectEmptyQuery } from "./plugins/use-reject-empty-query.ts";
 import { schema } from "./schema/index.ts";
 import { integrationRoute } from "./marketing/routes.ts";
 import { CATALOG_PATH, serveCatalog } from "./webhooks/asyncapi.ts";
+import { EXPORTS_PREFIX, exportRoute } from "./exports/route.ts";
 import { attachGraphqlWs, CONNECTION_CONTEXT } from "./ws.ts";
 
 interface ServerContext {
@@ -174,6 +175,9 @@ export function buildApp(env: Env, options: BuildOptions): App {
       } else if (url.pathname === "/graphql") {
         route = "graphql";
         await forwardToYoga(req, res, { requestId, ip: clientIp(req), log: requestLog });
+      } else if (url.pathname.startsWith(EXPORTS_PREFIX)) {
+        route = "export";
+        await exportRoute(req, res, url, { env, limiter: requestLimiter, log: requestLog, createContext: (headers) => createContext({ requestId, log: requestLog, headers, ip: clientIp(req), services, cookies: null }) });
       } else if (url.pathname.startsWith("/integrations/") && (route = "integrations") && (await integrationRoute(req, res, url, env, requestLog))) {
         // the marketing module's OAuth callbacks and platform webhooks (marketing/routes.ts)
       } else {

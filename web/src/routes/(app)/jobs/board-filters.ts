@@ -3,6 +3,8 @@ import { readFilters } from '$lib/graphql/url-filters';
 
 /** The board's filters as they appear in the URL (`?builder=…&community=…&from=…&to=…`). */
 export const BOARD_FILTERS = { builder: 'one', community: 'one', from: 'one', to: 'one' } as const;
+/** The board's order (its query's `orderBy`), for its CSV export. */
+export const JOBS_BOARD_ORDER = { field: 'SCHEDULED_DATE', direction: 'ASC' } as const;
 /** Jobs per page of the board ("Show more" adds the next). */
 export const BOARD_PAGE_SIZE = 100;
 
