@@ -24,3 +24,6 @@ export async function firstBuilderId(t: TestApp): Promise<string> {
 export async function createJob(t: TestApp, builderId: string, community: string): Promise<{ id: string; version: number }> {
   return (await ok(t, CREATE_JOB, { input: { builderId, community, scheduledDate: "2026-05-01" } })).createJob.job;
 }
+
+/** The entity kinds whose events the marketing module makes (vocabulary-marketing.test.ts); vocabulary.test.ts covers every other kind of the catalog. */
+export const MARKETING_ENTITY_TYPES = ["marketing_post", "channel_account"];
