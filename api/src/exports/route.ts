@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { stringify } from "csv-stringify";
 import { execute, type ExecutionResult, type GraphQLError } from "graphql";
 import type { RequestLimiter } from "../auth/request-limiter.ts";
 import { rateSubject } from "../auth/request-limiter.ts";
@@ -67,6 +66,8 @@ export async function exportRoute(req: IncomingMessage, res: ServerResponse, url
   const first = await read(null);
   if (first instanceof Error) return sendError(res, first);
 
+  // loaded on the first export: a process that serves none never loads it
+  const { stringify } = await import("csv-stringify");
   const columns = exportLists[name].columns;
   res.writeHead(200, {
     "content-type": "text/csv; charset=utf-8",
