@@ -82,7 +82,8 @@ const commands: Record<string, { help: string; run(url: string, flags: Record<st
 
 const env = (() => {
   try {
-    return loadEnv();
+    // no operator command signs tokens; migrations and backups touch no secret
+    return loadEnv(process.env, ["migrate", "db:backup", "db:restore"].includes(command ?? "") ? [] : ["ENCRYPTION_KEY"]);
   } catch (e) {
     if (e instanceof ConfigError) (console.error(e.message), process.exit(2));
     throw e;

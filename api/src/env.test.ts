@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -43,6 +43,16 @@ describe("loadEnv", () => {
     expect(b.JWT_SECRET).toBe(a.JWT_SECRET);
     expect(b.ENCRYPTION_KEY).toBe(a.ENCRYPTION_KEY);
     expect(JSON.parse(readFileSync(path.join(dir, "secrets.json"), "utf8")).JWT_SECRET).toBe(a.JWT_SECRET);
+  });
+
+  it("in production, requires only the secrets a process needs, and leaves the others empty", () => {
+    const base = { NODE_ENV: "production", DATABASE_URL: "postgres://db/x", DATA_DIR: dataDir() };
+    expect(() => loadEnv(base, ["ENCRYPTION_KEY"])).toThrow(/ENCRYPTION_KEY: required/);
+    const worker = loadEnv({ ...base, ENCRYPTION_KEY: "ab".repeat(32) }, ["ENCRYPTION_KEY"]);
+    expect(worker.JWT_SECRET).toBe("");
+    expect(worker.ENCRYPTION_KEY).toBe("ab".repeat(32));
+    expect(loadEnv(base, []).ENCRYPTION_KEY).toBe("");
+    expect(existsSync(path.join(base.DATA_DIR, "secrets.json"))).toBe(false);
   });
 
   it("refuses generated secrets and the embedded database in production", () => {

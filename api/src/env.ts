@@ -33,7 +33,7 @@ const schema = z.object({
   DB_IDLE_TIMEOUT_MS: int(30_000, 0),
   DB_STATEMENT_TIMEOUT_MS: int(15_000, 0),
   REDIS_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").optional()),
-  SVIX_API_KEY: z.string().min(1).optional(),
+  SVIX_API_KEY: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
   SVIX_SERVER_URL: optionalUrl,
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/i, "must be 64 hex characters (32 bytes)").optional(),
@@ -149,11 +149,16 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+export type Secret = "JWT_SECRET" | "ENCRYPTION_KEY";
+
 /**
  * Parses and validates the environment. In development, missing secrets are generated once and kept under
- * DATA_DIR; production refuses generated secrets and the embedded database.
+ * DATA_DIR; production refuses generated secrets and the embedded database. `needs`: the secrets this process
+ * uses (the API both; the worker the encryption key; some CLI commands none), so a deployment hands each process
+ * only its own; in production a secret not needed and not given is the empty string, which signing or
+ * sealing with refuses.
  */
-export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function loadEnv(source: NodeJS.ProcessEnv = process.env, needs: readonly Secret[] = ["JWT_SECRET", "ENCRYPTION_KEY"]): Env {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
@@ -163,7 +168,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const isProduction = raw.NODE_ENV === "production";
   if (isProduction) {
     if (!raw.TENANCY_FILTER) throw new ConfigError("invalid configuration:\n  TENANCY_FILTER: may not be false when NODE_ENV=production");
-    const missing = (["DATABASE_URL", "JWT_SECRET", "ENCRYPTION_KEY"] as const).filter((k) => !raw[k]);
+    const missing = (["DATABASE_URL", ...needs] as const).filter((k) => !raw[k]);
     if (missing.length)
       throw new ConfigError(`invalid configuration:\n${missing.map((k) => `  ${k}: required when NODE_ENV=production (no generated secrets, no embedded database)`).join("\n")}`);
   }
@@ -171,11 +176,11 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new ConfigError("invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: may not exceed HTTP_REQUEST_TIMEOUT_MS");
   if (!raw.AWS_ACCESS_KEY_ID !== !raw.AWS_SECRET_ACCESS_KEY)
     throw new ConfigError("invalid configuration:\n  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: set both or neither");
-  const secrets = raw.JWT_SECRET && raw.ENCRYPTION_KEY ? null : developmentSecrets(raw.DATA_DIR);
+  const secrets = (raw.JWT_SECRET && raw.ENCRYPTION_KEY) || isProduction ? null : developmentSecrets(raw.DATA_DIR);
   return {
     ...raw,
-    JWT_SECRET: raw.JWT_SECRET ?? secrets!.JWT_SECRET,
-    ENCRYPTION_KEY: raw.ENCRYPTION_KEY ?? secrets!.ENCRYPTION_KEY,
+    JWT_SECRET: raw.JWT_SECRET ?? secrets?.JWT_SECRET ?? "",
+    ENCRYPTION_KEY: raw.ENCRYPTION_KEY ?? secrets?.ENCRYPTION_KEY ?? "",
     CORS_ORIGINS: corsOrigins(raw),
     GRAPHQL_INTROSPECTION: raw.GRAPHQL_INTROSPECTION ?? (isProduction ? "authenticated" : "on"),
     isProduction,

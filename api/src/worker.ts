@@ -7,7 +7,8 @@ import { connectPubSub } from "./events/pubsub.ts";
 
 const env = (() => {
   try {
-    return loadEnv();
+    // the worker seals and opens secrets; it signs no tokens
+    return loadEnv(process.env, ["ENCRYPTION_KEY"]);
   } catch (e) {
     if (e instanceof ConfigError) (console.error(e.message), process.exit(2));
     throw e;
@@ -24,7 +25,9 @@ log.info("worker running");
 void worker.runner.promise.catch((err) => (log.fatal({ err }, "worker runner failed"), process.exit(1)));
 if (env.WORKER_HEARTBEAT_FILE) {
   const file = env.WORKER_HEARTBEAT_FILE;
-  const beat = () => writeFile(file, new Date().toISOString()).catch((err) => log.warn({ err, file }, "worker heartbeat not written"));
+  // touched only while the worker reaches its database: the healthcheck (file older than 20 s) sees a worker cut off
+  const beat = () =>
+    worker.ping().then(() => writeFile(file, new Date().toISOString())).catch((err) => log.warn({ err, file }, "worker heartbeat not written"));
   void beat();
   setInterval(beat, 5_000).unref();
 }

@@ -15,6 +15,8 @@ export const taskList: TaskList = {};
 
 export interface WorkerHandle {
   runner: Runner;
+  /** `SELECT 1` through the worker's own pool: resolves when the worker can reach its database */
+  ping(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startWorker(env: Env, databaseUrl: string, log: Logger, co
   await liveness.recover().catch((err) => log.error({ err }, "worker crash recovery failed"));
   return {
     runner,
+    ping: () => pool.query("SELECT 1").then(() => undefined),
     async stop() {
       await runner.stop();
       await liveness.stop();
