@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import os from "node:os";
 import pg from "pg";
 import { auditHook, reregisterAuditHook, unregisterAuditHook } from "../src/audit/hook.ts";
+import { SystemWrites } from "../src/events/system-writes.ts";
 import { ensureAuditPartitions, monthStart } from "../src/audit/partitions.ts";
 import type { Context } from "../src/context.ts";
 import { connectDb, disconnectDb, observeSql, type ObservedSql } from "../src/db/client.ts";
@@ -241,7 +242,17 @@ async function writeShareBench(url: string, db: pg.Client, tenantId: string) {
     });
   };
   let hookMs = 0;
-  const timedHook = { ...auditHook, run: async (...args: Parameters<typeof auditHook.run>) => { const t0 = process.hrtime.bigint(); await auditHook.run(...args); hookMs += ms(t0); } };
+  // the audit row alone, written by its own statement so its time can be taken (the pipeline writes it with the others)
+  const timedHook = {
+    ...auditHook,
+    run: async (tx: Parameters<typeof auditHook.run>[0], event: Parameters<typeof auditHook.run>[1], c: Parameters<typeof auditHook.run>[2]) => {
+      const t0 = process.hrtime.bigint();
+      const own = new SystemWrites();
+      await auditHook.run(tx, event, c, own);
+      await own.flush(tx);
+      hookMs += ms(t0);
+    },
+  };
   const { registerTransactionalHook } = await import("../src/events/pipeline.ts");
 
   for (let w = 0; w < 50; w++) await mutate(); // warm-up

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditHook } from "../src/audit/hook.ts";
+import { SystemWrites } from "../src/events/system-writes.ts";
 import type { Prisma } from "../src/db/client.ts";
 import type { DomainEvent } from "../src/events/domain-event.ts";
 import type { AuditEvent } from "../src/generated/prisma/client.ts";
@@ -281,7 +282,9 @@ describe("the audit trail", () => {
     };
     await prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT set_config('app.tenant_id', ${tenantId}, true)`;
-      await auditHook.run(tx as never, event, { ip: null, userAgent: null } as never);
+      const writes = new SystemWrites();
+      await auditHook.run(tx as never, event, { ip: null, userAgent: null } as never, writes);
+      await writes.flush(tx);
     });
     const [raw] = await prisma.$queryRaw<{ text: string }[]>`SELECT t::text AS text FROM "AuditEvent" t WHERE id = ${event.id}::uuid`;
     expect(raw!.text).not.toMatch(/SECRET-\d/);

@@ -39,9 +39,3 @@ interface TransactionDb<Tx> {
 export function tenantTransaction<Tx, R>(db: TransactionDb<Tx>, tenantId: string, fn: (tx: Tx) => Promise<R>, options?: { timeout?: number }): Promise<R> {
   return withSettings(appSettings(tenantId), () => db.$transaction((tx) => withoutSettings(() => fn(tx)), options));
 }
-
-/**
- * Back to the connection's own role for the rest of the transaction (trusted system writes: audit, outbox). A
- * transaction-local change: it ends with the transaction, and the connection's settings are the request's again.
- */
-export const leaveAppRole = (db: Pick<Prisma, "$executeRaw">) => db.$executeRaw`SELECT set_config('role', 'none', true)`;

@@ -4,7 +4,8 @@ import type { TenantDb } from "../db/tenancy.ts";
 import { unauthenticated } from "../errors.ts";
 import type { DomainEvent, EntityType, MutationAction } from "./domain-event.ts";
 import { pubsub, topicFor } from "./pubsub.ts";
-import { leaveAppRole, tenantTransaction } from "../db/rls.ts";
+import { tenantTransaction } from "../db/rls.ts";
+import { SystemWrites } from "./system-writes.ts";
 import { actorOf } from "../auth/actor.ts";
 import { invalidatePrincipalsFor } from "../auth/principal-invalidation.ts";
 
@@ -24,14 +25,15 @@ export interface ChangeOutcome<R, Row = unknown> {
 }
 
 /**
- * Work that must commit or roll back together with every change: the audit row (audit issue), the outbox event
- * and its worker job (webhooks issue). A hook runs inside the mutation's transaction, after the change, with the
- * domain event that will be published; throwing rolls the whole mutation back.
+ * Work that must commit or roll back together with every change: the audit row, the outbox messages and their
+ * worker jobs. A hook runs inside the mutation's transaction, after the change, with the domain event that will be
+ * published; throwing rolls the whole mutation back. Trusted system writes (rows the application role may not write
+ * itself) are not made on `tx` but added to `writes`, which the pipeline writes after the last hook, in one statement.
  */
 export interface TransactionalHook {
   /** Names the hook in logs and errors. */
   name: string;
-  run(tx: TenantTx, event: DomainEvent, ctx: Context): Promise<void>;
+  run(tx: TenantTx, event: DomainEvent, ctx: Context, writes: SystemWrites): void | Promise<void>;
 }
 
 const transactionalHooks: TransactionalHook[] = [];
@@ -54,8 +56,10 @@ export const TRANSACTION_TIMEOUT_MS = 10_000;
  * The one path of every change (ARCHITECTURE.md, "The path of a change"). Guarantees:
  * 1. ONE interactive transaction on the request's tenant-scoped client, as the application role with
  *    `app.tenant_id` set (db/rls.ts's tenantTransaction): the change runs under row-level security;
- * 2. `change(tx)` runs in it, then every registered TransactionalHook, in order, with the domain event (hooks are
- *    trusted system writes: they run with the connection's own role);
+ * 2. `change(tx)` runs in it, then every registered TransactionalHook, in order, with the domain event; then the
+ *    system writes the hooks collected (audit row, outbox messages, their jobs) in one statement,
+ *    `h2o_record_change`, which appends them with its owner's rights while the transaction keeps the application
+ *    role (row-level security still checks each row's tenant);
  * 3. any throw (the change, a hook, the commit) rolls everything back and reaches the caller unchanged, and no
  *    event is published;
  * 4. only after the commit, the event is published to the pubsub on `tenant:<tenantId>:<entityType>`. A publish
@@ -76,7 +80,6 @@ export async function runMutation<R, Row = unknown>(
     tenant.id,
     async (tx: TenantTx) => {
       const outcome = await change(tx);
-      await leaveAppRole(tx);
       const event: DomainEvent<Row> = {
         id: randomUUID(),
         type: outcome.eventType ?? `${spec.entityType}.${spec.action}`,
@@ -90,7 +93,9 @@ export async function runMutation<R, Row = unknown>(
         before: outcome.before,
         after: outcome.after,
       };
-      for (const hook of [...transactionalHooks]) await hook.run(tx, event, ctx);
+      const writes = new SystemWrites();
+      for (const hook of [...transactionalHooks]) await hook.run(tx, event, ctx, writes);
+      await writes.flush(tx);
       return { result: outcome.result, event };
     },
     { timeout: TRANSACTION_TIMEOUT_MS },

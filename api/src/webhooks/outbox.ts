@@ -1,17 +1,18 @@
 import { createHash } from "node:crypto";
-import { tenantOwned } from "../db/tenancy.ts";
 import type { DomainEvent } from "../events/domain-event.ts";
-import { registerTransactionalHook, type TenantTx, type TransactionalHook } from "../events/pipeline.ts";
+import { registerTransactionalHook, type TransactionalHook } from "../events/pipeline.ts";
+import type { SystemWrites } from "../events/system-writes.ts";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { catalogTypesFor, PAYLOAD_VERSION, TEST_EVENT_TYPE } from "./catalog.ts";
 import { payloadData, referenceData } from "./catalog-schemas.ts";
 import { createEnvelope, serializeEnvelope, WebhookPayloadTooLargeError } from "./envelope.ts";
 import { maxPayloadBytes, usesSvix } from "./runtime.ts";
-import { enqueueJobs, webhookJobs } from "./store.ts";
+import { webhookJobs } from "./store.ts";
 
 /**
  * The transactional outbox. For each catalog type a domain event is sent as (see `catalogTypesFor`), it writes the
- * WebhookMessage (the serialized, signed-as-is envelope, not yet fanned out) in the mutation's own transaction, and
+ * WebhookMessage (the serialized, signed-as-is envelope, not yet fanned out) in the mutation's own transaction (with
+ * the other system writes, in one statement: events/system-writes.ts), and
  * with it a `webhook.fanout` job per message that sends it on (jobs/webhook-fanout.ts: built-in delivery creates the
  * message's deliveries and wakes the endpoints' drains; Svix gets the message). All of it commits with the change or
  * none does, and a crash after the commit loses nothing (the jobs are in the database). Per-endpoint order does not
@@ -22,13 +23,14 @@ import { enqueueJobs, webhookJobs } from "./store.ts";
  */
 export const webhookOutbox: TransactionalHook = {
   name: "webhook-outbox",
-  async run(tx, event, ctx) {
+  async run(_tx, event, ctx, writes) {
     if (ctx.tenant?.config.webhooksEnabled === false) return;
-    await writeMessages(tx, event);
+    await writeMessages(writes, event);
   },
 };
 
-export async function writeMessages(tx: TenantTx, event: DomainEvent): Promise<string[]> {
+/** Adds the event's messages and their fan-out jobs to the change's system writes; returns the message ids. */
+export async function writeMessages(writes: SystemWrites, event: DomainEvent): Promise<string[]> {
   const test = event.type === TEST_EVENT_TYPE;
   const types = test ? [TEST_EVENT_TYPE] : catalogTypesFor(event);
   const ids: string[] = [];
@@ -38,10 +40,10 @@ export async function writeMessages(tx: TenantTx, event: DomainEvent): Promise<s
     const id = test ? event.entityId : type === event.type ? event.id : derivedId(event.id, type);
     const payload = serialize(id, type, event, data);
     const targetEndpointId = test ? (event.after as { endpointId: string }).endpointId : null;
-    await tx.webhookMessage.create({ data: tenantOwned({ id, eventType: type, payload, occurredAt: event.occurredAt, targetEndpointId }) });
+    writes.messages.push({ id, tenantId: event.tenantId, eventType: type, payload, occurredAt: event.occurredAt.toISOString(), targetEndpointId });
     ids.push(id);
   }
-  await enqueueJobs(tx, ids.map((id) => webhookJobs.fanout(event.tenantId, id, usesSvix())));
+  writes.jobs.push(...ids.map((id) => webhookJobs.fanout(event.tenantId, id, usesSvix())));
   return ids;
 }
 

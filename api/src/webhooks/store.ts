@@ -63,19 +63,19 @@ export interface JobSpec {
  */
 export async function enqueueJobs(tx: RawExecutor, jobs: readonly JobSpec[]): Promise<void> {
   if (jobs.length === 0) return;
-  const specs = JSON.stringify(
-    jobs.map((j) => ({
-      identifier: j.identifier,
-      payload: j.payload,
-      queue_name: j.queueName ?? null,
-      run_at: j.runAt?.toISOString() ?? null,
-      max_attempts: j.maxAttempts ?? 25,
-      job_key: j.jobKey ?? null,
-      priority: j.priority ?? 0,
-    })),
-  );
-  await tx.$executeRaw`SELECT h2o_enqueue_jobs(${specs}::json)`;
+  await tx.$executeRaw`SELECT h2o_enqueue_jobs(${JSON.stringify(jobs.map(graphileJobSpec))}::json)`;
 }
+
+/** A job as `graphile_worker.add_jobs` takes it (its `job_spec` type), ready for JSON. */
+export const graphileJobSpec = (j: JobSpec) => ({
+  identifier: j.identifier,
+  payload: j.payload,
+  queue_name: j.queueName ?? null,
+  run_at: j.runAt?.toISOString() ?? null,
+  max_attempts: j.maxAttempts ?? 25,
+  job_key: j.jobKey ?? null,
+  priority: j.priority ?? 0,
+});
 
 /** Removes waiting jobs by their job keys inside the caller's transaction (a running one is left to finish), as the system. */
 export async function removeJobs(tx: RawExecutor, jobKeys: readonly string[]): Promise<void> {
