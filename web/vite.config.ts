@@ -19,7 +19,26 @@ export default defineConfig({
 					filename.split(/[/\\]/).includes('node_modules') ? undefined : true
 			},
 			// `node build` serves on HOST/PORT (adapter-node's variables); see CONTRACT.md for WEB_PORT.
-			adapter: adapter()
+			adapter: adapter(),
+			// Content-Security-Policy of every page: SvelteKit adds a nonce (or hash) to its own inline script. The
+			// API's origin (http and ws) is added to connect-src at run time (src/lib/security-headers.ts), since
+			// PUBLIC_API_URL is read when the server starts, not when it is built. Inline style attributes stay
+			// allowed: Svelte and LayerChart set them, and the styles come from this app only.
+			csp: {
+				mode: 'auto',
+				directives: {
+					'default-src': ['self'],
+					'script-src': ['self'],
+					'style-src': ['self', 'unsafe-inline'],
+					'img-src': ['self', 'data:', 'blob:'],
+					'font-src': ['self', 'data:'],
+					'connect-src': ['self'],
+					'object-src': ['none'],
+					'base-uri': ['self'],
+					'form-action': ['self'],
+					'frame-ancestors': ['none']
+				}
+			}
 		})
 	],
 	server: { host: '127.0.0.1', port },

@@ -1,10 +1,13 @@
 import { apiCookieHeader, ACCESS_COOKIE, REFRESH_COOKIE, TENANT_COOKIE } from '$lib/auth/cookies';
 import { apiUrl, forwardedFor, refreshSession, toServerApi } from '$lib/auth/session.server';
+import { withSecurityHeaders } from '$lib/security-headers';
+import { env as privateEnv } from '$env/dynamic/private';
 import type { Handle, HandleFetch } from '@sveltejs/kit';
 
 /**
  * The session, from the API's cookies, once per request; routes read `event.locals`. An access token that
  * has expired (its cookie is gone) is renewed here with the refresh cookie, once, before the page loads.
+ * Every response leaves with the security headers ($lib/security-headers).
  */
 export const handle: Handle = async ({ event, resolve }) => {
 	const { cookies } = event;
@@ -15,7 +18,8 @@ export const handle: Handle = async ({ event, resolve }) => {
 	const apiCookie = apiCookieHeader((name) => cookies.get(name));
 	event.locals.session = apiCookie && cookies.get(ACCESS_COOKIE) ? { apiCookie, canRefresh: Boolean(cookies.get(REFRESH_COOKIE)) } : null;
 	event.locals.tenantChoice = cookies.get(TENANT_COOKIE) || null;
-	return resolve(event, { filterSerializedResponseHeaders: keepContentType });
+	const response = await resolve(event, { filterSerializedResponseHeaders: keepContentType });
+	return withSecurityHeaders(response, { apiUrl: apiUrl(), production: privateEnv.NODE_ENV === 'production' });
 };
 
 /**

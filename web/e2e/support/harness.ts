@@ -21,6 +21,11 @@ export interface NewPageOptions {
 	viewport?: keyof typeof viewports;
 	/** Signs in as this demo user (through the sign-in form) before handing the page over. */
 	user?: string;
+	/**
+	 * Lets the test inject inline scripts (axe-core) that the dashboard's Content-Security-Policy refuses, as it
+	 * should; every other page runs under the policy (csp.e2e.ts checks that nothing the app does violates it).
+	 */
+	bypassCSP?: boolean;
 }
 
 let browser: Promise<Browser> | undefined;
@@ -33,9 +38,9 @@ afterAll(async () => {
 });
 
 /** A page in a new browser context (separate cookies and storage, like another user's browser), at `baseURL` = the dashboard. */
-export async function newPage({ viewport = 'desktop', user }: NewPageOptions = {}): Promise<Page> {
+export async function newPage({ viewport = 'desktop', user, bypassCSP = false }: NewPageOptions = {}): Promise<Page> {
 	browser ??= launchChromium();
-	const context = await (await browser).newContext({ baseURL: e2e.webUrl, viewport: viewports[viewport] });
+	const context = await (await browser).newContext({ baseURL: e2e.webUrl, viewport: viewports[viewport], bypassCSP });
 	contexts.push(context);
 	const page = await context.newPage();
 	if (user) await signIn(page, user);
