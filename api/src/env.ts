@@ -106,6 +106,8 @@ const schema = z.object({
   AWS_SESSION_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
   /** Monthly audit partitions kept ready beyond the current month. */
   AUDIT_PARTITIONS_AHEAD: int(3, 1, 24),
+  /** When the worker's `audit.partitions` upkeep runs (cron, UTC); once per tick however many workers run. */
+  AUDIT_PARTITIONS_CRON: z.string().regex(/^\S+( \S+){4}$/, "must be a cron pattern of five fields").default("17 3 * * *"),
   /** An endpoint whose deliveries keep failing for this long is disabled, and admins notified (5 days). */
   WEBHOOK_DISABLE_AFTER_MS: int(5 * 24 * 3_600_000, 1_000),
   /** Worker crash recovery: how often to look for jobs locked by workers that no longer run, and unlock them. */

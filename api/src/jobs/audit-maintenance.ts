@@ -8,12 +8,13 @@ import type { Logger } from "../logger.ts";
 export const AUDIT_PARTITIONS_TASK = "audit.partitions";
 export const AUDIT_ARCHIVE_TASK = "audit.archive";
 
-type AuditEnv = ArchiveEnv & Pick<Env, "AUDIT_PARTITIONS_AHEAD">;
+type AuditEnv = ArchiveEnv & Pick<Env, "AUDIT_PARTITIONS_AHEAD" | "AUDIT_PARTITIONS_CRON">;
 
 /**
  * The audit trail's worker side:
  * - `audit.partitions` keeps the current month's and the next AUDIT_PARTITIONS_AHEAD months' partitions in place
- *   (and moves rows out of the DEFAULT partition), daily at 03:17 UTC and when the worker starts (`onStart`);
+ *   (and moves rows out of the DEFAULT partition), daily at 03:17 UTC (AUDIT_PARTITIONS_CRON) and when the worker
+ *   starts (`onStart`);
  * - `audit.archive` archives expired partitions (audit/archive.ts), daily at 03:47 UTC.
  * Both are idempotent, so a retried or doubled run (two workers) does no harm. No backfill: a missed day is caught
  * up by the next run, and partitions are kept months ahead.
@@ -30,7 +31,7 @@ export function auditMaintenance(env: AuditEnv, log: Logger) {
     },
   };
   const cronItems: ParsedCronItem[] = parseCronItems([
-    { task: AUDIT_PARTITIONS_TASK, match: "17 3 * * *", identifier: AUDIT_PARTITIONS_TASK },
+    { task: AUDIT_PARTITIONS_TASK, match: env.AUDIT_PARTITIONS_CRON, identifier: AUDIT_PARTITIONS_TASK },
     { task: AUDIT_ARCHIVE_TASK, match: "47 3 * * *", identifier: AUDIT_ARCHIVE_TASK },
   ]);
   return {

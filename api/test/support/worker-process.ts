@@ -5,13 +5,14 @@ import type { TestApp } from "./app.ts";
 
 /**
  * Real worker processes (`node --import tsx api/src/worker.ts`) on a test app's database, for the crash tests:
- * `start(extraEnv)` spawns one; `killAll()` ends (SIGKILL) those still running and resolves once they have exited.
+ * `start(extraEnv, output?)` spawns one; `killAll()` ends (SIGKILL) those still running and resolves once they have exited.
  */
 export function workerProcesses(app: () => TestApp) {
   const children: ChildProcess[] = [];
   const running = () => children.filter((c) => c.exitCode === null && c.signalCode === null);
   return {
-    start(extraEnv: Record<string, string> = {}): ChildProcess {
+    /** `output`: receives the worker's stdout (its JSON log lines); otherwise stdout is dropped. */
+    start(extraEnv: Record<string, string> = {}, output?: (chunk: string) => void): ChildProcess {
       const t = app();
       const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "api/src/worker.ts")], {
         cwd: repoRoot,
@@ -25,8 +26,9 @@ export function workerProcesses(app: () => TestApp) {
           WORKER_RECOVERY_INTERVAL_MS: "400",
           ...extraEnv,
         },
-        stdio: ["ignore", "ignore", "inherit"],
+        stdio: ["ignore", output ? "pipe" : "ignore", "inherit"],
       });
+      if (output) child.stdout!.on("data", (d) => output(String(d)));
       children.push(child);
       return child;
     },
