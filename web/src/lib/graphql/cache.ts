@@ -89,9 +89,9 @@ export const cacheConfig = {
 		)
 	},
 	resolvers: {
-		// The jobs board and the dispatch list grow with "Show more": their pages merge into one list.
-		// Bids and builders are tables paged through the URL (`after`), one page at a time: no merging.
-		Query: { jobs: relayPagination(), serviceCalls: relayPagination() }
+		// The boards' columns (jobs, bids) and the dispatch list grow with "More": their pages merge into one list.
+		// Builders are a table paged through the URL (`after`), one page at a time: no merging.
+		Query: { jobs: relayPagination(), bids: relayPagination(), serviceCalls: relayPagination() }
 	},
 	updates: {
 		// Mutations that create or delete, and subscription events, change which items belong in a list:

@@ -1,11 +1,16 @@
+import { perColumn } from '$lib/board';
 import { prefetch } from '$lib/graphql/client';
 import type { PageLoad } from './$types';
-import { BidsPipelineQuery } from './documents';
-import { pipelineVariables } from './pipeline';
+import { BidsPipelineCountsQuery, BidsPipelineQuery } from './documents';
+import { BID_COLUMNS, COLUMN_PAGE_SIZE, pipelineFilter } from './pipeline';
 
-/** The pipeline's page, rendered on the server and reused by the browser (see `prefetch`). */
+/** Each column's first page and the columns' counts, rendered on the server and reused by the browser (see `prefetch`). */
 export const load: PageLoad = async ({ parent, fetch, url }) => {
 	const { client } = await parent();
-	await prefetch(client, fetch, BidsPipelineQuery, pipelineVariables(url.searchParams));
+	const filter = pipelineFilter(url.searchParams);
+	await Promise.all([
+		prefetch(client, fetch, BidsPipelineCountsQuery, perColumn(BID_COLUMNS, filter) as never),
+		...BID_COLUMNS.map((status) => prefetch(client, fetch, BidsPipelineQuery, { first: COLUMN_PAGE_SIZE, after: null, filter: { ...filter, status: [status] } }))
+	]);
 	return {};
 };

@@ -54,6 +54,34 @@ export const BidsPipelineQuery = graphql(`
 	}
 `);
 
+/** Each column's true count under the pipeline's filter (one variable per status, see `perColumn`), and each status's
+ * total value (the API's figures: right when the pipeline is not searched). */
+export const BidsPipelineCountsQuery = graphql(`
+	query BidsPipelineCounts($draft: BidFilter!, $submitted: BidFilter!, $won: BidFilter!, $lost: BidFilter!, $expired: BidFilter!) {
+		draft: bids(first: 0, filter: $draft) {
+			totalCount
+		}
+		submitted: bids(first: 0, filter: $submitted) {
+			totalCount
+		}
+		won: bids(first: 0, filter: $won) {
+			totalCount
+		}
+		lost: bids(first: 0, filter: $lost) {
+			totalCount
+		}
+		expired: bids(first: 0, filter: $expired) {
+			totalCount
+		}
+		bidFigures {
+			byStatus {
+				status
+				amountCents
+			}
+		}
+	}
+`);
+
 export const BidChangedSubscription = graphql(`
 	subscription BidChanged {
 		bidChanged {

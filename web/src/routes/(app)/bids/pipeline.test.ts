@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { PIPELINE_PAGE_SIZE, pipelineVariables } from './pipeline';
+import { pipelineFilter } from './pipeline';
 
-describe('pipelineVariables', () => {
-	it('maps the URL to the query’s variables', () => {
-		expect(pipelineVariables(new URLSearchParams('q=Heron&after=YzE'))).toEqual({
-			first: PIPELINE_PAGE_SIZE,
-			after: 'YzE',
-			filter: { search: 'Heron' }
-		});
+describe('pipelineFilter', () => {
+	it('maps the URL to the query’s filter', () => {
+		expect(pipelineFilter(new URLSearchParams('q=Heron'))).toEqual({ search: 'Heron' });
 	});
 
-	it('starts at the first page, unfiltered, when the URL sets nothing', () => {
-		expect(JSON.stringify(pipelineVariables(new URLSearchParams('')))).toBe(`{"first":${PIPELINE_PAGE_SIZE},"after":null,"filter":{}}`);
+	it('is unfiltered when the URL sets nothing', () => {
+		expect(JSON.stringify(pipelineFilter(new URLSearchParams('')))).toBe('{}');
 	});
 });

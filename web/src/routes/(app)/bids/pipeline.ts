@@ -1,16 +1,20 @@
-import type { BidsPipelineQueryVariables } from '$lib/graphql/gql/graphql';
+import type { BidFilter, BidStatus } from '$lib/graphql/gql/graphql';
 import { readFilters } from '$lib/graphql/url-filters';
 
-/** The pipeline's filters as they appear in the URL (`?q=…&after=…`). */
-export const PIPELINE_FILTERS = { q: 'one', after: 'one' } as const;
-/** Bids per page of the pipeline. */
-export const PIPELINE_PAGE_SIZE = 100;
+/** The pipeline's columns, in its order. */
+export const BID_COLUMNS: readonly BidStatus[] = ['DRAFT', 'SUBMITTED', 'WON', 'LOST', 'EXPIRED'];
+/** The pipeline's filters as they appear in the URL (`?q=…`). */
+export const PIPELINE_FILTERS = { q: 'one' } as const;
+/** Bids per page of a pipeline column (its "More" adds the next). */
+export const COLUMN_PAGE_SIZE = 20;
+/** The pipeline's order (its query's `orderBy`), for its CSV export. */
+export const PIPELINE_ORDER = { field: 'DUE_DATE', direction: 'ASC' } as const;
 
 /**
- * The pipeline query's variables for a URL. The server's first render and the browser both build them
- * here, so both send the same request (and the browser reuses the server's answer).
+ * The pipeline's filter for a URL (each column adds its status). The server's first render and the browser both
+ * build it here, so both send the same requests (and the browser reuses the server's answers).
  */
-export function pipelineVariables(params: URLSearchParams): BidsPipelineQueryVariables {
+export function pipelineFilter(params: URLSearchParams): BidFilter {
 	const f = readFilters(params, PIPELINE_FILTERS);
-	return { first: PIPELINE_PAGE_SIZE, after: f.after ?? null, filter: { search: f.q } };
+	return { search: f.q };
 }

@@ -5,8 +5,8 @@ import { readFilters } from '$lib/graphql/url-filters';
 export const BOARD_FILTERS = { builder: 'one', community: 'one', from: 'one', to: 'one' } as const;
 /** The board's order (its query's `orderBy`), for its CSV export. */
 export const JOBS_BOARD_ORDER = { field: 'SCHEDULED_DATE', direction: 'ASC' } as const;
-/** Jobs per page of the board ("Show more" adds the next). */
-export const BOARD_PAGE_SIZE = 100;
+/** Jobs per page of a board column (its "More" adds the next). */
+export const COLUMN_PAGE_SIZE = 20;
 
 /**
  * The API filter for the board's URL. The server's first render and the browser build the board query's

@@ -52,6 +52,40 @@ export const JobsBoardQuery = graphql(`
 	}
 `);
 
+/** Each column's true count under the board's filters (one variable per status, see `perColumn`): from the counters
+ * the API keeps when the filter is the status alone, counted by the database otherwise. */
+export const JobsBoardCountsQuery = graphql(`
+	query JobsBoardCounts($scheduled: JobFilter!, $underground: JobFilter!, $roughIn: JobFilter!, $topOut: JobFilter!, $trim: JobFilter!, $final: JobFilter!, $complete: JobFilter!, $onHold: JobFilter!, $cancelled: JobFilter!) {
+		scheduled: jobs(first: 0, filter: $scheduled) {
+			totalCount
+		}
+		underground: jobs(first: 0, filter: $underground) {
+			totalCount
+		}
+		roughIn: jobs(first: 0, filter: $roughIn) {
+			totalCount
+		}
+		topOut: jobs(first: 0, filter: $topOut) {
+			totalCount
+		}
+		trim: jobs(first: 0, filter: $trim) {
+			totalCount
+		}
+		final: jobs(first: 0, filter: $final) {
+			totalCount
+		}
+		complete: jobs(first: 0, filter: $complete) {
+			totalCount
+		}
+		onHold: jobs(first: 0, filter: $onHold) {
+			totalCount
+		}
+		cancelled: jobs(first: 0, filter: $cancelled) {
+			totalCount
+		}
+	}
+`);
+
 /** After a reconnect: what changed while the live connection was down (same fields as the board). */
 export const JobsCatchUpQuery = graphql(`
 	query JobsCatchUp($since: DateTime!) {
