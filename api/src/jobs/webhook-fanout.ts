@@ -19,23 +19,30 @@ export const fanoutPayload = z.object({ tenantId: z.uuid(), messageId: z.uuid() 
  */
 export function fanoutTask(deps: WebhookWorkerDeps): Task {
   const { prisma, deliverer } = deps;
+  const doneHere = new FannedOutHere();
+  const builtin = async (tenantId: string, messageId: string | null, limit: number) => {
+    const ids = await fanOutBuiltin(deps, tenantId, messageId, limit);
+    doneHere.add(ids.filter((id) => id !== messageId)); // the running job's own message has no job to come
+    return ids.length;
+  };
   return async (raw) => {
     const { tenantId, messageId } = fanoutPayload.parse(raw);
     if (!deliverer.fansOut) {
+      if (doneHere.take(messageId)) return; // fanned out by one of this process's batches: nothing to ask the database
       let fannedOut: number;
       try {
-        fannedOut = await fanOutBuiltin(deps, tenantId, messageId, FANOUT_BATCH);
+        fannedOut = await builtin(tenantId, messageId, FANOUT_BATCH);
       } catch (err) {
         // a message of the batch may be one whose fan-out fails: this job's own message alone, so that a failing
         // message fails its own job only (and holds the tenant's later deliveries: the barrier), not every batch
         deps.log.warn({ err, tenantId, messageId }, "webhook fan-out batch failed; fanning out the job's own message alone");
-        await fanOutBuiltin(deps, tenantId, messageId, 1);
+        await builtin(tenantId, messageId, 1);
         return;
       }
       // a full batch means more are waiting: go on with the next ones, oldest first, rather than leave them to their
       // own jobs, queued behind this one's drains (those jobs remain: one that fails here is left to them)
       try {
-        while (fannedOut === FANOUT_BATCH) fannedOut = await fanOutBuiltin(deps, tenantId, null, FANOUT_BATCH);
+        while (fannedOut === FANOUT_BATCH) fannedOut = await builtin(tenantId, null, FANOUT_BATCH);
       } catch (err) {
         deps.log.warn({ err, tenantId }, "webhook fan-out batch failed; its messages are left to their own jobs");
       }
@@ -53,8 +60,32 @@ export function fanoutTask(deps: WebhookWorkerDeps): Task {
 const FANOUT_BATCH = 500;
 
 /**
+ * The ids of messages this process's fan-out batches committed, whose own jobs are still to come: such a job has
+ * nothing to do, and ends without a transaction (under a sustained load, nearly every message is fanned out by an
+ * earlier message's batch, and its job's four statements were half of the worker's). Only ever a shortcut: a message,
+ * once fanned out, stays so; a job whose id is not here (another worker's batch, or one forgotten past the bound)
+ * asks the database as before.
+ */
+class FannedOutHere {
+  readonly #ids = new Set<string>();
+  constructor(readonly bound = 20_000) {}
+  /** Records a committed batch's ids. */
+  add(ids: readonly string[]): void {
+    for (const id of ids) this.#ids.add(id);
+    for (const oldest of this.#ids) {
+      if (this.#ids.size <= this.bound) break;
+      this.#ids.delete(oldest);
+    }
+  }
+  /** Whether `id` was fanned out here (and forgets it: a message has one job). */
+  take(id: string): boolean {
+    return this.#ids.delete(id);
+  }
+}
+
+/**
  * Built-in fan-out, one transaction (a re-run after a crash finds the message fanned out, or redoes it all); returns
- * how many messages it fanned out (`limit`: there may be more; `messageId` null: the batch only):
+ * the ids of the messages it fanned out (`limit`: there may be more; `messageId` null: the batch only):
  * 1. the message is marked fanned out, and with it up to `limit` of the tenant's messages not yet fanned
  *    out, oldest first, those no other transaction holds (`SKIP LOCKED`: a message another fan-out is doing, or that
  *    a drain holds as the barrier it stops at, is left to its own job). Their own jobs then find them done: a
@@ -66,7 +97,7 @@ const FANOUT_BATCH = 500;
  *    and any whose drain stopped at one of these messages' barrier. Read after step 1, so it sees those drains'
  *    deliveries.
  */
-async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, messageId: string | null, limit: number): Promise<number> {
+async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, messageId: string | null, limit: number): Promise<string[]> {
   return withTenantTx(prisma, tenantId, async (tx) => {
     const now = new Date();
     const own = messageId
@@ -76,7 +107,7 @@ async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, me
           select: { id: true, eventType: true, occurredAt: true, targetEndpointId: true },
         })
       : [];
-    if (messageId && !own.length) return 0; // deleted with its tenant, or done (by a batch, or before a crash)
+    if (messageId && !own.length) return []; // deleted with its tenant, or done (by a batch, or before a crash)
     const others = await tx.$queryRaw<Array<{ id: string; eventType: string; occurredAt: Date; targetEndpointId: string | null }>>`
       UPDATE "WebhookMessage" SET "fannedOutAt" = ${now}
       WHERE "id" IN (
@@ -84,7 +115,7 @@ async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, me
         ORDER BY "tenantId", "fannedOutAt", "occurredAt", "id" LIMIT ${limit - own.length} FOR UPDATE SKIP LOCKED)
       RETURNING "id", "eventType", "occurredAt", "targetEndpointId"`;
     const messages = [...own, ...others];
-    if (!messages.length) return 0;
+    if (!messages.length) return [];
     const oldest = messages.reduce((a, m) => (m.occurredAt < a ? m.occurredAt : a), messages[0]!.occurredAt);
     const endpoints = await tx.webhookEndpoint.findMany({
       where: { tenantId, disabled: false, createdAt: { lte: messages.reduce((a, m) => (m.occurredAt > a ? m.occurredAt : a), oldest) } },
@@ -99,6 +130,6 @@ async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, me
     if (deliveries.length) await tx.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true });
     const waiting = await tx.webhookEndpoint.findMany({ where: { tenantId, disabled: false, deliveries: { some: { status: "pending" } } }, select: { id: true }, orderBy: { id: "asc" } });
     await enqueueJobs(tx, waiting.map((e) => webhookJobs.deliver(tenantId, e.id)));
-    return messages.length;
+    return messages.map((m) => m.id);
   });
 }
