@@ -1,5 +1,5 @@
 import { CodeChallengeMethod, OAuth2Client } from "arctic";
-import { expiry, metaGraph, metaWebhooks } from "./meta.ts";
+import { expiry, metaDeauthorization, metaGraph, metaWebhooks } from "./meta.ts";
 import { ProviderError, type Candidate, type PublishRequest, type Published, type SocialProvider, type TokenSet } from "./provider.ts";
 import type { Resilience } from "./resilience.ts";
 
@@ -46,13 +46,15 @@ export function facebookProvider(config: MetaConfig, resilience: Resilience): So
     platform: "facebook",
     scopes: facebookScopes,
     webhooks: config.webhookVerifyToken ? metaWebhooks(config.appSecret, config.webhookVerifyToken) : null,
+    deauthorization: metaDeauthorization(config.appSecret),
     authorizationUrl: (state, verifier) => oauth.createAuthorizationURLWithPKCE(config.oauthUrl, state, CodeChallengeMethod.S256, verifier, facebookScopes),
     async exchangeCode(code, verifier) {
       const tokens = await oauth.validateAuthorizationCode(`${config.graphUrl.replace(/\/$/, "")}/oauth/access_token`, code, verifier);
       return longLived("facebook:connect", tokens.accessToken());
     },
     async listCandidates(tokens): Promise<Candidate[]> {
-      return (await pages("facebook:connect", tokens.accessToken)).map((p) => ({ externalId: p.id, name: p.name }));
+      const user = await call<{ id: string }>("facebook:connect", "/me", { token: tokens.accessToken, params: { fields: "id" } });
+      return (await pages("facebook:connect", tokens.accessToken)).map((p) => ({ externalId: p.id, name: p.name, grantUserId: user.id }));
     },
     async accountTokens(tokens, externalId) {
       const page = (await pages("facebook:connect", tokens.accessToken)).find((p) => p.id === externalId);

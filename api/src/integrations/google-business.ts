@@ -125,6 +125,7 @@ export function googleBusinessProvider(config: GoogleConfig, resilience: Resilie
     platform: "google_business",
     scopes: googleScopes,
     webhooks: config.pubsubToken ? pubsubWebhooks(config.pubsubToken) : null,
+    deauthorization: null, // Google sends no such call: a revoked grant shows as a refused refresh
     authorizationUrl(state, verifier) {
       const url = oauth.createAuthorizationURLWithPKCE(config.oauthUrl, state, CodeChallengeMethod.S256, verifier, googleScopes);
       url.searchParams.set("access_type", "offline");

@@ -1,6 +1,6 @@
 import { CodeChallengeMethod, OAuth2Client } from "arctic";
 import { oauthCall } from "./http.ts";
-import { expiry, metaGraph, metaWebhooks } from "./meta.ts";
+import { expiry, metaDeauthorization, metaGraph, metaWebhooks } from "./meta.ts";
 import { ProviderError, type AccountCredentials, type PublishRequest, type Published, type SocialProvider, type TokenSet } from "./provider.ts";
 import type { Resilience } from "./resilience.ts";
 
@@ -72,6 +72,7 @@ export function instagramProvider(config: InstagramConfig, resilience: Resilienc
     platform: "instagram",
     scopes: instagramScopes,
     webhooks: config.webhookVerifyToken ? metaWebhooks(config.appSecret, config.webhookVerifyToken) : null,
+    deauthorization: metaDeauthorization(config.appSecret),
     authorizationUrl: (state, verifier) => oauth.createAuthorizationURLWithPKCE(config.oauthUrl, state, CodeChallengeMethod.S256, verifier, [instagramScopes.join(",")]),
     async exchangeCode(code, verifier) {
       const short = await oauthCall(resilience, "instagram:connect", () => oauth.validateAuthorizationCode(config.tokenUrl, code, verifier));
@@ -82,7 +83,7 @@ export function instagramProvider(config: InstagramConfig, resilience: Resilienc
     },
     async listCandidates(tokens) {
       const user = await me("instagram:connect", tokens.accessToken);
-      return [{ externalId: user.user_id ?? user.id, name: user.username }];
+      return [{ externalId: user.user_id ?? user.id, name: user.username, grantUserId: user.user_id ?? user.id }];
     },
     async accountTokens(tokens, externalId) {
       const user = await me("instagram:connect", tokens.accessToken);

@@ -75,3 +75,31 @@ export function metaWebhooks(appSecret: string, verifyToken: string | undefined)
     },
   };
 }
+
+/**
+ * Meta's deauthorize callback (Facebook Login and Instagram Login: the app's "Deauthorize callback URL"): a form POST
+ * with `signed_request` = `<signature>.<payload>`, both base64url; the signature is the HMAC-SHA256 of the payload
+ * part (the base64url text, as sent) under the app secret, compared in constant time; the payload is JSON with
+ * `algorithm: "HMAC-SHA256"`, `issued_at` (UNIX s) and `user_id` (the app-scoped id of the user who removed the
+ * app). Anything else (no signature, another algorithm, no user) is refused. Not in PROVIDERS.md: Meta's Facebook
+ * Login documentation (UNCONF here), so the route and the secret stay configuration like the rest.
+ */
+export function metaDeauthorization(appSecret: string) {
+  return {
+    verify(form: URLSearchParams): { userId: string; issuedAt: number } | null {
+      const [signature, payload, ...rest] = (form.get("signed_request") ?? "").split(".");
+      if (!signature || !payload || rest.length) return null;
+      const expected = createHmac("sha256", appSecret).update(payload).digest("base64url");
+      if (!safeEqual(signature.replace(/=+$/, ""), expected)) return null;
+      let data: { algorithm?: unknown; user_id?: unknown; issued_at?: unknown };
+      try {
+        data = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+      } catch {
+        return null;
+      }
+      if (String(data?.algorithm).toUpperCase() !== "HMAC-SHA256") return null;
+      if (typeof data.user_id !== "string" && typeof data.user_id !== "number") return null;
+      return { userId: String(data.user_id), issuedAt: typeof data.issued_at === "number" ? data.issued_at : 0 };
+    },
+  };
+}

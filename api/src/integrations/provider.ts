@@ -12,6 +12,8 @@ export interface TokenSet {
 export interface Candidate {
   externalId: string;
   name: string;
+  /** The platform's id of the user who consented (kept with the account: Meta's deauthorization names the user). */
+  grantUserId?: string;
 }
 
 /** What a provider needs of a connected account for a call. */
@@ -78,6 +80,21 @@ export interface SocialProvider {
   fetchStatus(account: AccountCredentials, externalPostId: string): Promise<PostState>;
   /** How the platform's inbound notifications are checked and read; null when it sends none or no secret is configured. */
   readonly webhooks: InboundWebhooks | null;
+  /** The platform's call when a user removes the app (Meta's deauthorize callback); null when it has none. */
+  readonly deauthorization: Deauthorization | null;
+}
+
+/** A verified "the user removed the app" call: whose consent ended, and when the platform issued it. */
+export interface Deauthorized {
+  /** The platform's id of the user (channel accounts keep it as `grantUserId`). */
+  userId: string;
+  issuedAt: number;
+}
+
+/** The receiving side of a platform's deauthorization call (marketing/inbound.ts `receiveDeauthorization`). */
+export interface Deauthorization {
+  /** The form body's fields as received; the user, or null when unsigned or badly signed (refused). */
+  verify(form: URLSearchParams): Deauthorized | null;
 }
 
 /** An inbound notification request as the receiver got it (the raw body is what signatures cover). */

@@ -14,5 +14,5 @@ export function publicAccount(account: ChannelAccount): PublicChannelAccount {
 /** Every column of a channel account except the sealed ones, for Prisma selects. */
 export const publicAccountSelect = {
   id: true, tenantId: true, platform: true, externalId: true, name: true, status: true, tokenExpiresAt: true,
-  breakerState: true, breakerChangedAt: true, lastError: true, lastNotifiedAt: true, lastNotification: true, connectedAt: true, version: true, createdAt: true, updatedAt: true,
+  breakerState: true, breakerChangedAt: true, lastError: true, lastNotifiedAt: true, lastNotification: true, grantUserId: true, connectedAt: true, version: true, createdAt: true, updatedAt: true,
 } as const;

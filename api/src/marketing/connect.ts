@@ -121,7 +121,7 @@ export async function completeConnect(ctx: Context, attemptId: string, externalI
     const data = {
       name: candidate.name, status: "connected" as const, accessTokenSealed: access.sealed, tokenKeyId: access.keyId,
       refreshTokenSealed: tokens.refreshToken ? runtime.box.seal(tokens.refreshToken, tokenContext.refresh(id)).sealed : null,
-      tokenExpiresAt: tokens.expiresAt, lastError: null, connectedAt: new Date(),
+      tokenExpiresAt: tokens.expiresAt, lastError: null, connectedAt: new Date(), grantUserId: candidate.grantUserId ?? null,
     };
     const account = existing
       ? await tx.channelAccount.update({ where: { id }, data: { ...data, version: { increment: 1 } } })

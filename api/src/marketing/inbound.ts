@@ -5,7 +5,7 @@ import { tenantScoped } from "../db/tenancy.ts";
 import type { Env } from "../env.ts";
 import { runMutation } from "../events/pipeline.ts";
 import type { ChannelPlatform } from "../generated/prisma/enums.ts";
-import type { InboundNotice } from "../integrations/provider.ts";
+import type { Deauthorized, InboundNotice } from "../integrations/provider.ts";
 import { enqueueJobs } from "../webhooks/store.ts";
 import { publicAccount } from "./accounts.ts";
 import type { WorkerScope } from "./outcomes.ts";
@@ -68,15 +68,40 @@ export async function receiveWebhook(env: Env, platform: ChannelPlatform, req: I
   } catch {
     return refused(400, "BAD_USER_INPUT", "the body is not JSON");
   }
-  const dedupKey = `${platform}:${key}`;
-  const stored = await prisma.$transaction(async (tx) => {
+  const stored = await store(platform, `${platform}:${key}`, payload);
+  return json(200, { received: true, duplicate: !stored });
+}
+
+/**
+ * A platform's "the user removed the app" call (`POST /integrations/<facebook|instagram>/deauthorize`, Meta's
+ * deauthorize callback: a form with `signed_request`). Guarantees, as for notifications:
+ * 1. unsigned or badly signed (HMAC-SHA256 under the app secret: integrations/meta.ts) is refused with 401 and
+ *    changes nothing;
+ * 2. a genuine one is stored with its `marketing.inbound` job in ONE transaction and answered 200 at once; the
+ *    worker turns the accounts that user's consent connected NEEDS_RECONNECT (`processInbound`);
+ * 3. a redelivery (same user and issue time) is answered 200 and changes nothing.
+ */
+export async function receiveDeauthorization(env: Env, platform: ChannelPlatform, req: IncomingMessage): Promise<InboundOutcome> {
+  const provider = marketingRuntime(env).provider(platform);
+  const deauthorization = "unavailable" in provider ? null : provider.deauthorization;
+  if (!deauthorization) return refused(404, "NOT_FOUND", `${platform} has no deauthorization callback configured`);
+  const rawBody = await readBody(req);
+  if (!rawBody) return refused(413, "BAD_USER_INPUT", "request too large");
+  const user = deauthorization.verify(new URLSearchParams(rawBody.toString("utf8")));
+  if (!user) return refused(401, "UNAUTHENTICATED", "missing or invalid signed_request");
+  const stored = await store(platform, `deauthorize:${user.userId}:${user.issuedAt}`, { deauthorize: user });
+  return json(200, { received: true, duplicate: !stored });
+}
+
+/** Stores a verified inbound call with its job, once per dedup key (one transaction); false for a redelivery. */
+async function store(platform: ChannelPlatform, dedupKey: string, payload: unknown): Promise<boolean> {
+  return prisma.$transaction(async (tx) => {
     const { count } = await tx.marketingInboundEvent.createMany({ data: [{ platform, dedupKey, payload: payload as never }], skipDuplicates: true });
     if (!count) return false;
     const row = await tx.marketingInboundEvent.findUniqueOrThrow({ where: { dedupKey }, select: { id: true } });
     await enqueueJobs(tx, [{ identifier: INBOUND_TASK, payload: { inboundId: row.id }, jobKey: `marketing-inbound:${row.id}`, maxAttempts: 10 }]);
     return true;
   });
-  return json(200, { received: true, duplicate: !stored });
 }
 
 const describe = (n: InboundNotice) => (n.detail ? `${n.kind}: ${n.detail}` : n.kind).slice(0, 200);
@@ -86,11 +111,13 @@ const describe = (n: InboundNotice) => (n.detail ? `${n.kind}: ${n.detail}` : n.
  * they name (platform and external id), one pipeline change each: `lastNotifiedAt` (the notification's receipt
  * time) and `lastNotification`, event `channel_account.notified` (audit, outbox, live). Idempotent: an account that
  * already carries this notification's receipt time is skipped, and the row is marked processed at the end.
- * Notices for accounts no tenant has connected are dropped.
+ * Notices for accounts no tenant has connected are dropped. A stored deauthorization goes to `deauthorize`.
  */
 export async function processInbound(scope: WorkerScope, runtime: MarketingRuntime, inboundId: string): Promise<{ notified: number }> {
   const inbound = await scope.prisma.marketingInboundEvent.findUnique({ where: { id: inboundId } });
   if (!inbound || inbound.processedAt) return { notified: 0 };
+  const deauthorized = (inbound.payload as { deauthorize?: Deauthorized } | null)?.deauthorize;
+  if (deauthorized) return deauthorize(scope, inbound.id, inbound.platform, deauthorized);
   const provider = runtime.provider(inbound.platform);
   const notices = "unavailable" in provider || !provider.webhooks ? [] : provider.webhooks.parse(inbound.payload);
   const latest = new Map<string, InboundNotice>();
@@ -113,6 +140,34 @@ export async function processInbound(scope: WorkerScope, runtime: MarketingRunti
         });
         notified++;
       }
+    }
+  }
+  await scope.prisma.marketingInboundEvent.update({ where: { id: inboundId }, data: { processedAt: new Date() } });
+  return { notified };
+}
+
+/**
+ * A user removed the app: every tenant's connected account of this platform whose tokens carry that user's consent
+ * (`grantUserId`) becomes NEEDS_RECONNECT with the reason, its tokens erased (the platform has invalidated them),
+ * one pipeline change each (event `channel_account.needs_reconnect`: audit, outbox, live). Idempotent: accounts no
+ * longer connected are skipped, and the row is marked processed at the end.
+ */
+async function deauthorize(scope: WorkerScope, inboundId: string, platform: ChannelPlatform, user: Deauthorized): Promise<{ notified: number }> {
+  let notified = 0;
+  for (const { id: tenantId } of await scope.prisma.tenant.findMany({ select: { id: true } })) {
+    const accounts = await tenantScoped(scope.prisma, tenantId).channelAccount.findMany({ where: { platform, grantUserId: user.userId, status: "connected" }, select: { id: true } });
+    for (const account of accounts) {
+      const ctx = await systemContext(tenantId, "marketing-inbound", scope.log, scope.services, scope.prisma);
+      if (!ctx) continue;
+      await runMutation(ctx, { entityType: "channel_account", action: "status_changed" }, async (tx) => {
+        const before = await tx.channelAccount.findUniqueOrThrow({ where: { id: account.id } });
+        const after = await tx.channelAccount.update({
+          where: { id: account.id },
+          data: { status: "needs_reconnect", lastError: "the user removed the app on the platform (deauthorized): connect it again", accessTokenSealed: null, refreshTokenSealed: null, tokenExpiresAt: null, version: { increment: 1 } },
+        });
+        return { result: after, entityId: account.id, before: publicAccount(before), after: publicAccount(after), eventType: "channel_account.needs_reconnect" };
+      });
+      notified++;
     }
   }
   await scope.prisma.marketingInboundEvent.update({ where: { id: inboundId }, data: { processedAt: new Date() } });

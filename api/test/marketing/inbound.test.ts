@@ -135,4 +135,44 @@ describe("inbound platform webhooks: Meta (Pages, Instagram) and Google Pub/Sub 
     byPost.stop();
     byAccount.stop();
   });
+
+  it("Meta's deauthorize callback: a bad signed_request is refused and changes nothing; the stand-in's turns that user's accounts NEEDS_RECONNECT, tokens erased, with the event", async () => {
+    const deauthorize = (platform: string) => `${h.api}/integrations/${platform}/deauthorize`;
+    const accounts = () => h.prisma.channelAccount.findMany({ where: { platform: { in: ["facebook", "instagram"] } }, orderBy: { platform: "asc" } });
+    const before = { rows: await inboundCount(), jobs: await inboundJobs(), accounts: await accounts() };
+    expect(before.accounts.map((a) => [a.platform, a.status, a.grantUserId])).toEqual([["facebook", "connected", h.meta.fbUser.id], ["instagram", "connected", h.meta.igUser.id]]);
+    const refusals = [
+      await h.meta.deauthorize(deauthorize("facebook"), h.meta.fbUser.id, "facebook", "not-the-app-secret"),
+      await h.meta.deauthorize(deauthorize("facebook"), h.meta.fbUser.id, "instagram"), // the Instagram app's secret
+      await fetch(deauthorize("facebook"), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "signed_request=abc.def" }),
+      await fetch(deauthorize("facebook"), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "" }),
+    ];
+    expect(refusals.map((r) => r.status)).toEqual([401, 401, 401, 401]);
+    expect(await refusals[0]!.json()).toMatchObject({ errors: [{ extensions: { code: "UNAUTHENTICATED" } }] });
+    expect({ rows: await inboundCount(), jobs: await inboundJobs(), accounts: await accounts() }).toEqual(before);
+
+    const sub = subscribe(live, `subscription { marketingChanged(types: ["channel_account.needs_reconnect"]) { type channelAccount { externalId status lastError } } }`);
+    await waitForOperations(port(), 1);
+    const res = await h.meta.deauthorize(deauthorize("facebook"), h.meta.fbUser.id);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true, duplicate: false });
+    await waitForEvents(sub, 1, 20_000);
+    expect(sub.events[0].marketingChanged).toMatchObject({ type: "channel_account.needs_reconnect", channelAccount: { externalId: "1111", status: "NEEDS_RECONNECT", lastError: expect.stringMatching(/deauthorized/) } });
+    const [facebook, instagram] = await accounts();
+    expect(facebook).toMatchObject({ status: "needs_reconnect", accessTokenSealed: null, refreshTokenSealed: null });
+    expect(instagram).toEqual(before.accounts[1]); // another app's consent: untouched
+    const audit = await h.prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM "AuditEvent" WHERE "eventType" = 'channel_account.needs_reconnect' AND "entityId" = ${facebook!.id}`;
+    expect(audit[0]!.n).toBe(1);
+    const outbox = await h.prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM "WebhookMessage" WHERE "eventType" = 'channel_account.needs_reconnect'`;
+    expect(outbox[0]!.n).toBe(1);
+
+    // Instagram's, signed with the Instagram app's secret, for its own user; and an unknown user changes nothing
+    expect((await h.meta.deauthorize(deauthorize("instagram"), h.meta.igUser.id, "instagram")).status).toBe(200);
+    expect((await h.meta.deauthorize(deauthorize("facebook"), "999")).status).toBe(200);
+    await waitForEvents(sub, 2, 20_000);
+    expect(sub.events[1].marketingChanged.channelAccount).toMatchObject({ externalId: h.meta.igUser.id, status: "NEEDS_RECONNECT" });
+    await expect.poll(() => h.prisma.marketingInboundEvent.count({ where: { processedAt: null } }), { timeout: 10_000 }).toBe(0);
+    expect(sub.events).toHaveLength(2);
+    sub.stop();
+  });
 });

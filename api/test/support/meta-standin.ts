@@ -33,8 +33,15 @@ export interface MetaStandin extends StandinControls {
   readonly igAppSecret: string;
   /** Pages the consenting user manages: id → name. */
   pages: Map<string, string>;
+  /** The Facebook user who consents (`GET /me`): the app-scoped id Meta's deauthorize callback names. */
+  fbUser: { id: string };
   /** The Instagram professional account that consents. */
   igUser: { id: string; username: string };
+  /**
+   * Does what Meta does when a user removes the app: POSTs `signed_request` (form) to the app's deauthorize
+   * callback URL, signed with the app secret (the Instagram app's for `instagram`), or with `secret` when given.
+   */
+  deauthorize(callbackUrl: string, userId: string, platform?: "facebook" | "instagram", secret?: string): Promise<Response>;
   /** Every token ever issued (to look for them where they must not be). */
   readonly issued: string[];
   /** Facebook posts made, in order. */
@@ -58,6 +65,12 @@ const metaError = (status: number, code: number, message: string, type = "OAuthE
   status,
   body: { error: { message, type, code, error_subcode: code === 190 ? 463 : undefined, fbtrace_id: randomBytes(8).toString("base64url") } },
 });
+
+/** Meta's `signed_request`: base64url(HMAC-SHA256 of the payload part under the app secret) "." base64url(JSON payload). */
+export function signedRequest(payload: Record<string, unknown>, appSecret: string): string {
+  const body = Buffer.from(JSON.stringify({ algorithm: "HMAC-SHA256", issued_at: Math.floor(Date.now() / 1000), ...payload })).toString("base64url");
+  return `${createHmac("sha256", appSecret).update(body).digest("base64url")}.${body}`;
+}
 
 /** The `X-Hub-Signature-256` header Meta sends with a webhook body. */
 export const signWebhook = (body: string, appSecret: string) => `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
@@ -111,7 +124,14 @@ export async function startMetaStandin(): Promise<MetaStandin> {
     igAppId,
     igAppSecret,
     pages: new Map([["1111", "All County Plumbing"], ["2222", "All County Careers"]]),
+    fbUser: { id: "10158000000000042" },
     igUser: { id: "17841400000000001", username: "allcountyplumbing" },
+    deauthorize: (callbackUrl: string, userId: string, platform = "facebook", secret?: string) =>
+      fetch(callbackUrl, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ signed_request: signedRequest({ user_id: userId }, secret ?? (platform === "instagram" ? igAppSecret : appSecret)) }).toString(),
+      }),
     posts: [],
     containers: [],
     igMedia: [],
@@ -146,6 +166,7 @@ export async function startMetaStandin(): Promise<MetaStandin> {
     }
     const token = tokens.get(param("access_token") ?? "");
     if (!token) return metaError(400, 190, "Invalid OAuth access token - Cannot parse access token");
+    if (path === "/me" && method === "GET") return { status: 200, body: { id: stand.fbUser.id } };
     if (path === "/me/accounts" && method === "GET") {
       return {
         status: 200,
