@@ -139,6 +139,7 @@ describe("inbound platform webhooks: Meta (Pages, Instagram) and Google Pub/Sub 
   it("Meta's deauthorize callback: a bad signed_request is refused and changes nothing; the stand-in's turns that user's accounts NEEDS_RECONNECT, tokens erased, with the event", async () => {
     const deauthorize = (platform: string) => `${h.api}/integrations/${platform}/deauthorize`;
     const accounts = () => h.prisma.channelAccount.findMany({ where: { platform: { in: ["facebook", "instagram"] } }, orderBy: { platform: "asc" } });
+    await expect.poll(inboundJobs, { timeout: 10_000 }).toBe(0); // the notifications above are done with
     const before = { rows: await inboundCount(), jobs: await inboundJobs(), accounts: await accounts() };
     expect(before.accounts.map((a) => [a.platform, a.status, a.grantUserId])).toEqual([["facebook", "connected", h.meta.fbUser.id], ["instagram", "connected", h.meta.igUser.id]]);
     const refusals = [
