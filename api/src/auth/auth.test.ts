@@ -35,6 +35,17 @@ describe("access tokens", () => {
       expect(() => verifyAccessToken(token, secret)).toThrow(expect.objectContaining({ message: "invalid or expired token", extensions: expect.objectContaining({ code: "UNAUTHENTICATED" }) }));
     }
   });
+
+  it("are verified once, yet a remembered token still expires, and is refused under another secret", async () => {
+    const token = signAccessToken({ sub: "u2", sid: "s2" }, secret, 1);
+    const first = verifyAccessToken(token, secret);
+    expect(verifyAccessToken(token, secret)).toBe(first); // remembered: the same claims, not verified again
+    expect(() => verifyAccessToken(token, "y".repeat(40))).toThrow(/invalid or expired token/);
+    const tampered = `${token.slice(0, -2)}${token.endsWith("AA") ? "BB" : "AA"}`;
+    expect(() => verifyAccessToken(tampered, secret)).toThrow(/invalid or expired token/);
+    await new Promise((r) => setTimeout(r, (first.exp * 1000 - Date.now()) + 50));
+    expect(() => verifyAccessToken(token, secret)).toThrow(/invalid or expired token/);
+  });
 });
 
 describe("API keys", () => {
