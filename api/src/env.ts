@@ -114,6 +114,8 @@ const schema = z.object({
   /** The worker touches this file every 5 s while it runs (docker-compose's healthcheck reads its age); unset: none. */
   WORKER_HEARTBEAT_FILE: z.string().min(1).optional(),
   WORKER_RECOVERY_INTERVAL_MS: int(15_000, 100),
+  /** How long the job view lists completed jobs (the worker records each success, and prunes older ones). */
+  WORKER_COMPLETED_RETENTION_HOURS: int(24, 1, 24 * 30),
   /** Prefix of every Redis key and pub/sub channel of this deployment (lets deployments and test runs share a Redis). */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, "letters, digits and : . _ - only").default("h2o-acp:"),
   /** Principal cache (auth/principal-cache.ts): the longest any entry is trusted, whatever the invalidation channel says. */

@@ -37,6 +37,11 @@ describe('settings: background jobs', () => {
 		// the retried one is queued now, and the worker completes it
 		const left = async () => (await db.query(`SELECT 1 FROM graphile_worker._private_jobs WHERE payload->>'targetId' = ANY($1)`, [subjects])).rows.length;
 		await expect.poll(left, { timeout: 20_000, interval: 200 }).toBe(0);
+		// completed jobs are listed too (the worker records them): the retried one, not the cancelled one
+		await page.getByRole('checkbox', { name: 'Completed' }).check();
+		await row(subjects[0]!).waitFor();
+		expect(await row(subjects[0]!).innerText()).toMatch(/marketing\.publish[\s\S]*Completed[\s\S]*1 \/ 3[\s\S]*done /);
+		expect(await row(subjects[1]!).count()).toBe(0);
 		expect(await page.pageErrors({ filter: 'all' })).toEqual([]);
 	});
 

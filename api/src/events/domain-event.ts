@@ -1,5 +1,5 @@
 /** The kinds of entity the mutation pipeline changes (snake_case: they prefix event types, `job.created`). */
-export type EntityType = "tenant_config" | "builder" | "job" | "bid" | "service_call" | "webhook_endpoint" | "webhook_message" | "user" | "membership" | "api_key" | "channel_account" | "marketing_post";
+export type EntityType = "tenant_config" | "builder" | "job" | "bid" | "service_call" | "webhook_endpoint" | "webhook_message" | "user" | "membership" | "api_key" | "channel_account" | "marketing_post" | "worker_job";
 
 /** What a mutation did to its entity. */
 export type MutationAction = "created" | "updated" | "status_changed" | "archived" | "deleted";

@@ -9,6 +9,7 @@ import { createWebhookWorker } from "./webhook-worker.ts";
 import { createMarketingWorker } from "./marketing-worker.ts";
 import { registerPipelineHooks } from "../events/hooks.ts";
 import { startWorkerLiveness } from "./worker-liveness.ts";
+import { recordCompletions } from "./completions.ts";
 
 /** Every task the worker runs, by identifier. Each task is a definition plus handler in its own file. */
 export const taskList: TaskList = {};
@@ -37,6 +38,7 @@ export async function startWorker(env: Env, databaseUrl: string, log: Logger, co
   await audit.onStart(pool);
   const events = new EventEmitter() as unknown as WorkerEvents;
   const liveness = await startWorkerLiveness({ databaseUrl, events, log, intervalMs: env.WORKER_RECOVERY_INTERVAL_MS });
+  const completions = recordCompletions(events, pool, log, env.WORKER_COMPLETED_RETENTION_HOURS);
   const runner = await run({
     pgPool: pool,
     concurrency,
@@ -64,6 +66,7 @@ export async function startWorker(env: Env, databaseUrl: string, log: Logger, co
     ping: () => pool.query("SELECT 1").then(() => undefined),
     async stop() {
       await runner.stop();
+      await completions.stop();
       await liveness.stop();
       await webhooks.close();
       await marketing.close();

@@ -202,6 +202,7 @@ builder.queryField("auditEvents", (t) =>
 );
 
 for (const [entityType, { model }] of Object.entries(entityKinds)) {
+  if (!model) continue;
   builder.prismaObjectField(model, "auditTrail", (t) =>
     t.field({
       type: AuditEventConnection,

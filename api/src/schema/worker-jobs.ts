@@ -11,6 +11,7 @@ const WorkerJobStateEnum = builder.enumType("WorkerJobState", {
     RUNNING: { value: "running", description: "A worker is running it." },
     RETRYING: { value: "retrying", description: "An attempt failed (`lastError`); the next one is at `runAt`." },
     FAILED: { value: "failed", description: "Every attempt failed; it waits for a retry or a cancel." },
+    COMPLETED: { value: "completed", description: "It succeeded (`completedAt`); listed for WORKER_COMPLETED_RETENTION_HOURS (24 by default)." },
   } as const,
 });
 
@@ -29,6 +30,7 @@ const WorkerJobRef = builder.objectRef<WorkerJobRow>("WorkerJob").implement({
     lastError: t.exposeString("lastError", { nullable: true, description: "Why the last attempt failed." }),
     runAt: t.expose("runAt", { type: "DateTime", description: "When it runs (next)." }),
     lockedAt: t.expose("lockedAt", { type: "DateTime", nullable: true, description: "When a worker took it, while RUNNING." }),
+    completedAt: t.expose("completedAt", { type: "DateTime", nullable: true, description: "When it succeeded (COMPLETED only)." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was queued." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When it last changed." }),
   }),
@@ -37,7 +39,7 @@ const WorkerJobRef = builder.objectRef<WorkerJobRow>("WorkerJob").implement({
 builder.queryField("workerJobs", (t) =>
   t.field({
     type: [WorkerJobRef],
-    description: "The tenant's background jobs that have not finished (completed ones are gone), most recently changed first: for admins, to see why a post or a webhook did not go out.",
+    description: "The tenant's background jobs, most recently changed first: those not finished, and those completed recently (COMPLETED). For admins, to see why a post or a webhook did not go out.",
     authScopes: admin,
     args: {
       tasks: t.arg.stringList({ description: "Only these tasks (`marketing.publish`, ...)." }),
@@ -54,20 +56,20 @@ const JobIdInput = (name: string, what: string) =>
 builder.mutationField("retryWorkerJob", (t) =>
   t.field({
     type: WorkerJobRef,
-    description: "Runs a FAILED job again now, its attempts reset.",
+    description: "Runs a FAILED job again now, its attempts reset (audited: `worker_job.retried`).",
     authScopes: admin,
     args: { input: t.arg({ type: JobIdInput("RetryWorkerJobInput", "The failed job to run again."), required: true, description: "The job." }) },
-    resolve: (_root, { input }, ctx) => retryWorkerJob(ctx.tenant!.id, String(input.id)),
+    resolve: (_root, { input }, ctx) => retryWorkerJob(ctx, String(input.id)),
   }),
 );
 
 builder.mutationField("cancelWorkerJob", (t) =>
   t.field({
     type: WorkerJobRef,
-    description: "Drops a FAILED job for good (returned as it was).",
+    description: "Drops a FAILED job for good, returned as it was (audited: `worker_job.cancelled`).",
     authScopes: admin,
     args: { input: t.arg({ type: JobIdInput("CancelWorkerJobInput", "The failed job to drop."), required: true, description: "The job." }) },
-    resolve: (_root, { input }, ctx) => cancelWorkerJob(ctx.tenant!.id, String(input.id)),
+    resolve: (_root, { input }, ctx) => cancelWorkerJob(ctx, String(input.id)),
   }),
 );
 

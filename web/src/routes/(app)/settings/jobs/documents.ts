@@ -10,6 +10,7 @@ export const WorkerJobFields = graphql(`
 		maxAttempts
 		lastError
 		runAt
+		completedAt
 		updatedAt
 	}
 `);
