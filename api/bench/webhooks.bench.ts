@@ -22,7 +22,6 @@ import { migrateDeploy } from "../src/db/migrate.ts";
 import { loadEnv } from "../src/env.ts";
 import { runMutation } from "../src/events/pipeline.ts";
 import { createLogger } from "../src/logger.ts";
-import { registerWebhookOutbox } from "../src/webhooks/outbox.ts";
 import { configureWebhooks } from "../src/webhooks/runtime.ts";
 import { generateWebhookSecret } from "../src/webhooks/signing.ts";
 import { sealSecrets } from "../src/webhooks/store.ts";
@@ -146,7 +145,6 @@ async function measure(): Promise<void> {
     await migrateDeploy(url);
     connectDb(url, env);
     const settings = configureWebhooks(env);
-    registerWebhookOutbox();
     await seed(prisma, { info: () => undefined });
     const tenant = await prisma.tenant.findUniqueOrThrow({ where: { slug: "all_county" } });
     const builder = await prisma.builder.findFirstOrThrow();

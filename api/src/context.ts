@@ -8,6 +8,7 @@ import { prisma, type Prisma } from "./db/client.ts";
 import { tenantScoped, type TenantDb } from "./db/tenancy.ts";
 import { findActingTenant, type ActingTenant } from "./domain/tenants.ts";
 import type { Env } from "./env.ts";
+import type { TransactionalHook } from "./events/pipeline.ts";
 import type { AppError } from "./errors.ts";
 
 /** Sets and clears the browser's auth cookies on the HTTP response (absent on WebSocket connections). */
@@ -51,6 +52,8 @@ export interface Context {
 export interface Services {
   env: Env;
   loginLimiter: LoginLimiter;
+  /** The hooks every change runs, in order, instead of events/hooks.ts `pipelineHooks` (tests, benchmarks). */
+  hooks?: readonly TransactionalHook[];
 }
 
 export interface ContextInput {

@@ -13,7 +13,8 @@ import { LoginLimiter } from "./auth/login-limiter.ts";
 import { RequestLimiter } from "./auth/request-limiter.ts";
 import { createContext, type Context, type Services } from "./context.ts";
 import { connectDb, disconnectDb, prisma } from "./db/client.ts";
-import { registerPipelineHooks } from "./events/hooks.ts";
+import { configurePipeline } from "./events/hooks.ts";
+import type { TransactionalHook } from "./events/pipeline.ts";
 import { connectPubSub } from "./events/pubsub.ts";
 import { startPrincipalCache } from "./auth/principal-invalidation.ts";
 import { migrationNames, pendingMigrations } from "./db/migrate.ts";
@@ -59,6 +60,8 @@ export interface BuildOptions {
   log?: Logger;
   /** Yoga plugins appended to the app's own: a seam for tests that drive a handler into an unexpected failure. */
   plugins?: Plugin<Record<string, unknown>>[];
+  /** The hooks every change runs, instead of events/hooks.ts `pipelineHooks`: tests that add or leave out one. */
+  hooks?: readonly TransactionalHook[];
 }
 
 export function buildApp(env: Env, options: BuildOptions): App {
@@ -66,13 +69,13 @@ export function buildApp(env: Env, options: BuildOptions): App {
   const metrics = createMetrics();
   connectDb(options.databaseUrl, env);
   registerBacklogMetrics(metrics.registry, () => prisma, log);
-  registerPipelineHooks(env);
+  configurePipeline(env);
   const expectedMigrations = migrationNames();
   const events = connectPubSub(env, log, options.databaseUrl);
   const principals = startPrincipalCache(env, log, { publisher: events.redis, registry: metrics.registry });
   // counters in Redis when there is one, so every replica shares the budgets
   const redis = events.redis ?? undefined;
-  const services: Services = { env, loginLimiter: new LoginLimiter({ redis }) };
+  const services: Services = { env, loginLimiter: new LoginLimiter({ redis }), hooks: options.hooks };
   const requestLimiter = new RequestLimiter({ redis, keyPrefix: env.REDIS_KEY_PREFIX });
   const clientIp = clientIpResolver(env.TRUST_PROXY);
 

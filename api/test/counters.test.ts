@@ -7,7 +7,7 @@ import { observeSql, type Prisma } from "../src/db/client.ts";
 import { repoRoot } from "../src/env.ts";
 import { jobStatus } from "../src/domain/job-status.ts";
 import { AppError, ErrorCode } from "../src/errors.ts";
-import { registerTransactionalHook } from "../src/events/pipeline.ts";
+import { testHooks } from "./support/hooks.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
 import { as, globalId, ok, seedDemo } from "./support/domain.ts";
 
@@ -45,6 +45,7 @@ describe("per-tenant counters: totalCount without count(*)", () => {
   let t: TestApp;
   let prisma: Prisma;
   let failNext = false;
+  const hooks = testHooks();
   let unregister: () => void;
   const tenantIds = {} as Record<Tenant, string>;
   let builderId: string;
@@ -53,14 +54,14 @@ describe("per-tenant counters: totalCount without count(*)", () => {
 
   beforeAll(async () => {
     stop = observeSql((s) => statements.push(s.sql));
-    t = await startTestApp();
+    t = await startTestApp({}, { hooks: hooks.list });
     prisma = await seedDemo(t);
     for (const slug of TENANTS) tenantIds[slug] = (await prisma.tenant.findUniqueOrThrow({ where: { slug } })).id;
     // both tenants run jobs here, so the counters of two tenants move side by side
     await prisma.tenantConfig.update({ where: { tenantId: tenantIds.h2o }, data: { jobsEnabled: true } });
     builderId = (await prisma.builder.findFirstOrThrow({ where: { archivedAt: null } })).id;
     // a failed mutation: the change and its counters are written, then a later hook throws and all of it rolls back
-    unregister = registerTransactionalHook({
+    unregister = hooks.add({
       name: "fail-on-demand",
       async run() {
         if (failNext) throw new AppError(ErrorCode.CONFLICT, "rolled back on purpose");

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../src/db/client.ts";
 import { AppError, ErrorCode } from "../src/errors.ts";
 import type { DomainEvent } from "../src/events/domain-event.ts";
-import { registerTransactionalHook } from "../src/events/pipeline.ts";
+import { testHooks } from "./support/hooks.ts";
 import { pubsub, topicFor, type DomainTopic } from "../src/events/pubsub.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
 import { fails, ok, seedDemo } from "./support/domain.ts";
@@ -27,8 +27,9 @@ describe("the mutation pipeline", () => {
   let otherTenantId: string;
   let builderId: string;
   const unregister: Array<() => void> = [];
+  const hooks = testHooks();
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({}, { hooks: hooks.list });
     prisma = await seedDemo(t);
     tenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: "all_county" } })).id;
     otherTenantId = (await prisma.tenant.findUniqueOrThrow({ where: { slug: "h2o" } })).id;
@@ -61,7 +62,7 @@ describe("the mutation pipeline", () => {
   it("runs registered hooks inside the transaction, with app.tenant_id set and the change visible", async () => {
     const seen: Array<{ setting: string; rowVisible: boolean; type: string }> = [];
     unregister.push(
-      registerTransactionalHook({
+      hooks.add({
         name: "probe",
         async run(tx, event) {
           const [row] = await tx.$queryRaw<{ setting: string }[]>`SELECT current_setting('app.tenant_id', true) AS setting`;
@@ -79,7 +80,7 @@ describe("the mutation pipeline", () => {
   it("rolls the whole change back when a hook fails: nothing written, nothing published", async () => {
     const job = (await ok(t, CREATE, input("Rollback"))).createJob.job;
     unregister.push(
-      registerTransactionalHook({
+      hooks.add({
         name: "failing audit",
         async run() {
           throw new AppError(ErrorCode.CONFLICT, "audit write failed");
@@ -103,7 +104,7 @@ describe("the mutation pipeline", () => {
 
   it("rolls back a failing mutation's earlier writes in the same transaction", async () => {
     unregister.push(
-      registerTransactionalHook({
+      hooks.add({
         name: "writes then fails",
         async run(tx, event) {
           await tx.job.update({ where: { id: event.entityId }, data: { notes: "written by the hook" } });

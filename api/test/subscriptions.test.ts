@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../src/db/client.ts";
 import { AppError, ErrorCode } from "../src/errors.ts";
-import { registerTransactionalHook } from "../src/events/pipeline.ts";
+import { testHooks } from "./support/hooks.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
 import { as, ok, seedDemo } from "./support/domain.ts";
 import { connect, metric, subscribe, waitForEvents, waitForOperations, type LiveClient } from "./support/ws.ts";
@@ -19,6 +19,7 @@ describe("subscriptions over graphql-ws", () => {
   let builderName: string;
   const clients: LiveClient[] = [];
   const unregister: Array<() => void> = [];
+  const hooks = testHooks();
   const open = (tenant: string | null, params?: Record<string, unknown>) => {
     const c = connect(port, tenant, params);
     clients.push(c);
@@ -26,7 +27,7 @@ describe("subscriptions over graphql-ws", () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({}, { hooks: hooks.list });
     prisma = await seedDemo(t);
     ({ port } = await t.app.start());
     const b = (await ok(t, `{ builders(first: 1) { edges { node { id name } } } }`)).builders.edges[0].node;
@@ -80,7 +81,7 @@ describe("subscriptions over graphql-ws", () => {
 
   it("publishes nothing for a rolled-back mutation", async () => {
     unregister.push(
-      registerTransactionalHook({
+      hooks.add({
         name: "fails for one community",
         async run(_tx, event) {
           if ((event.after as { community?: string } | null)?.community === "Rolled Back") throw new AppError(ErrorCode.CONFLICT, "refused by a hook");

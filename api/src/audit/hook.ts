@@ -1,6 +1,6 @@
 import type { Context } from "../context.ts";
 import type { DomainEvent } from "../events/domain-event.ts";
-import { registerTransactionalHook, type TenantTx, type TransactionalHook } from "../events/pipeline.ts";
+import type { TenantTx, TransactionalHook } from "../events/pipeline.ts";
 import type { SystemWrites } from "../events/system-writes.ts";
 import { redactSecrets } from "../webhooks/envelope.ts";
 
@@ -44,15 +44,3 @@ export const auditHook: TransactionalHook = {
     });
   },
 };
-
-/**
- * Registered once, when this module is first imported (the schema's audit module imports it, so every process that
- * serves mutations writes audit rows). Calling it removes the hook: for benchmarks that measure its cost only.
- */
-export let unregisterAuditHook = registerTransactionalHook(auditHook);
-
-/** Puts the hook back after `unregisterAuditHook` (benchmarks). Idempotent. */
-export function reregisterAuditHook(): void {
-  unregisterAuditHook();
-  unregisterAuditHook = registerTransactionalHook(auditHook);
-}

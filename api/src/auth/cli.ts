@@ -2,7 +2,7 @@ import { connectDb, disconnectDb } from "../db/client.ts";
 import { tenantOwned } from "../db/tenancy.ts";
 import { systemContext, type Context } from "../context.ts";
 import type { Env } from "../env.ts";
-import { registerPipelineHooks } from "../events/hooks.ts";
+import { configurePipeline } from "../events/hooks.ts";
 import { runMutation } from "../events/pipeline.ts";
 import type { Logger } from "../logger.ts";
 import { createApiKeyChange } from "../schema/identity/api-keys.ts";
@@ -20,7 +20,7 @@ function required(flags: Flags, ...names: string[]): string[] {
 
 async function asSystem<T>(url: string, env: Env, log: Logger, tenant: string, fn: (ctx: Context) => Promise<T>): Promise<T> {
   connectDb(url, env);
-  registerPipelineHooks(env);
+  configurePipeline(env);
   try {
     const ctx = await systemContext(tenant, "cli", log, { env, loginLimiter: new LoginLimiter() });
     if (!ctx) throw new Error(`no active tenant "${tenant}"`);

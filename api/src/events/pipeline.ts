@@ -6,6 +6,7 @@ import type { DomainEvent, EntityType, MutationAction } from "./domain-event.ts"
 import { pubsub, topicFor } from "./pubsub.ts";
 import { tenantTransaction } from "../db/rls.ts";
 import { SystemWrites } from "./system-writes.ts";
+import { pipelineHooks } from "./hooks.ts";
 import { actorOf } from "../auth/actor.ts";
 import { invalidatePrincipalsFor } from "../auth/principal-invalidation.ts";
 
@@ -36,27 +37,14 @@ export interface TransactionalHook {
   run(tx: TenantTx, event: DomainEvent, ctx: Context, writes: SystemWrites): void | Promise<void>;
 }
 
-const transactionalHooks: TransactionalHook[] = [];
-
-/**
- * Registers a hook for every later mutation, in registration order (register at start-up, from the module that
- * owns the hook). Returns the function that unregisters it.
- */
-export function registerTransactionalHook(hook: TransactionalHook): () => void {
-  transactionalHooks.push(hook);
-  return () => {
-    const i = transactionalHooks.indexOf(hook);
-    if (i >= 0) transactionalHooks.splice(i, 1);
-  };
-}
-
 export const TRANSACTION_TIMEOUT_MS = 10_000;
 
 /**
  * The one path of every change (ARCHITECTURE.md, "The path of a change"). Guarantees:
  * 1. ONE interactive transaction on the request's tenant-scoped client, as the application role with
  *    `app.tenant_id` set (db/rls.ts's tenantTransaction): the change runs under row-level security;
- * 2. `change(tx)` runs in it, then every registered TransactionalHook, in order, with the domain event; then the
+ * 2. `change(tx)` runs in it, then each TransactionalHook of the process's list (events/hooks.ts `pipelineHooks`,
+ *    or `ctx.services.hooks`), in order, with the domain event; then the
  *    system writes the hooks collected (audit row, outbox messages, their jobs) in one statement,
  *    `h2o_record_change`, which appends them with its owner's rights while the transaction keeps the application
  *    role (row-level security still checks each row's tenant);
@@ -94,7 +82,7 @@ export async function runMutation<R, Row = unknown>(
         after: outcome.after,
       };
       const writes = new SystemWrites();
-      for (const hook of [...transactionalHooks]) await hook.run(tx, event, ctx, writes);
+      for (const hook of ctx.services?.hooks ?? pipelineHooks) await hook.run(tx, event, ctx, writes);
       await writes.flush(tx);
       return { result: outcome.result, event };
     },

@@ -7,7 +7,7 @@ import { poolConfig } from "../db/client.ts";
 import { auditMaintenance } from "./audit-maintenance.ts";
 import { createWebhookWorker } from "./webhook-worker.ts";
 import { createMarketingWorker } from "./marketing-worker.ts";
-import { registerPipelineHooks } from "../events/hooks.ts";
+import { configurePipeline } from "../events/hooks.ts";
 import { startWorkerLiveness } from "./worker-liveness.ts";
 import { recordCompletions } from "./completions.ts";
 
@@ -31,7 +31,7 @@ export async function startWorker(env: Env, databaseUrl: string, log: Logger, co
   // errors of idle clients (pool) and of checked-out ones (each client): logged, never an uncaught exception
   pool.on("error", (err) => log.error({ err }, "worker pool: idle client error"));
   pool.on("connect", (client) => client.on("error", (err) => log.error({ err }, "worker pool: client error")));
-  registerPipelineHooks(env); // the worker's own changes (disabling a failing endpoint) are audited and outboxed too
+  configurePipeline(env); // the worker's own changes (disabling a failing endpoint) are audited and outboxed too
   const webhooks = await createWebhookWorker(env, databaseUrl, log, concurrency);
   const audit = auditMaintenance(env, log);
   const marketing = createMarketingWorker(env, databaseUrl, log);

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { DomainEvent } from "../events/domain-event.ts";
-import { registerTransactionalHook, type TransactionalHook } from "../events/pipeline.ts";
+import type { TransactionalHook } from "../events/pipeline.ts";
 import type { SystemWrites } from "../events/system-writes.ts";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { catalogTypesFor, PAYLOAD_VERSION, TEST_EVENT_TYPE } from "./catalog.ts";
@@ -62,11 +62,4 @@ function serialize(id: string, type: string, event: DomainEvent, data: unknown):
 function derivedId(eventId: string, type: string): string {
   const h = createHash("sha256").update(`${eventId}:${type}`).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
-}
-
-let unregister: (() => void) | null = null;
-
-/** Registers the outbox hook once per process (idempotent). */
-export function registerWebhookOutbox(): void {
-  unregister ??= registerTransactionalHook(webhookOutbox);
 }
