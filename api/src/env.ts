@@ -5,6 +5,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
+/**
+ * NODE_ENV as the process started, for what is decided when modules load, before `loadEnv` runs (the GraphQL schema
+ * is built at import); everything else reads the validated `Env`.
+ */
+export const startupNodeEnv = process.env.NODE_ENV ?? "development";
+
 /** The repository root: `.data/` and the web build live under it. */
 export const repoRoot = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
 

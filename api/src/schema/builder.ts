@@ -8,6 +8,7 @@ import { DateResolver, DateTimeResolver } from "graphql-scalars";
 import type { Action } from "../auth/permissions.ts";
 import type { Context } from "../context.ts";
 import { isTenantScoped } from "../db/tenancy.ts";
+import { startupNodeEnv } from "../env.ts";
 import { hasCapability, type Capability } from "../domain/capabilities.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
@@ -67,7 +68,7 @@ export const builder = new SchemaBuilder<{
     filterConnectionTotalCount: true,
     maxConnectionSize: MAX_PAGE_SIZE,
     defaultConnectionSize: DEFAULT_PAGE_SIZE,
-    onUnusedQuery: process.env.NODE_ENV === "production" ? null : "warn",
+    onUnusedQuery: startupNodeEnv === "production" ? null : "warn",
   },
   relay: {
     clientMutationId: "omit",

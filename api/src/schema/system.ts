@@ -1,3 +1,4 @@
+import apiPackage from "../../package.json" with { type: "json" };
 import { builder } from "./builder.ts";
 
 const ServerInfo = builder
@@ -15,6 +16,6 @@ builder.queryField("serverInfo", (t) =>
     type: ServerInfo,
     description: "The API's version and clock; answers without touching the database.",
     authScopes: { public: true },
-    resolve: () => ({ version: process.env.npm_package_version ?? "0.1.0", time: new Date() }),
+    resolve: () => ({ version: apiPackage.version, time: new Date() }),
   }),
 );
