@@ -38,6 +38,8 @@ const schema = z.object({
   DB_CONNECTION_TIMEOUT_MS: int(5_000, 1),
   DB_IDLE_TIMEOUT_MS: int(30_000, 0),
   DB_STATEMENT_TIMEOUT_MS: int(15_000, 0),
+  /** OpenTelemetry: traces go to `<this>/v1/traces` (OTLP/HTTP); unset, tracing is not loaded at all (telemetry/tracing.ts). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   REDIS_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").optional()),
   SVIX_API_KEY: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
   SVIX_SERVER_URL: optionalUrl,

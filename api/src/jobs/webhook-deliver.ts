@@ -1,6 +1,7 @@
 import type { JobHelpers, Task } from "graphile-worker";
 import type pg from "pg";
 import { z } from "zod";
+import { tracing } from "../telemetry/hooks.ts";
 import { runMutation } from "../events/pipeline.ts";
 import type { WebhookEndpoint } from "../generated/prisma/client.ts";
 import type { WebhookEndpointConfig } from "../webhooks/deliverer.ts";
@@ -12,7 +13,7 @@ import { endpointConfig, webhookJobs, withTenantTx, type JobSpec } from "../webh
 import { systemContext } from "../context.ts";
 import type { WebhookWorkerDeps } from "./webhook-worker.ts";
 
-export const deliverPayload = z.object({ tenantId: z.uuid(), endpointId: z.uuid() });
+export const deliverPayload = z.object({ tenantId: z.uuid(), endpointId: z.uuid(), traceparent: z.string().max(100).optional() });
 
 /**
  * A delivery due this much later than now counts as due: a wake-up job runs when the database's clock reaches its
@@ -65,17 +66,21 @@ type Stop = { kind: "idle" } | { kind: "held"; barrier: EventPosition } | { kind
  */
 export function deliverTask(deps: WebhookWorkerDeps): Task {
   return async (raw, helpers) => {
-    const { tenantId, endpointId } = deliverPayload.parse(raw);
+    const { tenantId, endpointId, traceparent } = deliverPayload.parse(raw);
+    const run = () => drainWhileDue(tenantId, endpointId, helpers);
+    return tracing.span ? tracing.span("webhook.deliver", { "h2o.tenant_id": tenantId, "h2o.endpoint_id": endpointId }, traceparent, run) : run();
+  };
+  async function drainWhileDue(tenantId: string, endpointId: string, helpers: JobHelpers): Promise<void> {
     for (;;) {
       const run = await withEndpointLock(deps.locks, endpointId, (conn) => drain(deps, tenantId, endpointId, conn));
       if (!run.locked) return;
-      if (run.value.kind === "yield") return addJob(helpers, webhookJobs.deliver(tenantId, endpointId));
-      if (run.value.kind === "wait") await addJob(helpers, webhookJobs.deliverAt(tenantId, endpointId, run.value.until));
+      if (run.value.kind === "yield") return addJob(helpers, webhookJobs.deliver(tenantId, endpointId, tracing.traceparent?.()));
+      if (run.value.kind === "wait") await addJob(helpers, webhookJobs.deliverAt(tenantId, endpointId, run.value.until, tracing.traceparent?.()));
       // after unlocking, look again for what came meanwhile (its job found the endpoint locked and ended); held at
       // the barrier, only whether that barrier is gone (its fan-out's wake-up job, if still to come, finds it unlocked)
       if (run.value.kind === "held" ? !(await fannedOut(deps, tenantId, run.value.barrier)) : !(await headIsDue(deps, tenantId, endpointId))) return;
     }
-  };
+  }
 }
 
 /**
@@ -140,7 +145,7 @@ async function readLine(deps: WebhookWorkerDeps, tenantId: string, endpointId: s
   }
 }
 
-type Pending = { id: string; attempts: number; message: { id: string; eventType: string; payload: string } };
+type Pending = { id: string; attempts: number; traceparent: string | null; message: { id: string; eventType: string; payload: string } };
 type Step = { kind: "delivered"; recorded: Promise<EndpointAfter | null> } | { kind: "stopped"; stop: Stop };
 
 /**
@@ -153,7 +158,14 @@ async function attempt(deps: WebhookWorkerDeps, conn: pg.PoolClient, endpoint: W
   const { message } = delivery;
   const number = delivery.attempts + 1;
   for (;;) {
-    const result = await deliverer.send({ id: message.id, tenantId, eventType: message.eventType, payload: message.payload }, [{ endpoint, attempt: number }]);
+    const send = () => deliverer.send({ id: message.id, tenantId, eventType: message.eventType, payload: message.payload }, [{ endpoint, attempt: number }]);
+    const result = tracing.span
+      ? await tracing.span("webhook.attempt", { "h2o.endpoint_id": endpoint.id, "h2o.message_id": message.id, "h2o.event_type": message.eventType, "h2o.attempt": number }, delivery.traceparent ?? undefined, async () => {
+          const sent = await send();
+          if (sent.via === "builtin") tracing.annotate?.({ "http.response.status_code": sent.deliveries[0]?.record?.statusCode ?? undefined, "h2o.outcome": sent.deliveries[0]?.status });
+          return sent;
+        })
+      : await send();
     if (result.via !== "builtin") throw new Error("webhook.deliver runs with the built-in deliverer only");
     const outcome = result.deliveries[0]!;
     if (outcome.status === "deferred") {

@@ -4,8 +4,9 @@ import { tenantOwned } from "../db/tenancy.ts";
 import { endpointWantsEvent } from "../webhooks/deliverer.ts";
 import { enqueueJobs, webhookJobs, withTenantTx } from "../webhooks/store.ts";
 import type { WebhookWorkerDeps } from "./webhook-worker.ts";
+import { tracing } from "../telemetry/hooks.ts";
 
-export const fanoutPayload = z.object({ tenantId: z.uuid(), messageId: z.uuid() });
+export const fanoutPayload = z.object({ tenantId: z.uuid(), messageId: z.uuid(), traceparent: z.string().max(100).optional() });
 
 /**
  * `webhook.fanout`: sends one outbox message on (enqueued with it, in the mutation's transaction: webhooks/outbox.ts).
@@ -26,7 +27,11 @@ export function fanoutTask(deps: WebhookWorkerDeps): Task {
     return ids.length;
   };
   return async (raw) => {
-    const { tenantId, messageId } = fanoutPayload.parse(raw);
+    const { tenantId, messageId, traceparent } = fanoutPayload.parse(raw);
+    const run = () => fanout(tenantId, messageId);
+    return tracing.span ? tracing.span("webhook.fanout", { "h2o.tenant_id": tenantId, "h2o.message_id": messageId }, traceparent, run) : run();
+  };
+  async function fanout(tenantId: string, messageId: string): Promise<void> {
     if (!deliverer.fansOut) {
       if (doneHere.take(messageId)) return; // fanned out by one of this process's batches: nothing to ask the database
       let fannedOut: number;
@@ -53,7 +58,7 @@ export function fanoutTask(deps: WebhookWorkerDeps): Task {
     const sent = await deliverer.send({ id: message.id, tenantId, eventType: message.eventType, payload: message.payload });
     const providerMessageId = sent.via === "svix" ? sent.providerMessageId : null;
     await withTenantTx(prisma, tenantId, (tx) => tx.webhookMessage.updateMany({ where: { id: messageId, tenantId }, data: { providerMessageId, fannedOutAt: new Date() } }));
-  };
+  }
 }
 
 /** Messages one built-in fan-out job takes on at most: its own and the tenant's others not yet fanned out. */
@@ -121,15 +126,16 @@ async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, me
       where: { tenantId, disabled: false, createdAt: { lte: messages.reduce((a, m) => (m.occurredAt > a ? m.occurredAt : a), oldest) } },
       select: { id: true, disabled: true, filterTypes: true, createdAt: true },
     });
+    const traceparent = tracing.traceparent?.(); // each attempt continues the fan-out's trace (telemetry/tracing.ts)
     const deliveries = messages.flatMap((message) =>
       endpoints
         .filter((e) => e.createdAt <= message.occurredAt)
         .filter((e) => (message.targetEndpointId ? e.id === message.targetEndpointId : endpointWantsEvent(e, message.eventType)))
-        .map((e) => tenantOwned({ tenantId, messageId: message.id, endpointId: e.id, nextAttemptAt: message.occurredAt })),
+        .map((e) => tenantOwned({ tenantId, messageId: message.id, endpointId: e.id, nextAttemptAt: message.occurredAt, traceparent })),
     );
     if (deliveries.length) await tx.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true });
     const waiting = await tx.webhookEndpoint.findMany({ where: { tenantId, disabled: false, deliveries: { some: { status: "pending" } } }, select: { id: true }, orderBy: { id: "asc" } });
-    await enqueueJobs(tx, waiting.map((e) => webhookJobs.deliver(tenantId, e.id)));
+    await enqueueJobs(tx, waiting.map((e) => webhookJobs.deliver(tenantId, e.id, traceparent)));
     return messages.map((m) => m.id);
   });
 }

@@ -13,6 +13,7 @@ import { EndpointGuards } from "./endpoint-guards.ts";
 import { createAgents, postWebhook, type PostOutcome } from "./http-post.ts";
 import { nextAttemptAt } from "./retry-schedule.ts";
 import { activeSecrets, signPayload } from "./signing.ts";
+import { tracing } from "../telemetry/hooks.ts";
 import { checkWebhookUrl } from "./ssrf.ts";
 
 export const WEBHOOK_USER_AGENT = "H2O-ACP-Webhooks/1.0";
@@ -91,7 +92,8 @@ export class BuiltinDeliverer implements WebhookDeliverer {
 
     const outcome = await this.guards.run(endpoint.id, endpoint.rateLimitPerSecond, async () => {
       const at = this.now();
-      const headers = { ...signPayload(message.id, at, message.payload, activeSecrets(endpoint.secrets, at)), "user-agent": WEBHOOK_USER_AGENT };
+      const headers: Record<string, string> = { ...signPayload(message.id, at, message.payload, activeSecrets(endpoint.secrets, at)), "user-agent": WEBHOOK_USER_AGENT };
+      tracing.inject?.(headers); // with tracing on: `traceparent` of the attempt, for a partner that traces too
       const post = await postWebhook(endpoint.url, message.payload, headers, { policy: config.urlPolicy, timeoutMs: config.timeoutMs, agents: this.agents });
       return { ...post, success: isSuccess(post) };
     });

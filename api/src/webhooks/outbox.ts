@@ -8,6 +8,7 @@ import { payloadData, referenceData } from "./catalog-schemas.ts";
 import { createEnvelope, serializeEnvelope, WebhookPayloadTooLargeError } from "./envelope.ts";
 import { maxPayloadBytes, usesSvix } from "./runtime.ts";
 import { webhookJobs } from "./store.ts";
+import { tracing } from "../telemetry/hooks.ts";
 
 /**
  * The transactional outbox. For each catalog type a domain event is sent as (see `catalogTypesFor`), it writes the
@@ -43,7 +44,9 @@ export async function writeMessages(writes: SystemWrites, event: DomainEvent): P
     writes.messages.push({ id, tenantId: event.tenantId, eventType: type, payload, occurredAt: event.occurredAt.toISOString(), targetEndpointId });
     ids.push(id);
   }
-  writes.jobs.push(...ids.map((id) => webhookJobs.fanout(event.tenantId, id, usesSvix())));
+  // with tracing on, the fan-out continues the mutation's trace (telemetry/tracing.ts)
+  const traceparent = tracing.traceparent?.();
+  writes.jobs.push(...ids.map((id) => webhookJobs.fanout(event.tenantId, id, usesSvix(), traceparent)));
   return ids;
 }
 

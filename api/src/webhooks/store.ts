@@ -104,9 +104,9 @@ export const webhookJobs = {
    * (webhooks/fanout-barrier.ts), not by these jobs. Svix: hands it to Svix; one tenant's sends and endpoint
    * mirroring share a serial queue, so an endpoint exists in Svix before its events.
    */
-  fanout: (tenantId: string, messageId: string, svix: boolean): JobSpec => ({
+  fanout: (tenantId: string, messageId: string, svix: boolean, traceparent?: string): JobSpec => ({
     identifier: "webhook.fanout",
-    payload: { tenantId, messageId },
+    payload: traceparent ? { tenantId, messageId, traceparent } : { tenantId, messageId },
     ...(svix ? { jobKey: `webhook.fanout:${messageId}`, queueName: `webhook-svix:${tenantId}` } : {}),
   }),
   /**
@@ -120,16 +120,16 @@ export const webhookJobs = {
    * advisory lock. Ahead of fan-out jobs (priority -1): what is fanned out is sent before a backlog of fan-out jobs is
    * worked through (most of which find their message already fanned out by a batch: jobs/webhook-fanout.ts).
    */
-  deliver: (tenantId: string, endpointId: string): JobSpec => ({
+  deliver: (tenantId: string, endpointId: string, traceparent?: string): JobSpec => ({
     identifier: "webhook.deliver",
-    payload: { tenantId, endpointId },
+    payload: traceparent ? { tenantId, endpointId, traceparent } : { tenantId, endpointId },
     jobKey: `webhook.deliver:${endpointId}`,
     priority: DELIVER_PRIORITY,
   }),
   /** The same drain, when the endpoint's oldest pending delivery is due (a retry, a rate-limit deferral); one per endpoint. */
-  deliverAt: (tenantId: string, endpointId: string, runAt: Date): JobSpec => ({
+  deliverAt: (tenantId: string, endpointId: string, runAt: Date, traceparent?: string): JobSpec => ({
     identifier: "webhook.deliver",
-    payload: { tenantId, endpointId },
+    payload: traceparent ? { tenantId, endpointId, traceparent } : { tenantId, endpointId },
     jobKey: `webhook.deliver-at:${endpointId}`,
     runAt,
     priority: DELIVER_PRIORITY,

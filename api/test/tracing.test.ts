@@ -1,0 +1,138 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Prisma } from "../src/db/client.ts";
+import { tracing } from "../src/telemetry/hooks.ts";
+import { startTracing } from "../src/telemetry/tracing.ts";
+import { startTestApp, type TestApp } from "./support/app.ts";
+import { as, seedDemo } from "./support/domain.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
+import { workerProcesses } from "./support/worker-process.ts";
+import { createEndpoint, CREATE_JOB, firstBuilderId } from "./webhooks/flow.ts";
+
+interface ExportedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: Record<string, unknown>;
+}
+
+/** A local OTLP/HTTP receiver: what the exporters POST to /v1/traces (OTLP JSON), as a flat list of spans. */
+async function startOtlpReceiver(): Promise<{ url: string; spans: ExportedSpan[]; close(): Promise<void> }> {
+  const spans: ExportedSpan[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      if (req.method !== "POST" || req.url !== "/v1/traces") return void res.writeHead(404).end();
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      for (const rs of body.resourceSpans ?? []) {
+        const service = rs.resource.attributes.find((a: { key: string }) => a.key === "service.name")?.value.stringValue;
+        for (const ss of rs.scopeSpans ?? [])
+          for (const s of ss.spans ?? [])
+            spans.push({
+              service,
+              traceId: s.traceId,
+              spanId: s.spanId,
+              parentSpanId: s.parentSpanId || undefined,
+              name: s.name,
+              attributes: Object.fromEntries((s.attributes ?? []).map((a: { key: string; value: Record<string, unknown> }) => [a.key, Object.values(a.value)[0]])),
+            });
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/**
+ * OpenTelemetry, end to end: a mutation sent with a `traceparent` is traced in the API (its operation, Prisma's SQL),
+ * and the trace goes on in a real worker process through the outbox job: the fan-out, the endpoint's drain, the
+ * delivery attempt, whose context reaches the partner in the `traceparent` header. Both processes export to a
+ * local OTLP/HTTP receiver.
+ */
+describe("traces over OTLP/HTTP", () => {
+  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  let traces: ReturnType<typeof startTracing>;
+  let t: TestApp;
+  let prisma: Prisma;
+  let receiver: WebhookReceiver;
+  const workers = workerProcesses(() => t);
+
+  beforeAll(async () => {
+    otlp = await startOtlpReceiver();
+    traces = startTracing("h2o-acp-api", otlp.url);
+    t = await startTestApp({}, { plugins: [traces.yogaPlugin()] });
+    prisma = await seedDemo(t);
+    receiver = await startWebhookReceiver();
+    workers.start({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: "100" });
+  });
+  afterAll(async () => {
+    await workers.killAll();
+    await traces?.shutdown();
+    await receiver?.close();
+    await prisma?.$disconnect();
+    await t?.close();
+    await otlp?.close();
+  });
+
+  it("follows a mutation from the request through its webhook delivery", async () => {
+    const builderId = await firstBuilderId(t);
+    await createEndpoint(t, { url: receiver.url(), filterTypes: ["job.created"] });
+    const { port } = await t.app.start();
+    const traceId = randomBytes(16).toString("hex");
+    const callerSpan = randomBytes(8).toString("hex");
+    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...as("all_county"), traceparent: `00-${traceId}-${callerSpan}-01` },
+      body: JSON.stringify({ query: CREATE_JOB.replace("mutation(", "mutation CreateTracedJob("), variables: { input: { builderId, community: "Traced", scheduledDate: "2026-05-01" } } }),
+    });
+    expect((await res.json()).errors).toBeUndefined();
+
+    await expect.poll(() => receiver.requests.length, { timeout: 30_000 }).toBe(1);
+    const partnerTraceparent = String(receiver.requests[0]!.headers.traceparent);
+    expect(partnerTraceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+
+    const byName = (name: string) => otlp.spans.find((s) => s.traceId === traceId && s.name === name);
+    await expect.poll(() => byName("webhook.attempt") && byName("webhook.fanout"), { timeout: 20_000 }).toBeDefined();
+    await expect.poll(() => byName("graphql.mutation CreateTracedJob"), { timeout: 20_000 }).toBeDefined();
+    const operation = byName("graphql.mutation CreateTracedJob")!;
+    const fanout = byName("webhook.fanout")!;
+    const attempt = byName("webhook.attempt")!;
+    /** Whether `ancestor` is `span`'s parent, or its parent's, ... within the trace (Prisma's transaction spans may sit between). */
+    const descends = (span: ExportedSpan, ancestor: ExportedSpan): boolean => {
+      for (let at: ExportedSpan | undefined = span; at; at = otlp.spans.find((s) => s.traceId === traceId && s.spanId === at!.parentSpanId)) {
+        if (at.parentSpanId === ancestor.spanId) return true;
+      }
+      return false;
+    };
+    // the tree: caller -> operation -> (its transaction) -> fan-out (worker) -> attempt -> the partner's request
+    expect(operation).toMatchObject({ service: "h2o-acp-api", parentSpanId: callerSpan });
+    expect(operation.attributes).toMatchObject({ "graphql.operation.name": "CreateTracedJob", "graphql.operation.type": "mutation" });
+    expect(Number(operation.attributes["graphql.operation.cost"])).toBeGreaterThan(0);
+    expect(operation.attributes["h2o.tenant_id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(fanout.service).toBe("h2o-acp-worker");
+    expect(descends(fanout, operation)).toBe(true);
+    expect(attempt.service).toBe("h2o-acp-worker");
+    expect(descends(attempt, fanout)).toBe(true);
+    expect(attempt.attributes).toMatchObject({ "h2o.attempt": 1, "h2o.outcome": "succeeded", "http.response.status_code": 204 });
+    expect(partnerTraceparent.split("-")[2]).toBe(attempt.spanId);
+    expect(otlp.spans.some((s) => s.service === "h2o-acp-worker" && s.name === "webhook.deliver")).toBe(true); // the drain
+    // SQL: Prisma's spans, in the API (the mutation's statements) and in the worker (the fan-out's)
+    const sql = otlp.spans.filter((s) => s.traceId === traceId && s.name === "prisma:client:db_query");
+    expect(sql.some((s) => s.service === "h2o-acp-api" && /INSERT INTO "public"."Job"/i.test(String(s.attributes["db.query.text"])))).toBe(true);
+    expect(sql.some((s) => s.service === "h2o-acp-worker")).toBe(true);
+  }, 90_000);
+
+  it("puts the active span's trace id on log lines", async () => {
+    const traceparent = `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01`;
+    const fields = await tracing.span!("test.log", {}, traceparent, async () => tracing.logFields!());
+    expect(fields.trace_id).toBe(traceparent.split("-")[1]);
+    expect(fields.span_id).toMatch(/^[0-9a-f]{16}$/);
+    expect(tracing.logFields!()).toEqual({}); // outside any span
+  });
+});
