@@ -62,6 +62,7 @@ describe("traces over OTLP/HTTP", () => {
   let prisma: Prisma;
   let receiver: WebhookReceiver;
   const workers = workerProcesses(() => t);
+  let port: number;
 
   beforeAll(async () => {
     otlp = await startOtlpReceiver();
@@ -83,7 +84,9 @@ describe("traces over OTLP/HTTP", () => {
   it("follows a mutation from the request through its webhook delivery", async () => {
     const builderId = await firstBuilderId(t);
     await createEndpoint(t, { url: receiver.url(), filterTypes: ["job.created"] });
-    const { port } = await t.app.start();
+    // the endpoint's own event fanned out first, so the traced change's message has its fan-out to itself
+    await expect.poll(() => prisma.webhookMessage.count({ where: { fannedOutAt: null } }), { timeout: 30_000 }).toBe(0);
+    port = (await t.app.start()).port;
     const traceId = randomBytes(16).toString("hex");
     const callerSpan = randomBytes(8).toString("hex");
     const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
@@ -126,6 +129,28 @@ describe("traces over OTLP/HTTP", () => {
     const sql = otlp.spans.filter((s) => s.traceId === traceId && s.name === "prisma:client:db_query");
     expect(sql.some((s) => s.service === "h2o-acp-api" && /INSERT INTO "public"."Job"/i.test(String(s.attributes["db.query.text"])))).toBe(true);
     expect(sql.some((s) => s.service === "h2o-acp-worker")).toBe(true);
+  }, 90_000);
+
+  it("keeps each change's trace when one fan-out takes several messages in a batch", async () => {
+    await workers.killAll(); // the messages wait, so the next worker's first fan-out takes them all at once
+    const builderId = await firstBuilderId(t);
+    const traceIds = [randomBytes(16).toString("hex"), randomBytes(16).toString("hex")];
+    const before = receiver.requests.length;
+    for (const [i, traceId] of traceIds.entries()) {
+      const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...as("all_county"), traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` },
+        body: JSON.stringify({ query: CREATE_JOB, variables: { input: { builderId, community: `Batched ${i}`, scheduledDate: "2026-05-01" } } }),
+      });
+      expect((await res.json()).errors).toBeUndefined();
+    }
+    workers.start({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: "100" });
+    await expect.poll(() => receiver.requests.length, { timeout: 30_000 }).toBe(before + 2);
+    const sent = receiver.requests.slice(before).map((r) => [JSON.parse(r.body).data.object.community, String(r.headers.traceparent).split("-")[1]]);
+    expect(sent).toEqual([["Batched 0", traceIds[0]], ["Batched 1", traceIds[1]]]);
+    for (const traceId of traceIds) {
+      await expect.poll(() => otlp.spans.some((s) => s.traceId === traceId && s.name === "webhook.attempt"), { timeout: 20_000 }).toBe(true);
+    }
   }, 90_000);
 
   it("puts the active span's trace id on log lines", async () => {

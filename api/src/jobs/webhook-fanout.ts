@@ -2,7 +2,7 @@ import type { Task } from "graphile-worker";
 import { z } from "zod";
 import { tenantOwned } from "../db/tenancy.ts";
 import { endpointWantsEvent } from "../webhooks/deliverer.ts";
-import { enqueueJobs, webhookJobs, withTenantTx } from "../webhooks/store.ts";
+import { enqueueJobs, webhookJobs, withTenantTx, type PrismaTx } from "../webhooks/store.ts";
 import type { WebhookWorkerDeps } from "./webhook-worker.ts";
 import { tracing } from "../telemetry/hooks.ts";
 
@@ -126,16 +126,32 @@ async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, me
       where: { tenantId, disabled: false, createdAt: { lte: messages.reduce((a, m) => (m.occurredAt > a ? m.occurredAt : a), oldest) } },
       select: { id: true, disabled: true, filterTypes: true, createdAt: true },
     });
-    const traceparent = tracing.traceparent?.(); // each attempt continues the fan-out's trace (telemetry/tracing.ts)
+    // tracing on: each attempt continues the trace of its own message's change (telemetry/tracing.ts)
+    const traceparent = tracing.traceparent?.();
+    const traces = traceparent ? await batchTraceparents(tx, others.map((m) => m.id)) : null;
     const deliveries = messages.flatMap((message) =>
       endpoints
         .filter((e) => e.createdAt <= message.occurredAt)
         .filter((e) => (message.targetEndpointId ? e.id === message.targetEndpointId : endpointWantsEvent(e, message.eventType)))
-        .map((e) => tenantOwned({ tenantId, messageId: message.id, endpointId: e.id, nextAttemptAt: message.occurredAt, traceparent })),
+        .map((e) =>
+          tenantOwned({ tenantId, messageId: message.id, endpointId: e.id, nextAttemptAt: message.occurredAt, traceparent: message.id === messageId ? traceparent : traces?.get(message.id) }),
+        ),
     );
     if (deliveries.length) await tx.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true });
     const waiting = await tx.webhookEndpoint.findMany({ where: { tenantId, disabled: false, deliveries: { some: { status: "pending" } } }, select: { id: true }, orderBy: { id: "asc" } });
     await enqueueJobs(tx, waiting.map((e) => webhookJobs.deliver(tenantId, e.id, traceparent)));
     return messages.map((m) => m.id);
   });
+}
+
+/**
+ * Tracing on: the trace context of the batch's other messages, from their own fan-out jobs' payloads (the mutation
+ * that wrote each), so their attempts continue their own traces rather than this job's.
+ */
+async function batchTraceparents(tx: { $queryRaw: PrismaTx["$queryRaw"] }, messageIds: string[]): Promise<Map<string, string>> {
+  if (!messageIds.length) return new Map();
+  const rows = await tx.$queryRaw<Array<{ id: string; traceparent: string }>>`
+    SELECT payload->>'messageId' AS id, payload->>'traceparent' AS traceparent FROM graphile_worker.jobs
+     WHERE task_identifier = 'webhook.fanout' AND payload->>'messageId' = ANY(${messageIds}) AND payload ? 'traceparent'`;
+  return new Map(rows.map((r) => [r.id, r.traceparent]));
 }
