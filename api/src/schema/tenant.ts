@@ -90,7 +90,6 @@ builder.mutationField("updateTenantConfig", (t) =>
   t.field({
     type: payloadType("UpdateTenantConfigPayload", "tenantConfig", TenantConfigRef, "configuration"),
     description: "Changes the acting tenant's capabilities, limits and settings.",
-    // Everyone in the tenant until roles exist (identity issue): then owners and admins only.
     authScopes: { can: "tenant:configure" },
     args: { input: t.arg({ type: UpdateTenantConfigInput, required: true, description: "The changes." }) },
     resolve: (_root, { input }, ctx) =>
