@@ -11,12 +11,13 @@ const walk = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMa
 const SCOPED = new Set(["Job", "Bid", "ServiceCall", "WebhookDelivery"]);
 
 /**
- * The overview's figures on a large data set (100k jobs, 20k bids, 50k service calls, 50k webhook deliveries): the statement each figure
- * sends, EXPLAINed as the request runs it (the application role, the tenant's `app.tenant_id`, so under row-level
- * security), reads the tenant-scoped tables through indexes (index, index-only or bitmap scans), never a sequential scan. Vacuumed first, as autovacuum
- * leaves a settled table (index-only scans need the visibility map).
+ * On a large data set (100k jobs, 20k bids, 50k service calls, 50k webhook deliveries), the statements the lists and
+ * the overview's figures send, EXPLAINed as the request runs them (the application role, the tenant's
+ * `app.tenant_id`, so under row-level security), read the tenant-scoped tables through indexes (index, index-only or
+ * bitmap scans), never a sequential scan. One data set for both (it takes a while to make). Vacuumed first, as
+ * autovacuum leaves a settled table (index-only scans need the visibility map).
  */
-describe("overview figures read indexes on a large data set", () => {
+describe("queries read indexes on a large data set", () => {
   let t: TestApp;
   let prisma: Prisma;
   let client: pg.Client;
@@ -62,6 +63,48 @@ describe("overview figures read indexes on a large data set", () => {
     }
   }
 
+  /** Runs a GraphQL list query and EXPLAINs the SQL it sent for the page (and the count, when `count` is set). */
+  async function plans(query: string, tenant: string, count = false) {
+    statements.length = 0;
+    await ok(t, query, undefined, tenant);
+    const sent = statements.filter((s) => /FROM "public"\."(Job|Bid|ServiceCall)"/.test(s.sql) && (count || /ORDER BY/.test(s.sql)));
+    expect(sent.length).toBeGreaterThan(0);
+    const plans: PlanNode[][] = [];
+    for (const s of sent) plans.push(await explain(s.sql, s.params, tenant)); // one transaction at a time on the client
+    return plans;
+  }
+
+  const lists: Array<[string, string, string, boolean]> = [
+    ["jobs, newest first", "all_county", `{ jobs(first: 20) { edges { node { id builder { name } } } } }`, false],
+    ["jobs by status", "all_county", `{ jobs(first: 20, filter: { status: [ROUGH_IN] }) { totalCount edges { node { id } } } }`, true],
+    ["jobs changed since", "all_county", `{ jobs(first: 20, filter: { updatedAfter: "${new Date(Date.now() - 86_400_000).toISOString()}" }) { totalCount edges { node { id } } } }`, true],
+    ["jobs by scheduled date", "all_county", `{ jobs(first: 20, orderBy: { field: SCHEDULED_DATE, direction: ASC }) { edges { node { id } } } }`, false],
+    ["bids by status", "all_county", `{ bids(first: 20, filter: { status: [SUBMITTED] }) { totalCount edges { node { id } } } }`, true],
+    ["service calls by status", "h2o", `{ serviceCalls(first: 20, filter: { status: [DISPATCHED, NEW] }) { totalCount edges { node { id } } } }`, true],
+    ["service calls, newest first", "h2o", `{ serviceCalls(first: 20) { edges { node { id } } } }`, false],
+  ];
+
+  it.each(lists)("list, %s: an index scan, no sequential scan of the tenant-scoped table", async (_name, tenant, query, withCount) => {
+    for (const nodes of await plans(query, tenant, withCount)) {
+      const scans = nodes.filter((n) => n["Relation Name"] && SCOPED.has(n["Relation Name"]));
+      expect(scans.length).toBeGreaterThan(0);
+      expect(scans.filter((n) => n["Node Type"] === "Seq Scan"), JSON.stringify(scans)).toEqual([]);
+      expect(scans.every((n) => /Index|Bitmap Heap/.test(n["Node Type"])), JSON.stringify(scans)).toBe(true);
+    }
+  });
+
+  it("list, dispatch (most urgent open calls first): walks its index in order and stops at the page, no sort; counted from the counters", async () => {
+    const [nodes] = await plans(
+      `{ serviceCalls(first: 25, filter: { priority: [EMERGENCY, URGENT], status: [NEW, SCHEDULED, DISPATCHED] }, orderBy: { field: PRIORITY, direction: ASC }) { totalCount edges { node { id } } } }`,
+      "h2o",
+      true,
+    );
+    expect(statements.filter((s) => /count\(/i.test(s.sql) && s.sql.includes(`"public"."ServiceCall"`))).toEqual([]);
+    const scans = nodes!.filter((n) => n["Relation Name"] === "ServiceCall");
+    expect(scans.map((n) => [n["Node Type"], n["Index Name"]])).toEqual([["Index Scan", "ServiceCall_by_priority_not_archived_idx"]]);
+    expect(nodes!.filter((n) => /Sort/.test(n["Node Type"])).map((n) => n["Node Type"])).toEqual([]);
+  });
+
   const cases: Array<[string, string, string]> = [
     ["jobs per builder", "all_county", `{ jobFigures { byBuilder(first: 10) { total } } }`],
     ["jobs scheduled per week", "all_county", `{ jobFigures { scheduledByWeek(weeks: 8) { count } } }`],
@@ -72,7 +115,7 @@ describe("overview figures read indexes on a large data set", () => {
     ["webhook deliveries", "all_county", `{ webhookDeliveryFigures { succeeded } }`],
   ];
 
-  it.each(cases)("%s: one statement, index scans only", async (_name, tenant, query) => {
+  it.each(cases)("figure, %s: one statement, index scans only", async (_name, tenant, query) => {
     statements.length = 0;
     await ok(t, query, undefined, tenant);
     const sent = statements.filter((s) => /(FROM|JOIN) "(Job|Bid|ServiceCall|WebhookDelivery)"/.test(s.sql));
@@ -82,7 +125,7 @@ describe("overview figures read indexes on a large data set", () => {
     expect(scans.every((n) => /Index|Bitmap Heap/.test(n["Node Type"])), JSON.stringify(scans)).toBe(true);
   });
 
-  it("open service calls: one call of h2o_open_service_calls(), whose query reads its index alone", async () => {
+  it("figure, open service calls: one call of h2o_open_service_calls(), whose query reads its index alone", async () => {
     statements.length = 0;
     await ok(t, `{ serviceCallFigures { open { count } openEmergencies { count } } }`, undefined, "h2o");
     expect(statements.filter((s) => s.sql.includes("h2o_open_service_calls()"))).toHaveLength(2);
