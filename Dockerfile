@@ -31,13 +31,13 @@ WORKDIR /app
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
     DATA_DIR=/data
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json prisma.config.ts ./
+# the deps stage's /app: the package manifests and every node_modules tree (the root's and the workspaces' own,
+# e.g. api/node_modules/lru-cache, a newer major than the root's)
+COPY --from=deps /app ./
+COPY prisma.config.ts ./
 COPY prisma ./prisma
-COPY api/package.json ./api/
 COPY api/scripts/schema-engine.mjs ./api/scripts/
 COPY --from=build /app/api/dist ./api/dist
-COPY web/package.json ./web/
 COPY --from=build /app/web/build ./web/build
 USER node
 EXPOSE 4000 3000

@@ -61,10 +61,12 @@ describe("the production image (Dockerfile)", () => {
 
   it("runs with production dependencies only, the built code, as a non-root user under an init", () => {
     const copies = runtime.instructions.filter((i) => i.keyword === "COPY");
-    // node_modules from a stage that installed without the dev dependencies
-    const modules = copies.find((c) => c.args.endsWith("./node_modules"))!;
+    // every node_modules tree (the root's and the workspaces' own: api/node_modules) from a stage that installed
+    // without the dev dependencies: its whole /app
+    const modules = copies.find((c) => c.args === "/app ./")!;
     const from = modules.flags.find((f) => f.startsWith("--from="))!.slice("--from=".length);
     expect(runs(all.find((s) => s.name === from)!)).toMatch(/npm ci --omit=dev/);
+    expect(all.find((s) => s.name === from)!.instructions.filter((i) => i.keyword === "COPY").every((c) => /package(-lock)?\.json/.test(c.args))).toBe(true);
     expect(runs(runtime)).not.toMatch(/npm (ci|install)/);
     // the builds come from the build stage; no whole-context copy (sources, tests, .env) into the image
     const build = all.find((s) => /npm ci --include=dev/.test(runs(s)))!.name;
