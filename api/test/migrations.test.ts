@@ -31,4 +31,19 @@ describe("migrations", () => {
       await prisma.$disconnect();
     }
   });
+
+  it("leave the migration history out of the application role's reach", async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      for (const sql of [`SELECT count(*) FROM _prisma_migrations`, `UPDATE _prisma_migrations SET checksum = 'forged'`, `DELETE FROM _prisma_migrations`]) {
+        await client.query("BEGIN");
+        await client.query("SET LOCAL ROLE h2o_app");
+        await expect(client.query(sql), sql).rejects.toThrow(/permission denied/);
+        await client.query("ROLLBACK");
+      }
+    } finally {
+      await client.end();
+    }
+  });
 });
