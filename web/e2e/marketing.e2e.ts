@@ -21,7 +21,9 @@ describe('marketing', () => {
 		const text = `E2E spring special ${Date.now()}`;
 		await page.getByLabel('Text').fill(text);
 		await page.getByLabel(/All County Plumbing \(Facebook\)/).check();
-		await page.getByText(/Facebook: \d+ characters left/).waitFor();
+		const preview = page.getByTestId('preview').filter({ hasText: 'Facebook' });
+		await preview.waitFor();
+		expect(await preview.innerText()).toContain(`${63206 - text.length} characters left`);
 		await page.getByRole('button', { name: 'Schedule post' }).click();
 		const post = page.getByTestId('post').filter({ hasText: text });
 		await post.waitFor();
@@ -38,9 +40,48 @@ describe('marketing', () => {
 		await page.getByRole('button', { name: 'Schedule post' }).click();
 		const waiting = page.getByTestId('post').filter({ hasText: later });
 		await waiting.getByTestId('post-status').filter({ hasText: 'Scheduled' }).waitFor();
+		// the agenda has it on its day, at its time
+		const day = page.getByTestId('agenda-day').filter({ hasText: later });
+		await day.waitFor();
+		expect(await day.getByRole('heading').innerText()).toMatch(/June 1/);
+		expect(await day.getByTestId('agenda-post').filter({ hasText: later }).innerText()).toMatch(/9:30[\s\S]*Scheduled[\s\S]*All County Plumbing/);
 		await waiting.getByRole('button', { name: 'Cancel post' }).click();
 		await waiting.getByTestId('post-status').filter({ hasText: 'Cancelled' }).waitFor();
+		await day.waitFor({ state: 'detached' }); // nothing left to go out that day
 		expect(await waiting.getByRole('button', { name: 'Cancel post' }).count()).toBe(0);
+		expect(await page.pageErrors({ filter: 'all' })).toEqual([]);
+	});
+
+	it('previews a post per platform against its limits (Instagram: hashtags, an image) and will not schedule what the platform would refuse', async () => {
+		const page = await newPage({ user: 'marketer@all-county.example' });
+		await page.goto('/marketing');
+		await page.getByRole('heading', { level: 1, name: 'Marketing' }).waitFor();
+		await page.getByRole('button', { name: 'Connect Instagram' }).click();
+		await page.getByRole('heading', { name: /Pick the Instagram account/ }).waitFor();
+		await page.getByRole('button', { name: 'Connect allcountyplumbing' }).click();
+		await page.getByTestId('account').filter({ hasText: 'allcountyplumbing' }).waitFor();
+
+		const tags = Array.from({ length: 31 }, (_, i) => `#plumbing${i}`).join(' ');
+		await page.getByLabel('Text').fill(`E2E hashtags ${tags}`);
+		await page.getByLabel(/allcountyplumbing \(Instagram\)/).check();
+		const preview = page.getByTestId('preview').filter({ hasText: 'Instagram' });
+		await preview.getByText('Instagram takes at most 30 hashtags (this has 31)').waitFor();
+		await preview.getByText('Instagram posts need an image').waitFor();
+		expect(await preview.innerText()).toMatch(/31 \/ 30 hashtags/);
+		expect(await page.getByRole('button', { name: 'Schedule post' }).isDisabled()).toBe(true);
+
+		const text = `E2E fits ${Date.now()} ${tags.split(' ').slice(0, 30).join(' ')}`;
+		await page.getByLabel('Text').fill(text);
+		await page.getByLabel('Image URL').fill('https://cdn.example.com/spring.jpg');
+		await preview.getByText(/30 \/ 30 hashtags/).waitFor();
+		expect(await preview.getByRole('alert').count()).toBe(0);
+		await page.getByLabel('Publish at').fill('2099-06-02T08:00');
+		await page.getByRole('button', { name: 'Schedule post' }).click();
+		const post = page.getByTestId('post').filter({ hasText: text.slice(0, 30) });
+		await post.getByTestId('post-status').filter({ hasText: 'Scheduled' }).waitFor();
+		await page.getByTestId('agenda-post').filter({ hasText: text.slice(0, 30) }).waitFor();
+		await post.getByRole('button', { name: 'Cancel post' }).click();
+		await post.getByTestId('post-status').filter({ hasText: 'Cancelled' }).waitFor();
 		expect(await page.pageErrors({ filter: 'all' })).toEqual([]);
 	});
 

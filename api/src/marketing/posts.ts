@@ -7,8 +7,42 @@ import { runMutation, type TenantTx } from "../events/pipeline.ts";
 import type { ChannelPlatform, MarketingPost, MarketingPostStatus } from "../generated/prisma/client.ts";
 import { enqueuePublish, removePublish } from "./queue.ts";
 
-/** The longest text each platform takes (Facebook 63,206; Instagram captions 2,200; Google local posts 1,500). */
-export const textLimits: Record<ChannelPlatform, number> = { facebook: 63_206, instagram: 2_200, google_business: 1_500 };
+/** What each platform takes in a post, checked here and shown by the composer (`marketingTextLimits`). */
+export interface PlatformRules {
+  /** The longest text, in characters (Facebook 63,206; Instagram captions 2,200; Google local posts 1,500). */
+  maxLength: number;
+  /** Hashtags a caption may carry (Instagram: 30, its documented limit outside PROVIDERS.md, UNCONF); null: no limit. */
+  maxHashtags: number | null;
+  /** Whether a post needs an image (an Instagram feed post is a media container: PROVIDERS.md §2). */
+  requiresImage: boolean;
+  /** Images a post can carry here: Facebook's `/photos` and Instagram's container take one; Google's `media[]` several. */
+  maxImages: number;
+}
+
+export const platformRules: Record<ChannelPlatform, PlatformRules> = {
+  facebook: { maxLength: 63_206, maxHashtags: null, requiresImage: false, maxImages: 1 },
+  instagram: { maxLength: 2_200, maxHashtags: 30, requiresImage: true, maxImages: 1 },
+  google_business: { maxLength: 1_500, maxHashtags: null, requiresImage: false, maxImages: 10 },
+};
+
+/** Hashtags as Instagram counts them: `#` then letters, digits or `_`. */
+export const hashtagCount = (text: string) => (text.match(/(^|[^\p{L}\p{N}_&])#[\p{L}\p{N}_]+/gu) ?? []).length;
+
+const platformLabel: Record<ChannelPlatform, string> = { facebook: "Facebook", instagram: "Instagram", google_business: "Google Business Profile" };
+
+/** What is wrong with a post for one platform (empty when it fits): each problem with the input field it is about. */
+export function platformProblems(platform: ChannelPlatform, post: { text: string; mediaUrls: readonly string[] }): Array<{ field: "text" | "mediaUrls"; message: string }> {
+  const rules = platformRules[platform];
+  const name = platformLabel[platform];
+  const problems: Array<{ field: "text" | "mediaUrls"; message: string }> = [];
+  const length = [...post.text].length;
+  if (length > rules.maxLength) problems.push({ field: "text", message: `${name} takes at most ${rules.maxLength} characters (this is ${length})` });
+  const tags = hashtagCount(post.text);
+  if (rules.maxHashtags !== null && tags > rules.maxHashtags) problems.push({ field: "text", message: `${name} takes at most ${rules.maxHashtags} hashtags (this has ${tags})` });
+  if (rules.requiresImage && !post.mediaUrls.length) problems.push({ field: "mediaUrls", message: `${name} posts need an image` });
+  if (post.mediaUrls.length > rules.maxImages) problems.push({ field: "mediaUrls", message: `${name} takes ${rules.maxImages === 1 ? "one image" : `at most ${rules.maxImages} images`} per post` });
+  return problems;
+}
 
 export interface PostInput {
   text?: string | null;
@@ -39,8 +73,8 @@ async function checkPost(tx: TenantTx, post: { text: string; mediaUrls: string[]
   if (accounts.length !== new Set(channelIds).size) throw badInput("unknown channel account", ["input", "channelAccountIds"]);
   for (const a of accounts) {
     if (a.status === "disconnected") throw badInput(`${a.name} is disconnected`, ["input", "channelAccountIds"]);
-    if (post.text.length > textLimits[a.platform]) throw badInput(`longer than ${a.platform}'s ${textLimits[a.platform]} characters`, ["input", "text"]);
-    if (a.platform === "instagram" && !post.mediaUrls.length) throw badInput("Instagram posts need an image", ["input", "mediaUrls"]);
+    const [problem] = platformProblems(a.platform, post);
+    if (problem) throw badInput(`${problem.message}: ${a.name}`, ["input", problem.field]);
   }
 }
 

@@ -8,7 +8,7 @@ import { createMarketingRuntime } from "../../src/marketing/runtime.ts";
 import { as } from "../support/domain.ts";
 import { googleError } from "../support/google-standin.ts";
 import type { StandinControls } from "../support/standin-server.ts";
-import { connectAccount, get, postState, schedulePost, START, startMarketing, type MarketingHarness } from "./helpers.ts";
+import { connectAccount, CREATE_POST, get, postState, schedulePost, START, startMarketing, type MarketingHarness } from "./helpers.ts";
 
 const meta = (status: number, code: number, message: string) => ({ status, body: { error: { message, type: "OAuthException", code, fbtrace_id: "x" } } });
 
@@ -114,6 +114,31 @@ describe.each(platforms)("$platform against its stand-in: connect with PKCE, pub
     expect(location.searchParams.get("connectError")).toBeTruthy();
     expect(p.stand(h).log.some((l) => /\/(oauth\/access_token|token)$/.test(l.path) && l.status === 400)).toBe(true);
     expect(await h.prisma.channelAccount.count()).toBe(before);
+  });
+
+  it("refuses a post beyond the platform's limits (marketingTextLimits) with BAD_USER_INPUT at the field, and creates nothing", async () => {
+    const rules = (await h.t.gql<any>(`{ marketingTextLimits { platform maxLength maxHashtags requiresImage maxImages } }`, {}, as("all_county", "marketer"))).data.marketingTextLimits.find((r: any) => r.platform === p.platform);
+    const image = (i: number) => `https://cdn.example.com/${i}.jpg`;
+    const media = rules.requiresImage ? [image(0)] : [];
+    const bad: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ text: "x".repeat(rules.maxLength + 1), mediaUrls: media }, "text", new RegExp(`at most ${rules.maxLength} characters`)],
+      [{ text: "ok", mediaUrls: Array.from({ length: rules.maxImages + 1 }, (_, i) => image(i)) }, "mediaUrls", /image|at most 10 media URLs/],
+    ];
+    if (rules.maxHashtags !== null) bad.push([{ text: Array.from({ length: rules.maxHashtags + 1 }, (_, i) => `#plumbing${i}`).join(" "), mediaUrls: media }, "text", new RegExp(`at most ${rules.maxHashtags} hashtags`)]);
+    if (rules.requiresImage) bad.push([{ text: "no image", mediaUrls: [] }, "mediaUrls", /need an image/]);
+    expect(bad.length).toBe(p.platform === "INSTAGRAM" ? 4 : 2);
+    const count = await h.prisma.marketingPost.count();
+    for (const [input, field, message] of bad) {
+      const res = await h.t.gql<any>(CREATE_POST, { input: { ...input, channelAccountIds: [account.id] } }, as("all_county", "marketer"));
+      expect(res.errors?.[0]?.extensions, JSON.stringify(input).slice(0, 80)).toMatchObject({ code: "BAD_USER_INPUT", field: ["input", field] });
+      expect(res.errors?.[0]?.message).toMatch(message);
+    }
+    expect(await h.prisma.marketingPost.count()).toBe(count);
+    // at the limits exactly, it is accepted (as a draft: nothing is published)
+    const fits = { text: rules.maxHashtags === null ? "x".repeat(rules.maxLength) : Array.from({ length: rules.maxHashtags }, (_, i) => `#plumbing${i}`).join(" "), mediaUrls: media.length ? media : [image(0)] };
+    const ok = await h.t.gql<any>(`mutation($input: CreateMarketingPostInput!) { createMarketingPost(input: $input) { marketingPost { id status } } }`, { input: { ...fits, channelAccountIds: [account.id] } }, as("all_county", "marketer"));
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data.createMarketingPost.marketingPost.status).toBe("DRAFT");
   });
 
   it("publishes through the worker and stores the platform's post id and link", async () => {

@@ -1,5 +1,6 @@
 import type { Prisma } from "../../generated/prisma/client.ts";
-import { cancelPost, createPost, retryTarget, textLimits, updatePost } from "../../marketing/posts.ts";
+import { cancelPost, createPost, platformRules, retryTarget, updatePost, type PlatformRules } from "../../marketing/posts.ts";
+import type { ChannelPlatform } from "../../generated/prisma/enums.ts";
 import { version } from "../../domain/validation.ts";
 import { builder } from "../builder.ts";
 import { DateTimeRange, idOf, payloadType, rangeFilter, updatedAfterDescription, whereId } from "../common.ts";
@@ -56,20 +57,23 @@ export const MarketingPostRef = builder.prismaNode("MarketingPost", {
 });
 void PublishAttemptRef;
 
-const TextLimit = builder.objectRef<{ platform: keyof typeof textLimits; maxLength: number }>("MarketingTextLimit").implement({
-  description: "The longest text a platform takes.",
+const TextLimit = builder.objectRef<PlatformRules & { platform: ChannelPlatform }>("MarketingTextLimit").implement({
+  description: "What a platform takes in a post: the composer's preview checks these, and createMarketingPost / updateMarketingPost refuse a post that breaks one (BAD_USER_INPUT at `text` or `mediaUrls`).",
   fields: (t) => ({
     platform: t.field({ type: ChannelPlatformEnum, description: "The platform.", resolve: (l) => l.platform }),
     maxLength: t.exposeInt("maxLength", { description: "Characters." }),
+    maxHashtags: t.exposeInt("maxHashtags", { nullable: true, description: "Hashtags (`#word`) a post may carry; null: no limit." }),
+    requiresImage: t.exposeBoolean("requiresImage", { description: "Whether a post needs an image (`mediaUrls`)." }),
+    maxImages: t.exposeInt("maxImages", { description: "Images a post may carry." }),
   }),
 });
 
 builder.queryField("marketingTextLimits", (t) =>
   t.field({
     type: [TextLimit],
-    description: "Each platform's text limit, for the composer's preview.",
+    description: "Each platform's limits on a post (text length, hashtags, images), for the composer's preview.",
     authScopes: marketingRead,
-    resolve: () => Object.entries(textLimits).map(([platform, maxLength]) => ({ platform: platform as keyof typeof textLimits, maxLength })),
+    resolve: () => Object.entries(platformRules).map(([platform, rules]) => ({ platform: platform as ChannelPlatform, ...rules })),
   }),
 );
 

@@ -49,6 +49,9 @@ export const MarketingQuery = graphql(`
 		marketingTextLimits {
 			platform
 			maxLength
+			maxHashtags
+			requiresImage
+			maxImages
 		}
 		channelAccounts(first: 50) {
 			edges {
