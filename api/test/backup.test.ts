@@ -99,11 +99,11 @@ describe("db:backup and db:restore", () => {
   it("without --file, writes under DATA_DIR/backups; a truncated file restores nothing", async () => {
     const { stdout } = await cli(source.url, dataDir, "db:backup", "--method", "copy");
     const [name] = readdirSync(path.join(dataDir, "backups"));
-    expect(name).toMatch(/^h2o-acp-.*\.h2o\.gz$/);
+    expect(name).toMatch(/^h2o-acp-.*\.copy\.gz$/);
     expect(stdout).toContain(path.join(dataDir, "backups", name!));
     const full = gunzipSync(readFileSync(path.join(dataDir, "backups", name!))).toString();
     expect(full).toMatch(/\nEND \{.*\}\n$/);
-    const cut = path.join(dataDir, "cut.h2o.gz");
+    const cut = path.join(dataDir, "cut.copy.gz");
     writeFileSync(cut, gzipSync(full.slice(0, Math.floor(full.length * 0.8))));
     const target = await createEmptyDatabase("h2o_backup_cut");
     targets.push(target);

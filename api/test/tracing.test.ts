@@ -117,12 +117,12 @@ describe("traces over OTLP/HTTP", () => {
     expect(operation).toMatchObject({ service: "h2o-acp-api", parentSpanId: callerSpan });
     expect(operation.attributes).toMatchObject({ "graphql.operation.name": "CreateTracedJob", "graphql.operation.type": "mutation" });
     expect(Number(operation.attributes["graphql.operation.cost"])).toBeGreaterThan(0);
-    expect(operation.attributes["h2o.tenant_id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(operation.attributes["app.tenant_id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(fanout.service).toBe("h2o-acp-worker");
     expect(descends(fanout, operation)).toBe(true);
     expect(attempt.service).toBe("h2o-acp-worker");
     expect(descends(attempt, fanout)).toBe(true);
-    expect(attempt.attributes).toMatchObject({ "h2o.attempt": 1, "h2o.outcome": "succeeded", "http.response.status_code": 204 });
+    expect(attempt.attributes).toMatchObject({ "app.attempt": 1, "app.outcome": "succeeded", "http.response.status_code": 204 });
     expect(partnerTraceparent.split("-")[2]).toBe(attempt.spanId);
     expect(otlp.spans.some((s) => s.service === "h2o-acp-worker" && s.name === "webhook.deliver")).toBe(true); // the drain
     // SQL: Prisma's spans, in the API (the mutation's statements) and in the worker (the fan-out's)

@@ -68,7 +68,7 @@ export function deliverTask(deps: WebhookWorkerDeps): Task {
   return async (raw, helpers) => {
     const { tenantId, endpointId, traceparent } = deliverPayload.parse(raw);
     const run = () => drainWhileDue(tenantId, endpointId, helpers);
-    return tracing.span ? tracing.span("webhook.deliver", { "h2o.tenant_id": tenantId, "h2o.endpoint_id": endpointId }, traceparent, run) : run();
+    return tracing.span ? tracing.span("webhook.deliver", { "app.tenant_id": tenantId, "app.endpoint_id": endpointId }, traceparent, run) : run();
   };
   async function drainWhileDue(tenantId: string, endpointId: string, helpers: JobHelpers): Promise<void> {
     for (;;) {
@@ -160,9 +160,9 @@ async function attempt(deps: WebhookWorkerDeps, conn: pg.PoolClient, endpoint: W
   for (;;) {
     const send = () => deliverer.send({ id: message.id, tenantId, eventType: message.eventType, payload: message.payload }, [{ endpoint, attempt: number }]);
     const result = tracing.span
-      ? await tracing.span("webhook.attempt", { "h2o.endpoint_id": endpoint.id, "h2o.message_id": message.id, "h2o.event_type": message.eventType, "h2o.attempt": number }, delivery.traceparent ?? undefined, async () => {
+      ? await tracing.span("webhook.attempt", { "app.endpoint_id": endpoint.id, "app.message_id": message.id, "app.event_type": message.eventType, "app.attempt": number }, delivery.traceparent ?? undefined, async () => {
           const sent = await send();
-          if (sent.via === "builtin") tracing.annotate?.({ "http.response.status_code": sent.deliveries[0]?.record?.statusCode ?? undefined, "h2o.outcome": sent.deliveries[0]?.status });
+          if (sent.via === "builtin") tracing.annotate?.({ "http.response.status_code": sent.deliveries[0]?.record?.statusCode ?? undefined, "app.outcome": sent.deliveries[0]?.status });
           return sent;
         })
       : await send();

@@ -29,7 +29,7 @@ export function fanoutTask(deps: WebhookWorkerDeps): Task {
   return async (raw) => {
     const { tenantId, messageId, traceparent } = fanoutPayload.parse(raw);
     const run = () => fanout(tenantId, messageId);
-    return tracing.span ? tracing.span("webhook.fanout", { "h2o.tenant_id": tenantId, "h2o.message_id": messageId }, traceparent, run) : run();
+    return tracing.span ? tracing.span("webhook.fanout", { "app.tenant_id": tenantId, "app.message_id": messageId }, traceparent, run) : run();
   };
   async function fanout(tenantId: string, messageId: string): Promise<void> {
     if (!deliverer.fansOut) {

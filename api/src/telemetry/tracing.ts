@@ -87,8 +87,8 @@ function useOperationSpans(tracer: ReturnType<typeof trace.getTracer>): Plugin<R
           "graphql.operation.name": name,
           "graphql.operation.type": type,
           "graphql.operation.cost": queryCost(args.schema, document, args.variableValues, args.operationName) ?? undefined,
-          "h2o.tenant_id": ctx.tenant?.id,
-          "h2o.request_id": ctx.requestId,
+          "app.tenant_id": ctx.tenant?.id,
+          "app.request_id": ctx.requestId,
         }),
       }, parent);
       const active = trace.setSpan(parent, span);

@@ -8,11 +8,11 @@ export type BackupMethod = "pg_dump" | "copy";
 /**
  * `db:backup [--file F] [--method pg_dump|copy]`: a consistent logical backup of the whole database. Without
  * `--method`, the system's pg_dump when it can read the server, else the COPY method (no external binary). Without
- * `--file`, `<dir>/h2o-acp-<time>.dump` (pg_dump's custom format) or `.h2o.gz` (the COPY format).
+ * `--file`, `<dir>/h2o-acp-<time>.dump` (pg_dump's custom format) or `.copy.gz` (the COPY format).
  */
 export async function backupDatabase(url: string, opts: { file?: string; method?: string; dir: string }): Promise<{ file: string; method: BackupMethod; detail: string }> {
   const method = await chooseMethod(url, opts.method);
-  const file = opts.file ?? path.join(opts.dir, `h2o-acp-${new Date().toISOString().replace(/[:.]/g, "-")}${method.method === "pg_dump" ? ".dump" : ".h2o.gz"}`);
+  const file = opts.file ?? path.join(opts.dir, `h2o-acp-${new Date().toISOString().replace(/[:.]/g, "-")}${method.method === "pg_dump" ? ".dump" : ".copy.gz"}`);
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   if (method.method === "pg_dump") {
     await writePgDump(url, file);
