@@ -46,15 +46,9 @@ export async function startWorker(env: Env, databaseUrl: string, log: Logger, co
     // new jobs are announced (NOTIFY at commit); future runAt jobs (webhook retries) and the next job of a named
     // queue are found by polling: keep it short
     pollInterval: 200,
-    preset: {
-      worker: {
-        // one statement fetches (and locks) a batch of jobs for the job slots, and finished jobs are marked
-        // complete together, rather than two statements per job: at a thousand webhook deliveries a second, most
-        // jobs are short (a fan-out, a drain that finds its endpoint busy)
-        localQueue: { size: concurrency * 2 },
-        completeJobBatchDelay: 0,
-      },
-    },
+    // jobs finished in the same tick are marked complete in one statement. No localQueue (batched fetching): it locks
+    // a batch of jobs into one process, and a second worker process then sits idle (test/scale-workers.test.ts)
+    preset: { worker: { completeJobBatchDelay: 0 } },
     taskList: { ...taskList, ...webhooks.tasks, ...audit.tasks, ...marketing.tasks },
     parsedCronItems: [...audit.cronItems, ...marketing.cronItems],
     logger: graphileLogger(log),
