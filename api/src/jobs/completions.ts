@@ -26,7 +26,7 @@ export function recordCompletions(events: WorkerEvents, pool: pg.Pool, log: Logg
     buffer = [];
     writing = writing.then(async () => {
       try {
-        if (jobs.length) await pool.query(INSERT, [JSON.stringify(jobs.map(row))]);
+        if (jobs.length) await insert(pool, log, jobs.map(row));
         if (Date.now() - lastPrune >= PRUNE_EVERY_MS) {
           lastPrune = Date.now();
           await pool.query(`DELETE FROM "WorkerJobCompletion" WHERE "completedAt" < (now() AT TIME ZONE 'UTC') - make_interval(hours => $1)`, [retentionHours]);
@@ -54,10 +54,19 @@ export function recordCompletions(events: WorkerEvents, pool: pg.Pool, log: Logg
   };
 }
 
+/** The batch in one statement; should it fail, each row alone, so that one bad row loses only itself. */
+async function insert(pool: pg.Pool, log: Logger, rows: Array<ReturnType<typeof row>>) {
+  try {
+    await pool.query(INSERT, [JSON.stringify(rows)]);
+  } catch {
+    for (const r of rows) await pool.query(INSERT, [JSON.stringify([r])]).catch((err) => log.warn({ err, jobId: r.id, task: r.task }, "recording a completed job failed"));
+  }
+}
+
 const row = (job: Job) => {
-  const payload = (job.payload ?? {}) as Record<string, unknown>;
+  const payload = (job.payload && typeof job.payload === "object" ? job.payload : {}) as Record<string, unknown>;
   const tenantId = typeof payload.tenantId === "string" && /^[0-9a-f-]{36}$/i.test(payload.tenantId) ? payload.tenantId : null;
-  return { id: String(job.id), tenantId, task: job.task_identifier, attempts: job.attempts, maxAttempts: job.max_attempts, payload, createdAt: job.created_at };
+  return { id: String(job.id), tenantId, task: job.task_identifier, attempts: job.attempts ?? 1, maxAttempts: job.max_attempts ?? 1, payload, createdAt: job.created_at ?? new Date() };
 };
 
 const INSERT = `INSERT INTO "WorkerJobCompletion" ("id", "tenantId", "task", "attempts", "maxAttempts", "payload", "createdAt", "completedAt")
