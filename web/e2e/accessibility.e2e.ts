@@ -41,6 +41,9 @@ const screens: { path: string; user: string; ready: (page: Page) => Promise<unkn
 	{ path: '/bids', user: 'estimator@all-county.example', ready: (p) => p.locator('article').first().waitFor() },
 	{ path: '/builders', user: 'admin@all-county.example', ready: (p) => p.getByRole('table').waitFor() },
 	{ path: '/service-calls', user: 'dispatcher@h2o.example', ready: (p) => p.locator('main li, main article, main tr').first().waitFor() },
+	{ path: '/service-calls/timeline', user: 'dispatcher@h2o.example', ready: (p) => p.locator('section.row button.block, section.waiting button').first().waitFor() },
+	// a viewer's timeline: nothing to drag, with the note that says why
+	{ path: '/service-calls/timeline', user: 'viewer@h2o.example', ready: (p) => p.getByRole('note').first().waitFor() },
 	{ path: '/service-calls/new', user: 'dispatcher@h2o.example', ready: (p) => p.getByRole('button', { name: /create|save/i }).first().waitFor() },
 	{ path: '/settings/users', user: 'admin@all-county.example', ready: (p) => p.getByRole('table').waitFor() },
 	{ path: '/settings/api-keys', user: 'admin@all-county.example', ready: (p) => p.getByRole('heading', { level: 1, name: 'API keys' }).waitFor() },
