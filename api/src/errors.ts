@@ -16,6 +16,13 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429 };
 
 /**
+ * The challenge of every HTTP 401 (RFC 9110 §11.6.1, RFC 6750 §3): a bearer token or an API key. Presented credentials
+ * that were refused add `error="invalid_token"`.
+ */
+export const WWW_AUTHENTICATE = 'Bearer realm="h2o-acp"';
+export const WWW_AUTHENTICATE_INVALID = `${WWW_AUTHENTICATE}, error="invalid_token"`;
+
+/**
  * An expected failure a client can act on. It reaches the client with its message and `extensions.code`
  * (and `extensions.field` naming the offending input field, when there is one); anything else is masked.
  */
@@ -23,15 +30,17 @@ export class AppError extends GraphQLError {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    extra: { field?: string[] | string; details?: Record<string, unknown> } = {},
+    extra: { field?: string[] | string; details?: Record<string, unknown>; headers?: Record<string, string> } = {},
   ) {
+    const headers = extra.headers ?? (code === ErrorCode.UNAUTHENTICATED ? { "www-authenticate": WWW_AUTHENTICATE } : undefined);
     const field = typeof extra.field === "string" ? extra.field.split(".") : extra.field;
     super(message, {
       extensions: {
         code,
         ...(field ? { field } : {}),
         ...extra.details,
-        ...(httpStatus[code] ? { http: { status: httpStatus[code] } } : {}),
+        // yoga takes the response's status and headers from here, and leaves `http` out of the body
+        ...(httpStatus[code] ? { http: { status: httpStatus[code], ...(headers ? { headers } : {}) } } : {}),
       },
     });
     this.name = "AppError";
@@ -44,6 +53,9 @@ export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${w
 export const conflict = (message: string, details?: Record<string, unknown>) => new AppError(ErrorCode.CONFLICT, message, { details });
 export const forbidden = (message = "not allowed") => new AppError(ErrorCode.FORBIDDEN, message);
 export const unauthenticated = (message = "authentication required") => new AppError(ErrorCode.UNAUTHENTICATED, message);
+/** Presented credentials that were refused (bad signature, wrong algorithm, expired, revoked, unknown). */
+export const invalidCredentials = (message: string) =>
+  new AppError(ErrorCode.UNAUTHENTICATED, message, { headers: { "www-authenticate": WWW_AUTHENTICATE_INVALID } });
 
 /**
  * The one error mask (HTTP and live subscriptions): AppErrors and GraphQL's own parse/validation errors pass

@@ -18,7 +18,16 @@ import { AppError, ErrorCode } from "./errors.ts";
 
 /** The close codes and reasons a graphql-ws client of this server can see. */
 export const LiveClose = {
-  /** onConnect refused the credentials (graphql-ws's 4403), or they expired on an open connection. */
+  /**
+   * connection_init presented credentials that were refused (bad signature, wrong algorithm, expired, revoked or
+   * unknown key): 4401, as HTTP answers them 401. graphql-ws clients do not retry it.
+   */
+  unauthorized: CloseCode.Unauthorized,
+  /**
+   * connection_init came without credentials, or for no tenant the caller may act for (graphql-ws's 4403, which its
+   * clients retry: a browser whose access cookie has just expired reconnects once its session is renewed), or they
+   * expired on an open connection.
+   */
   forbidden: CloseCode.Forbidden,
   tokenExpired: { code: CloseCode.Forbidden, reason: "token expired" },
   /** The socket's unsent data passed WS_MAX_BUFFERED_BYTES: the client does not read fast enough. */
@@ -82,8 +91,8 @@ const MAX_TIMER_MS = 2_147_483_647;
  * graphql-ws on `server`'s `/graphql` path, executing through `yoga` (its plugins, error masking and schema).
  * Guarantees, per connection:
  * - authentication once, in onConnect: the upgrade request's headers (cookies included) merged with the
- *   `connectionParams` (keys lower-cased) go through the same `createContext` as HTTP, once; bad or missing
- *   credentials, or a context without an acting tenant, close the socket with 4403 Forbidden. Every operation
+ *   `connectionParams` (keys lower-cased) go through the same `createContext` as HTTP, once; refused credentials
+ *   close the socket with 4401 Unauthorized, missing ones or a context without an acting tenant with 4403 Forbidden. Every operation
  *   reuses that context (a fresh object per operation, so per-operation caches never outlive an operation);
  * - the socket is closed with 4403 "token expired" when `authExpiresAt` passes;
  * - WebSocket pings every WS_KEEPALIVE_MS; a socket that has not answered the previous one is terminated;
@@ -110,9 +119,12 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
         headers,
         ip: deps.clientIp(extra.request),
       });
-      // refused or missing credentials, or no acting tenant: nothing to subscribe to
+      // refused credentials: 4401 with their (undetailed) reason; missing ones, or no acting tenant: 4403
+      if (context.authError?.code === ErrorCode.UNAUTHENTICATED || (context.authExpiresAt && context.authExpiresAt.getTime() <= Date.now())) {
+        extra.refusal = { code: LiveClose.unauthorized, reason: context.authError?.message ?? "invalid or expired token" };
+        return false;
+      }
       if (context.authError || !context.principal || !context.tenant) return false;
-      if (context.authExpiresAt && context.authExpiresAt.getTime() <= Date.now()) return false;
       if (!perPrincipal.take(principalKey(context), extra.socket)) {
         metrics.refusedHandshakes.inc({ reason: "principal" });
         extra.refusal = LiveClose.tooManyForPrincipal;

@@ -10,12 +10,12 @@ import { as, globalId, ok, seedDemo } from "./support/domain.ts";
 type Headers = Record<string, string>;
 
 /** GET over real HTTP: status, headers and the body as text. */
-function download(base: string, path: string, headers: Headers = {}): Promise<{ status: number; type: string; body: string }> {
+function download(base: string, path: string, headers: Headers = {}): Promise<{ status: number; type: string; challenge?: string; body: string }> {
   return new Promise((resolve, reject) => {
     get(`${base}${path}`, { headers }, (res) => {
       let body = "";
       res.setEncoding("utf8").on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode!, type: String(res.headers["content-type"]), body })).on("error", reject);
+      res.on("end", () => resolve({ status: res.statusCode!, type: String(res.headers["content-type"]), challenge: res.headers["www-authenticate"], body })).on("error", reject);
     }).on("error", reject);
   });
 }
@@ -130,6 +130,8 @@ describe("CSV exports", () => {
       expect([res.status, res.type], res.body).toEqual([status, "application/json; charset=utf-8"]);
       expect(JSON.parse(res.body).errors[0].extensions.code).toBe(code);
       expect(res.body).not.toContain("community");
+      // every 401 names how to authenticate (RFC 9110); refused credentials say so (RFC 6750)
+      expect(res.challenge).toBe(status !== 401 ? undefined : headers.authorization ? 'Bearer realm="h2o-acp", error="invalid_token"' : 'Bearer realm="h2o-acp"');
     };
     await refusal("/exports/jobs.csv", {}, 401, "UNAUTHENTICATED");
     await refusal("/exports/jobs.csv", { authorization: "Bearer not-a-token" }, 401, "UNAUTHENTICATED");

@@ -133,7 +133,7 @@ describe("graphql-ws transport: credentials that expire", () => {
   it("refuses credentials that have already expired", async () => {
     expiresIn = -1_000;
     const c = connect(port, "all_county");
-    expect((await c.closed).code).toBe(LiveClose.forbidden);
+    expect(await c.closed).toEqual({ code: LiveClose.unauthorized, reason: "invalid or expired token" });
     await c.dispose();
   });
 });

@@ -205,6 +205,6 @@ const hostileCases: ReadonlyArray<readonly [string, (t: Target) => Promise<unkno
   ["ws-legacy-subprotocol", (t) => rawSocket(t, ["graphql-ws"], []), 4406],
   ["ws-garbage", (t) => rawSocket(t, ["graphql-transport-ws"], [Buffer.from([0, 1, 2, 255])]), 4400],
   ["ws-subscribe-before-init", (t) => rawSocket(t, ["graphql-transport-ws"], [JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { jobChanged { type } }" } })]), 4401],
-  ["ws-forged-init", (t) => rawSocket(t, ["graphql-transport-ws"], [JSON.stringify({ type: "connection_init", payload: { authorization: "Bearer a.b.c" } })]), 4403],
+  ["ws-forged-init", (t) => rawSocket(t, ["graphql-transport-ws"], [JSON.stringify({ type: "connection_init", payload: { authorization: "Bearer a.b.c" } })]), 4401],
   ["slowloris", (t) => slowloris(t), "HTTP/1.1 408 Request Timeout"],
 ];

@@ -1,7 +1,7 @@
 import { parse as parseCookies } from "cookie";
 import { prisma } from "../db/client.ts";
 import { findActingTenant, type ActingTenant } from "../domain/tenants.ts";
-import { AppError, ErrorCode, unauthenticated } from "../errors.ts";
+import { AppError, ErrorCode, invalidCredentials } from "../errors.ts";
 import { recordKeyUse } from "./api-key-usage.ts";
 import { parseApiKey } from "./api-keys.ts";
 import { rolePermissions, scopePermissions, type Action, isRole, type Role } from "./permissions.ts";
@@ -55,7 +55,7 @@ interface CachedApiKey {
 }
 
 async function authenticateApiKey(presented: string): Promise<Authentication> {
-  const refused = none(unauthenticated("invalid, expired or revoked API key"));
+  const refused = none(invalidCredentials("invalid, expired or revoked API key"));
   const parsed = parseApiKey(presented.trim());
   if (!parsed) return refused;
   const key = await principalCache.resolve(`k:${parsed.prefix}`, () => lookUpApiKey(parsed.prefix));
@@ -94,13 +94,13 @@ async function authenticateUser(token: string, requestedTenant: string | null, j
   } catch (e) {
     return none(e as AppError);
   }
-  if (!UUID.test(claims.sub) || !UUID.test(claims.sid)) return none(unauthenticated("invalid or expired token"));
+  if (!UUID.test(claims.sub) || !UUID.test(claims.sid)) return none(invalidCredentials("invalid or expired token"));
   const wanted = requestedTenant?.trim() || claims.tid || "";
   const [live, standing] = await Promise.all([
     principalCache.resolve(`s:${claims.sub}:${claims.sid}`, () => lookUpSession(claims.sub, claims.sid)),
     principalCache.resolve(`u:${claims.sub}:${wanted}`, () => lookUpStanding(claims.sub, wanted)),
   ]);
-  if (!live) return none(unauthenticated("invalid or expired token"));
+  if (!live) return none(invalidCredentials("invalid or expired token"));
   if (!standing.ok) return none(standing.error);
   return {
     principal: { kind: "user", userId: claims.sub, email: standing.email, name: standing.name, role: standing.role, sessionId: claims.sid },
@@ -124,7 +124,7 @@ async function lookUpSession(userId: string, sessionId: string): Promise<Lookup<
 async function lookUpStanding(userId: string, wanted: string): Promise<Lookup<UserStanding>> {
   const refused = (error: AppError): Lookup<UserStanding> => ({ value: { ok: false, error }, tags: null });
   const user = await prisma.user.findUnique({ where: { id: userId }, include: { memberships: { include: { tenant: { select: { id: true, slug: true } } } } } });
-  if (!user || user.status !== "active") return refused(unauthenticated("invalid or expired token"));
+  if (!user || user.status !== "active") return refused(invalidCredentials("invalid or expired token"));
   const acting = wanted || (user.memberships.length === 1 ? user.memberships[0]!.tenantId : null);
   const membership = acting ? user.memberships.find((m) => m.tenantId === acting || m.tenant.slug === acting) : undefined;
   if (acting && !membership) return refused(new AppError(ErrorCode.FORBIDDEN, "you are not a member of the requested tenant"));

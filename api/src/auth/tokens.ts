@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
-import { unauthenticated } from "../errors.ts";
+import { invalidCredentials } from "../errors.ts";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 const ALGORITHM = "HS256" as const;
@@ -48,7 +48,7 @@ export function verifyAccessToken(token: string, secret: string): AccessClaims &
     remember(secret, token, claims);
     return claims;
   } catch {
-    throw unauthenticated("invalid or expired token");
+    throw invalidCredentials("invalid or expired token");
   }
 }
 

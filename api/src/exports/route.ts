@@ -118,9 +118,11 @@ async function readPage(name: ExportName, ctx: Context, variableValues: Record<s
 }
 
 function sendError(res: ServerResponse, error: GraphQLError, status?: number) {
-  const code = String(error.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR);
-  res.writeHead(status ?? STATUS[code] ?? 500, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
-  res.end(JSON.stringify({ errors: [{ message: error.message, extensions: { ...error.extensions, code } }] }));
+  const { http, ...extensions } = (error.extensions ?? {}) as { http?: { headers?: Record<string, string> }; code?: unknown };
+  const code = String(extensions.code ?? ErrorCode.INTERNAL_SERVER_ERROR);
+  // the error's own headers (a 401's WWW-Authenticate), as yoga sends them on /graphql
+  res.writeHead(status ?? STATUS[code] ?? 500, { ...http?.headers, "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+  res.end(JSON.stringify({ errors: [{ message: error.message, extensions: { ...extensions, code } }] }));
 }
 
 function headersOf(req: IncomingMessage): Headers {

@@ -217,10 +217,23 @@ describe("hostile clients over HTTP: every case gets its refusal, and a normal c
       for (const query of ["{ serverInfo { version } }", "{ viewer { email } }", "{ __typename serverInfo { version } }"]) {
         const res = await post(json({ query }), { "content-type": "application/json", authorization, "x-tenant-id": "all_county" });
         expect(res.status, query).toBe(401);
+        expect(res.headers.get("www-authenticate"), query).toBe('Bearer realm="h2o-acp", error="invalid_token"');
         expect(res.body.data ?? null).toBeNull();
         expect(res.body.errors).toEqual([{ message: expect.stringMatching(/invalid|expired/), extensions: { code: "UNAUTHENTICATED" } }]);
       }
     });
+  });
+
+  it("every other 401 names its challenge too: no credentials on a field that needs them, a wrong password", async () => {
+    const anonymous = await post(json({ query: "{ jobs(first: 1) { edges { node { id } } } }" }));
+    const wrongPassword = await post(json({ query: "mutation($e: String!) { login(email: $e, password: \"not-the-password\") { accessToken } }", variables: { e: demoUser("all_county", "owner").email } }));
+    for (const res of [anonymous, wrongPassword]) {
+      expect(res.status, JSON.stringify(res.body)).toBe(401);
+      expect(res.body.errors[0].extensions.code).toBe("UNAUTHENTICATED");
+      expect(res.headers.get("www-authenticate")).toBe('Bearer realm="h2o-acp"');
+    }
+    const anonymousPublic = await post(json({ query: "{ serverInfo { version } }" }));
+    expect([anonymousPublic.status, anonymousPublic.headers.get("www-authenticate")]).toEqual([200, null]);
   });
 
   it("a browser holding an expired session cookie can still sign in (login, logout and refreshSession run)", async () => {

@@ -1,7 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { CloseCode } from "graphql-ws";
+import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoUser } from "../../../prisma/seed.ts";
+import { signAccessToken } from "../../src/auth/tokens.ts";
 import type { Prisma } from "../../src/db/client.ts";
-import { startTestApp, type TestApp } from "../support/app.ts";
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from "../support/app.ts";
 import { as, ok, seedDemo } from "../support/domain.ts";
 import { connect, initRaw, metric, openRaw, subscribe, waitForEvents, waitForOperations, type LiveClient, type Subscription } from "../support/ws.ts";
 
@@ -99,13 +103,37 @@ describe("hostile clients over WebSocket: every case gets its close code, and a 
     await normalClientStillServed("duplicate id");
   });
 
-  it("an init without credentials, or with forged ones: 4403 Forbidden", async () => {
-    for (const payload of [undefined, { authorization: "Bearer a.b.c" }, { authorization: `${as("all_county").authorization}x` }, { "x-api-key": "h2okey_nope" }]) {
+  it("an init with refused credentials: 4401 Unauthorized, whatever is wrong with them", async () => {
+    const claims = { sub: demoUser("all_county", "owner").id, sid: randomUUID() };
+    const [header, body] = signAccessToken(claims, TEST_JWT_SECRET).split(".");
+    const { createApiKey } = await ok(t, 'mutation { createApiKey(input: { name: "soon revoked", scopes: ["read:jobs"] }) { key apiKey { id } } }');
+    await ok(t, `mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id: createApiKey.apiKey.id });
+    const refused: Array<[string, Record<string, string>, RegExp]> = [
+      ["a bad signature", { authorization: `Bearer ${header}.${body}.${Buffer.from("forged").toString("base64url")}` }, /invalid or expired token/],
+      ["alg none", { authorization: `Bearer ${jwt.sign({ sid: claims.sid }, "", { algorithm: "none", subject: claims.sub, issuer: "h2o-acp", audience: "h2o-acp-api" })}` }, /invalid or expired token/],
+      ["an expired token", { authorization: `Bearer ${signAccessToken(claims, TEST_JWT_SECRET, -60)}` }, /invalid or expired token/],
+      ["garbage", { authorization: "Bearer a.b.c" }, /invalid or expired token/],
+      ["a tampered token", { authorization: `${as("all_county").authorization}x` }, /invalid or expired token/],
+      ["an unknown API key", { "x-api-key": "h2okey_nope" }, /invalid, expired or revoked API key/],
+      ["a revoked API key", { authorization: `Bearer ${createApiKey.key}` }, /invalid, expired or revoked API key/],
+    ];
+    for (const [name, payload, reason] of refused) {
+      const raw = await openRaw(port);
+      raw.send({ type: "connection_init", payload });
+      const closed = await raw.closed;
+      expect(closed.code, name).toBe(CloseCode.Unauthorized);
+      expect(closed.reason, name).toMatch(reason);
+    }
+    await normalClientStillServed("forged init");
+  });
+
+  it("an init without credentials, or for a tenant the caller is not in: 4403 Forbidden", async () => {
+    for (const payload of [undefined, {}, { ...as("h2o"), "x-tenant-id": "all_county" }]) {
       const raw = await openRaw(port);
       raw.send({ type: "connection_init", ...(payload ? { payload } : {}) });
       expect((await raw.closed).code, JSON.stringify(payload)).toBe(CloseCode.Forbidden);
     }
-    await normalClientStillServed("forged init");
+    await normalClientStillServed("init without credentials");
   });
 
   it("operations that fail stay that operation's error: the socket stays open and serves the next one", async () => {
