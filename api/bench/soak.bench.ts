@@ -76,7 +76,7 @@ async function soak(o: ReturnType<typeof options>, databaseUrl: string): Promise
   await migrateDeploy(databaseUrl);
   const prisma = createPrisma(databaseUrl, { DB_POOL_MAX: 2, DB_CONNECTION_TIMEOUT_MS: 10_000, DB_IDLE_TIMEOUT_MS: 10_000, DB_STATEMENT_TIMEOUT_MS: 0 });
   await seed(prisma, { info: () => undefined });
-  await prisma.tenantConfig.updateMany({ data: { rateLimitPerMinute: 1_000_000_000, apiKeyRateLimitPerMinute: 1_000_000_000 } });
+  await prisma.tenantConfig.updateMany({ data: { rateLimitPerMinute: 1_000_000_000, apiKeyRateLimitPerMinute: 1_000_000_000, queryCostBudget: 1_000_000_000, queryCostRestoreRate: 1_000_000_000 } });
   await prisma.$disconnect();
 
   const dir = path.join(repoRoot, "bench-results");

@@ -18,7 +18,10 @@ describe("the HTTP edge", () => {
   it("answers { __typename } and serverInfo", async () => {
     const res = await post(JSON.stringify({ query: "{ __typename serverInfo { version } }" }));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ data: { __typename: "Query", serverInfo: { version: expect.any(String) } } });
+    expect(await res.json()).toEqual({
+      data: { __typename: "Query", serverInfo: { version: expect.any(String) } },
+      extensions: { cost: { requestedQueryCost: 3, throttleStatus: expect.objectContaining({ maximumAvailable: 50_000 }) } },
+    });
   });
 
   it("gives an invalid JSON body a 400 with a clear message", async () => {

@@ -48,6 +48,8 @@ describe("no N+1: a request's SQL statement count does not grow with page size",
     stop = observeSql((s) => statements.push(s.sql));
     t = await startTestApp({ QUERY_MAX_COST: "10000000" }); // pages of 50 inside pages of 50: what the cost limit is there to refuse
     prisma = await seedDemo(t);
+    // and a cost bucket that holds them (before the first request, so the principal cache reads it)
+    await prisma.tenantConfig.updateMany({ data: { queryCostBudget: 10_000_000, queryCostRestoreRate: 10_000_000 } });
     await generateLargeDataset(prisma, { jobsTenant: "all_county", serviceCallsTenant: "h2o", builders: 60, jobs: 6_000, bids: 1_500, serviceCalls: 0 });
     await ok(t, "{ __typename }"); // the principal cache is warm for every request counted below (each has a new session: one lookup)
   });

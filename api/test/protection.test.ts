@@ -216,7 +216,7 @@ describe("rate limits across replicas", () => {
 
   it("counts in Redis, so two processes' limiters share one budget", async () => {
     const [a, b] = [new RequestLimiter({ redis: redis(), keyPrefix }), new RequestLimiter({ redis: redis(), keyPrefix })];
-    const subject = { key: `user:shared-${randomBytes(4).toString("hex")}`, perMinute: 3 };
+    const subject = { key: `user:shared-${randomBytes(4).toString("hex")}`, perMinute: 3, costBudget: { maximum: 1_000, restoreRate: 1 } };
     const allowed = [];
     for (const limiter of [a, b, a, b, a]) allowed.push((await limiter.take(subject)).allowed);
     expect(allowed).toEqual([true, true, true, false, false]);
@@ -225,10 +225,14 @@ describe("rate limits across replicas", () => {
   it("keeps limiting in memory while Redis is unreachable", async () => {
     const closedPort = 1; // nothing listens there
     const limiter = new RequestLimiter({ redis: redis(closedPort), keyPrefix });
-    const subject = { key: "user:offline", perMinute: 2 };
-    const allowed = [];
-    for (let i = 0; i < 3; i++) allowed.push((await limiter.take(subject)).allowed);
-    expect(allowed).toEqual([true, true, false]);
+    const subject = { key: "user:offline", perMinute: 3, costBudget: { maximum: 1_000, restoreRate: 1 } };
+    const taken = [];
+    for (let i = 0; i < 4; i++) {
+      const decision = await limiter.take(subject, 400);
+      taken.push([decision.allowed, decision.cost?.allowed, decision.cost?.currentlyAvailable]);
+    }
+    // the third request is allowed but its cost does not fit (200 left); the fourth is over the request limit
+    expect(taken).toEqual([[true, true, 600], [true, true, 200], [true, false, 200], [false, false, 200]]);
   });
 
   it("uses Redis for the HTTP budget and reports it in /readyz", async () => {

@@ -105,7 +105,7 @@ export async function prepareDataset(url: string, jobs: number, log: (line: stri
     const tenant = async (slug: string) => (await c.query(`SELECT id, slug FROM "Tenant" WHERE slug = $1`, [slug])).rows[0] as { id: string; slug: string };
     const jobsTenant = await tenant(JOBS_TENANT);
     const callsTenant = await tenant(CALLS_TENANT);
-    await c.query(`UPDATE "TenantConfig" SET "rateLimitPerMinute" = $1, "apiKeyRateLimitPerMinute" = $1 WHERE "tenantId" = ANY($2)`, [UNLIMITED, [jobsTenant.id, callsTenant.id]]);
+    await c.query(`UPDATE "TenantConfig" SET "rateLimitPerMinute" = $1, "apiKeyRateLimitPerMinute" = $1, "queryCostBudget" = $1, "queryCostRestoreRate" = $1 WHERE "tenantId" = ANY($2)`, [UNLIMITED, [jobsTenant.id, callsTenant.id]]);
     const key = generateApiKey();
     await c.query(
       `INSERT INTO "ApiKey" (id, "tenantId", name, prefix, "keyHash", scopes, "updatedAt") VALUES (gen_random_uuid(), $1, 'bench', $2, $3, $4, now())`,

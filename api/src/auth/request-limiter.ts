@@ -1,72 +1,217 @@
 import type { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { Context } from "../context.ts";
+import { DEFAULT_QUERY_COST_BUDGET } from "../domain/tenants.ts";
 import type { Env } from "../env.ts";
 
-/** Who is counted, and how many requests a minute they may make. */
+/** A bucket of query cost points: `maximum` when full, regaining `restoreRate` points a second. */
+export interface CostBudget {
+  maximum: number;
+  restoreRate: number;
+}
+
+/** Who is counted: how many requests a minute they may make, and their bucket of query cost points. */
 export interface RateSubject {
   key: string;
   perMinute: number;
+  costBudget: CostBudget;
 }
 
-/** The outcome of taking one request from a subject's budget (for the RateLimit-* response headers). */
+/** The outcome of taking a query's cost from a subject's bucket (`extensions.cost`, after Shopify's). */
+export interface CostDecision {
+  /** Whether the cost was taken (false also when the request limit refused the request first). */
+  allowed: boolean;
+  requested: number;
+  maximumAvailable: number;
+  /** Whole points left in the bucket, after this query's cost when it was taken. */
+  currentlyAvailable: number;
+  restoreRate: number;
+  /** When refused for its cost: whole seconds until the bucket holds `requested` points again. */
+  retryAfterSeconds: number;
+}
+
+/** The outcome of taking one request from a subject's budget (for the RateLimit-* response headers), and its cost. */
 export interface RateDecision {
   allowed: boolean;
   limit: number;
   remaining: number;
   /** Seconds until the budget is full again (allowed) or the next request may be made (refused). */
   resetSeconds: number;
+  /** Present when a cost was given to `take`. */
+  cost?: CostDecision;
 }
 
 /**
  * Whose budget a request takes from (ARCHITECTURE "Protection"): an API key's own, at its tenant's
  * `apiKeyRateLimitPerMinute`; a user's in the acting tenant, at the tenant's `rateLimitPerMinute`; a user acting for
  * no tenant, at RATE_LIMIT_USER_PER_MINUTE; anonymous callers per client IP, at RATE_LIMIT_ANONYMOUS_PER_MINUTE.
- * Null for the system (it never calls over the wire).
+ * Each has a cost bucket of the same key: the tenant's `queryCostBudget` and `queryCostRestoreRate`, or the
+ * defaults for callers without a tenant. Null for the system (it never calls over the wire).
  */
 export function rateSubject(ctx: Pick<Context, "principal" | "tenant" | "ip">, env: Pick<Env, "RATE_LIMIT_ANONYMOUS_PER_MINUTE" | "RATE_LIMIT_USER_PER_MINUTE">): RateSubject | null {
   const p = ctx.principal;
-  if (!p) return { key: `ip:${ctx.ip ?? "unknown"}`, perMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE };
-  if (p.kind === "api_key") return { key: `key:${p.apiKeyId}`, perMinute: ctx.tenant?.config.apiKeyRateLimitPerMinute ?? env.RATE_LIMIT_USER_PER_MINUTE };
+  const config = ctx.tenant?.config;
+  const costBudget = config ? { maximum: config.queryCostBudget, restoreRate: config.queryCostRestoreRate } : DEFAULT_QUERY_COST_BUDGET;
+  if (!p) return { key: `ip:${ctx.ip ?? "unknown"}`, perMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE, costBudget };
+  if (p.kind === "api_key") return { key: `key:${p.apiKeyId}`, perMinute: config?.apiKeyRateLimitPerMinute ?? env.RATE_LIMIT_USER_PER_MINUTE, costBudget };
   if (p.kind === "user")
     return ctx.tenant
-      ? { key: `user:${ctx.tenant.id}:${p.userId}`, perMinute: ctx.tenant.config.rateLimitPerMinute }
-      : { key: `user:${p.userId}`, perMinute: env.RATE_LIMIT_USER_PER_MINUTE };
+      ? { key: `user:${ctx.tenant.id}:${p.userId}`, perMinute: ctx.tenant.config.rateLimitPerMinute, costBudget }
+      : { key: `user:${p.userId}`, perMinute: env.RATE_LIMIT_USER_PER_MINUTE, costBudget };
   return null;
 }
 
+const WINDOW_SECONDS = 60;
+
 /**
- * Fixed one-minute budgets per subject (rate-limiter-flexible), counted in Redis when there is one, so replicas share
- * them, and in memory otherwise. A Redis outage does not refuse or wave through every request: each replica falls back
- * to counting in memory (the insurance limiter) until Redis answers again.
+ * One round trip for both budgets of a request: the fixed one-minute request counter (rate-limiter-flexible's
+ * semantics and key) and, unless the cost is negative, the cost bucket, refilled from Redis's own clock, so replicas
+ * with skewed clocks agree. The cost is taken only when the request counter allowed the request and the bucket holds
+ * it. Returns { requests, msUntilWindowEnds[, taken, available] }.
+ */
+const TAKE_SCRIPT = `
+local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('set', KEYS[1], 0, 'EX', window, 'NX')
+local requests = redis.call('incr', KEYS[1])
+local ttl = redis.call('pttl', KEYS[1])
+if ttl == -1 then
+  redis.call('expire', KEYS[1], window)
+  ttl = window * 1000
+end
+if cost < 0 then return {requests, ttl} end
+local maximum, rate = tonumber(ARGV[4]), tonumber(ARGV[5])
+local time = redis.call('time')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local state = redis.call('hmget', KEYS[2], 'a', 't')
+local available = maximum
+if state[1] then
+  available = math.min(maximum, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate / 1000)
+end
+local taken = 0
+if requests <= limit and cost <= available then
+  available = available - cost
+  taken = 1
+  redis.call('hset', KEYS[2], 'a', tostring(available), 't', tostring(now))
+  redis.call('pexpire', KEYS[2], math.ceil((maximum - available) * 1000 / rate) + 1000)
+end
+return {requests, ttl, taken, tostring(available)}
+`;
+
+type TakeReply = [number, number] | [number, number, number, string];
+type ScriptedRedis = Redis & { h2oTakeBudgets(requestKey: string, bucketKey: string, ...args: Array<string | number>): Promise<TakeReply> };
+
+/**
+ * The request and cost budgets of every subject, in Redis when there is one (shared by replicas: one script, one
+ * round trip per request), in memory otherwise. A Redis outage does not refuse or wave through every request: each
+ * replica falls back to counting in memory (the insurance) until Redis answers again.
+ *
+ * Requests: fixed one-minute windows per subject. Cost: a token bucket per subject (the model of Shopify's and
+ * GitHub's GraphQL APIs): full at `maximum`, regaining `restoreRate` points a second, a query's cost taken when it
+ * fits; one that does not fit is refused with the time until it would.
  */
 export class RequestLimiter {
-  /** One limiter per budget size: a tenant's limit is configuration, read per request. */
-  private readonly limiters = new Map<number, RateLimiterAbstract>();
+  /** The in-memory request counters, one per budget size (a tenant's limit is configuration, read per request). */
+  private readonly counters = new Map<number, RateLimiterMemory>();
+  private readonly buckets = new MemoryBuckets();
+  private readonly redis?: ScriptedRedis;
 
-  constructor(private readonly options: { redis?: Redis; keyPrefix?: string } = {}) {}
-
-  async take(subject: RateSubject): Promise<RateDecision> {
-    const limiter = this.limiterFor(subject.perMinute);
-    try {
-      const res = await limiter.consume(subject.key);
-      return { allowed: true, limit: subject.perMinute, remaining: res.remainingPoints, resetSeconds: Math.ceil(res.msBeforeNext / 1000) };
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res;
-      return { allowed: false, limit: subject.perMinute, remaining: 0, resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
-    }
+  constructor(private readonly options: { redis?: Redis; keyPrefix?: string } = {}) {
+    const redis = options.redis as ScriptedRedis | undefined;
+    if (redis && typeof redis.h2oTakeBudgets !== "function") redis.defineCommand("h2oTakeBudgets", { numberOfKeys: 2, lua: TAKE_SCRIPT });
+    this.redis = redis;
   }
 
-  private limiterFor(points: number): RateLimiterAbstract {
-    let limiter = this.limiters.get(points);
-    if (!limiter) {
-      const keyPrefix = `${this.options.keyPrefix ?? ""}rate:${points}`;
-      const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
-      limiter = this.options.redis
-        ? new RateLimiterRedis({ storeClient: this.options.redis, keyPrefix, points, duration: 60, useRedisPackage: false, insuranceLimiter: memory })
-        : memory;
-      this.limiters.set(points, limiter);
+  /** Takes one request, and `cost` points when given, from the subject's budgets. */
+  async take(subject: RateSubject, cost?: number): Promise<RateDecision> {
+    if (this.redis) {
+      try {
+        return await this.takeInRedis(this.redis, subject, cost);
+      } catch {
+        // Redis unreachable or failing: this replica counts alone until it answers again
+      }
     }
-    return limiter;
+    return this.takeInMemory(subject, cost);
+  }
+
+  private async takeInRedis(redis: ScriptedRedis, subject: RateSubject, cost: number | undefined): Promise<RateDecision> {
+    const prefix = this.options.keyPrefix ?? "";
+    // one hash slot for both keys (Redis Cluster): the subject's key is the hash tag
+    const reply = await redis.h2oTakeBudgets(
+      `${prefix}rate:${subject.perMinute}:{${subject.key}}`,
+      `${prefix}cost:{${subject.key}}`,
+      subject.perMinute,
+      WINDOW_SECONDS,
+      cost ?? -1,
+      subject.costBudget.maximum,
+      subject.costBudget.restoreRate,
+    );
+    const [requests, ttl] = reply;
+    const decision = requestDecision(subject.perMinute, requests, ttl);
+    if (cost === undefined || reply.length < 4) return decision;
+    return { ...decision, cost: costDecision(subject.costBudget, cost, reply[2] === 1, Number(reply[3])) };
+  }
+
+  private async takeInMemory(subject: RateSubject, cost: number | undefined): Promise<RateDecision> {
+    let decision: RateDecision;
+    try {
+      const res = await this.counterFor(subject.perMinute).consume(subject.key);
+      decision = requestDecision(subject.perMinute, res.consumedPoints, res.msBeforeNext);
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) throw res;
+      decision = requestDecision(subject.perMinute, res.consumedPoints, res.msBeforeNext);
+    }
+    if (cost === undefined) return decision;
+    const { taken, available } = this.buckets.take(subject.key, subject.costBudget, decision.allowed ? cost : Infinity);
+    return { ...decision, cost: costDecision(subject.costBudget, cost, taken, available) };
+  }
+
+  private counterFor(points: number): RateLimiterMemory {
+    let counter = this.counters.get(points);
+    if (!counter) this.counters.set(points, (counter = new RateLimiterMemory({ keyPrefix: `rate:${points}`, points, duration: WINDOW_SECONDS })));
+    return counter;
+  }
+}
+
+function requestDecision(limit: number, requests: number, msBeforeNext: number): RateDecision {
+  const allowed = requests <= limit;
+  const resetSeconds = Math.ceil(msBeforeNext / 1000);
+  return { allowed, limit, remaining: Math.max(limit - requests, 0), resetSeconds: allowed ? resetSeconds : Math.max(1, resetSeconds) };
+}
+
+function costDecision(budget: CostBudget, requested: number, allowed: boolean, available: number): CostDecision {
+  const shortfall = requested - available;
+  return {
+    allowed,
+    requested,
+    maximumAvailable: budget.maximum,
+    currentlyAvailable: Math.max(0, Math.floor(available)),
+    restoreRate: budget.restoreRate,
+    retryAfterSeconds: allowed || shortfall <= 0 ? 0 : Math.max(1, Math.ceil(shortfall / budget.restoreRate)),
+  };
+}
+
+/**
+ * The cost buckets of one process (no Redis, or while it is away): the same arithmetic as TAKE_SCRIPT. A bucket that
+ * has filled up again is the same as none, so such entries are dropped, at most once a minute.
+ */
+class MemoryBuckets {
+  private readonly buckets = new Map<string, { available: number; at: number; fullAt: number }>();
+  private sweptAt = Date.now();
+
+  /** Takes `cost` when the bucket holds it (an infinite cost only reads it). */
+  take(key: string, budget: CostBudget, cost: number): { taken: boolean; available: number } {
+    const now = Date.now();
+    if (now - this.sweptAt > 60_000) this.sweep(now);
+    const state = this.buckets.get(key);
+    let available = state ? Math.min(budget.maximum, state.available + (Math.max(0, now - state.at) * budget.restoreRate) / 1000) : budget.maximum;
+    if (cost > available) return { taken: false, available };
+    available -= cost;
+    this.buckets.set(key, { available, at: now, fullAt: now + ((budget.maximum - available) * 1000) / budget.restoreRate });
+    return { taken: true, available };
+  }
+
+  private sweep(now: number) {
+    this.sweptAt = now;
+    for (const [key, state] of this.buckets) if (state.fullAt <= now) this.buckets.delete(key);
   }
 }

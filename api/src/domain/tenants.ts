@@ -26,6 +26,13 @@ export async function findActingTenant(prisma: Prisma, slugOrId: string): Promis
   return { id: tenant.id, slug: tenant.slug, name: tenant.name, config: tenant.config ?? defaultConfig(tenant.id) };
 }
 
+/**
+ * The query cost bucket of each user and API key of a tenant that keeps the default configuration, and of callers
+ * acting for no tenant (anonymous ones by client address): 50,000 points, regaining 2,500 a second (20 s from empty
+ * to full). The dashboard's jobs board of 25 cards costs about 250.
+ */
+export const DEFAULT_QUERY_COST_BUDGET = { maximum: 50_000, restoreRate: 2_500 } as const;
+
 /** What a tenant without a stored configuration gets: every capability off, the documented defaults. */
 export function defaultConfig(tenantId: string): TenantConfig {
   const now = new Date(0);
@@ -38,6 +45,8 @@ export function defaultConfig(tenantId: string): TenantConfig {
     marketingEnabled: false,
     rateLimitPerMinute: 600,
     apiKeyRateLimitPerMinute: 300,
+    queryCostBudget: DEFAULT_QUERY_COST_BUDGET.maximum,
+    queryCostRestoreRate: DEFAULT_QUERY_COST_BUDGET.restoreRate,
     auditRetentionDays: 730,
     webhooksEnabled: true,
     webhookSettings: {},

@@ -27,6 +27,12 @@ export const TenantConfigRef = builder.prismaObject("TenantConfig", {
     capabilities: t.field({ type: TenantCapabilities, description: "Which entity kinds the tenant uses.", resolve: (c) => c }),
     rateLimitPerMinute: t.exposeInt("rateLimitPerMinute", { description: "Requests per minute a user of the tenant may make." }),
     apiKeyRateLimitPerMinute: t.exposeInt("apiKeyRateLimitPerMinute", { description: "Requests per minute an API key of the tenant may make." }),
+    queryCostBudget: t.exposeInt("queryCostBudget", {
+      description: "Cost points in the bucket of each user of the tenant and of each API key, when full (`extensions.cost.throttleStatus.maximumAvailable`).",
+    }),
+    queryCostRestoreRate: t.exposeInt("queryCostRestoreRate", {
+      description: "Cost points a bucket regains per second (`extensions.cost.throttleStatus.restoreRate`).",
+    }),
     auditRetentionDays: t.exposeInt("auditRetentionDays", { description: "Days audit rows are kept before they are archived." }),
     webhooksEnabled: t.exposeBoolean("webhooksEnabled", { description: "Whether outbound webhooks are delivered for the tenant." }),
     version: t.exposeInt("version", { description: "Optimistic-concurrency version: send it back as `expectedVersion` to update." }),
@@ -81,6 +87,8 @@ const UpdateTenantConfigInput = builder.inputType("UpdateTenantConfigInput", {
     capabilities: t.field({ type: CapabilitiesInput, description: "Capabilities to switch." }),
     rateLimitPerMinute: t.int({ description: "Requests per minute per user.", validate: { schema: z.number().int().min(1).max(100_000) } }),
     apiKeyRateLimitPerMinute: t.int({ description: "Requests per minute per API key.", validate: { schema: z.number().int().min(1).max(100_000) } }),
+    queryCostBudget: t.int({ description: "Cost points per bucket when full (1000 to 100000000).", validate: { schema: z.number().int().min(1_000).max(100_000_000) } }),
+    queryCostRestoreRate: t.int({ description: "Cost points a bucket regains per second (1 to 10000000).", validate: { schema: z.number().int().min(1).max(10_000_000) } }),
     auditRetentionDays: t.int({ description: "Days audit rows are kept (30 to 3650).", validate: { schema: z.number().int().min(30).max(3650) } }),
     webhooksEnabled: t.boolean({ description: "Whether outbound webhooks are delivered." }),
   }),
@@ -97,7 +105,7 @@ builder.mutationField("updateTenantConfig", (t) =>
         const current = (await tx.tenantConfig.findFirst()) ?? (await tx.tenantConfig.create({ data: tenantOwned({}) }));
         const data: Record<string, unknown> = {};
         for (const c of capabilities) if (input.capabilities?.[c] != null) data[capabilityColumn[c]] = input.capabilities[c];
-        for (const k of ["rateLimitPerMinute", "apiKeyRateLimitPerMinute", "auditRetentionDays", "webhooksEnabled"] as const)
+        for (const k of ["rateLimitPerMinute", "apiKeyRateLimitPerMinute", "queryCostBudget", "queryCostRestoreRate", "auditRetentionDays", "webhooksEnabled"] as const)
           if (input[k] != null) data[k] = input[k];
         const { before, after } = await versionedUpdate(tx.tenantConfig, "tenant configuration", current.id, input.expectedVersion, data);
         return { result: { tenantConfig: after }, entityId: after.id, before, after };

@@ -80,6 +80,8 @@ export const exampleRows: Record<string, Record<string, unknown>> = {
     marketingEnabled: false,
     rateLimitPerMinute: 600,
     apiKeyRateLimitPerMinute: 1200,
+    queryCostBudget: 50000,
+    queryCostRestoreRate: 2500,
     auditRetentionDays: 365,
     webhooksEnabled: true,
   },

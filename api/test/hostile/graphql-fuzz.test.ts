@@ -24,7 +24,7 @@ describe("fuzz: documents and variables generated against the schema", () => {
   beforeAll(async () => {
     t = await startTestApp({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000" });
     prisma = await seedDemo(t);
-    await prisma.tenantConfig.updateMany({ data: { rateLimitPerMinute: 100_000, apiKeyRateLimitPerMinute: 100_000 } });
+    await prisma.tenantConfig.updateMany({ data: { rateLimitPerMinute: 100_000, apiKeyRateLimitPerMinute: 100_000, queryCostBudget: 100_000_000, queryCostRestoreRate: 100_000_000 } });
     ({ url, port } = await t.app.start());
   });
   afterAll(async () => {

@@ -83,7 +83,7 @@ describe("hostile clients over HTTP: every case gets its refusal, and a normal c
       const body = `{"query":"{ __typename }","variables":{"x":${"[".repeat(20_000)}${"]".repeat(20_000)}}}`;
       const res = await post(body);
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ data: { __typename: "Query" } });
+      expect(res.body).toEqual({ data: { __typename: "Query" }, extensions: { cost: expect.objectContaining({ requestedQueryCost: 1 }) } });
     });
   });
 
