@@ -24,6 +24,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Who may introspect the schema (plugins/use-introspection-policy.ts); unset: `authenticated` in production, `on` otherwise. */
   GRAPHQL_INTROSPECTION: z.enum(["on", "authenticated", "off"]).optional(),
+  /** Whether only the dashboard's persisted documents run, except for API keys (plugins/use-trusted-documents.ts); unset: `on` in production, `off` otherwise. */
+  GRAPHQL_TRUSTED_DOCUMENTS: z.enum(["on", "off"]).optional(),
   /** A request that takes at least this long is logged at info (every request is logged at debug). */
   SLOW_REQUEST_MS: z.coerce.number().int().positive().default(1000),
   API_HOST: z.string().min(1).default("127.0.0.1"),
@@ -148,8 +150,9 @@ const schema = z.object({
   ...marketingEnvShape,
 });
 
-export type Env = Omit<z.infer<typeof schema>, "JWT_SECRET" | "ENCRYPTION_KEY" | "CORS_ORIGINS" | "GRAPHQL_INTROSPECTION"> & {
+export type Env = Omit<z.infer<typeof schema>, "JWT_SECRET" | "ENCRYPTION_KEY" | "CORS_ORIGINS" | "GRAPHQL_INTROSPECTION" | "GRAPHQL_TRUSTED_DOCUMENTS"> & {
   GRAPHQL_INTROSPECTION: "on" | "authenticated" | "off";
+  GRAPHQL_TRUSTED_DOCUMENTS: "on" | "off";
   JWT_SECRET: string;
   ENCRYPTION_KEY: string;
   CORS_ORIGINS: string[];
@@ -195,6 +198,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env, needs: readonly
     ENCRYPTION_KEY: raw.ENCRYPTION_KEY ?? secrets?.ENCRYPTION_KEY ?? "",
     CORS_ORIGINS: corsOrigins(raw),
     GRAPHQL_INTROSPECTION: raw.GRAPHQL_INTROSPECTION ?? (isProduction ? "authenticated" : "on"),
+    GRAPHQL_TRUSTED_DOCUMENTS: raw.GRAPHQL_TRUSTED_DOCUMENTS ?? (isProduction ? "on" : "off"),
     isProduction,
   };
 }

@@ -9,11 +9,15 @@ export const ErrorCode = {
   CONFLICT: "CONFLICT",
   RATE_LIMITED: "RATE_LIMITED",
   QUERY_TOO_COMPLEX: "QUERY_TOO_COMPLEX",
+  /** A persisted document's hash the API does not know (message `PersistedQueryNotFound`, as APQ clients expect). */
+  PERSISTED_QUERY_NOT_FOUND: "PERSISTED_QUERY_NOT_FOUND",
+  /** A document sent as text where only trusted (persisted) documents run. */
+  PERSISTED_QUERY_REQUIRED: "PERSISTED_QUERY_REQUIRED",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429 };
+const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429, PERSISTED_QUERY_REQUIRED: 400 };
 
 /**
  * The challenge of every HTTP 401 (RFC 9110 §11.6.1, RFC 6750 §3): a bearer token or an API key. Presented credentials

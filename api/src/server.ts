@@ -29,6 +29,7 @@ import { useProtection } from "./plugins/use-protection.ts";
 import { useQueryLimits } from "./plugins/use-query-limits.ts";
 import { useRefuseBadCredentials } from "./plugins/use-refuse-bad-credentials.ts";
 import { useRejectEmptyQuery } from "./plugins/use-reject-empty-query.ts";
+import { useTrustedDocuments } from "./plugins/use-trusted-documents.ts";
 import { schema } from "./schema/index.ts";
 import { integrationRoute } from "./marketing/routes.ts";
 import { CATALOG_PATH, serveCatalog } from "./webhooks/asyncapi.ts";
@@ -112,7 +113,7 @@ export function buildApp(env: Env, options: BuildOptions): App {
         maskError(error, { message, exposeDetails: isDev && !env.isProduction, onUnexpected: (err) => log.error({ err }, "unexpected error") }),
       isDev: env.NODE_ENV === "development",
     },
-    plugins: [useCrossSiteGuard(), useNoEventStream(), useCookies(), useRejectEmptyQuery(), ...useQueryLimits(env), useRefuseBadCredentials(), useIntrospectionPolicy(env.GRAPHQL_INTROSPECTION),
+    plugins: [useCrossSiteGuard(), useNoEventStream(), useCookies(), useRejectEmptyQuery(), useTrustedDocuments(env.GRAPHQL_TRUSTED_DOCUMENTS), ...useQueryLimits(env), useRefuseBadCredentials(), useIntrospectionPolicy(env.GRAPHQL_INTROSPECTION),
       // "Did you mean …?" in validation errors spells out the schema to whoever guesses: not in production
       ...(env.isProduction ? [blockFieldSuggestionsPlugin() as Plugin] : []),
       useProtection(requestLimiter, env), ...(options.plugins ?? [])],

@@ -14,6 +14,7 @@ import { sharedPayloadReplacer, spliceSharedPayload } from "./events/shared-json
 import { sharedSubscribe, shareKeyOf } from "./events/shared-subscribe.ts";
 import type { Env } from "./env.ts";
 import { refuseCostly } from "./plugins/use-protection.ts";
+import { documentFor } from "./plugins/use-trusted-documents.ts";
 import { AppError, ErrorCode } from "./errors.ts";
 
 /** The close codes and reasons a graphql-ws client of this server can see. */
@@ -64,7 +65,7 @@ type Yoga = Pick<YogaServerInstance<Record<string, any>, Context>, "getEnveloped
 export interface LiveDeps {
   env: Pick<
     Env,
-    | "MAX_BODY_BYTES" | "WS_KEEPALIVE_MS" | "WS_MAX_BUFFERED_BYTES" | "QUERY_MAX_COST"
+    | "MAX_BODY_BYTES" | "WS_KEEPALIVE_MS" | "WS_MAX_BUFFERED_BYTES" | "QUERY_MAX_COST" | "GRAPHQL_TRUSTED_DOCUMENTS"
     | "WS_MAX_SUBSCRIPTIONS_PER_SOCKET" | "WS_MAX_CONNECTIONS_PER_IP" | "WS_MAX_CONNECTIONS_PER_PRINCIPAL" | "WS_MAX_MESSAGES_PER_SECOND"
   >;
   log: Logger;
@@ -139,6 +140,10 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
       // graphql-ws has already reserved this id: more than the cap means one too many
       if (Object.keys(subscriptions).length > env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET)
         return [new AppError(ErrorCode.RATE_LIMITED, `at most ${env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection: complete one first`, { details: { maxSubscriptions: env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET } })];
+      // the document: its text, or the trusted document whose hash it sends (the same rule as HTTP's)
+      const query = documentFor(params, env.GRAPHQL_TRUSTED_DOCUMENTS, extra.context!.principal?.kind === "api_key");
+      if (typeof query !== "string") return [query];
+      params = { ...params, query };
       const requestId = randomUUID();
       const enveloped = yoga.getEnveloped({
         request: new Request("http://localhost/graphql", { headers: headersOf(extra.request, {}) }),

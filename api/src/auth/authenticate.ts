@@ -38,13 +38,24 @@ const none = (error: AppError | null = null): Authentication => ({ principal: nu
  * Never throws for bad credentials: it returns them refused, with one undetailed error.
  */
 export async function authenticate(headers: Headers, jwtSecret: string): Promise<Authentication> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "")?.[1];
-  const apiKey = headers.get("x-api-key") ?? (bearer && !looksLikeJwt(bearer) ? bearer : undefined);
+  const { bearer, apiKey } = presented(headers);
   if (apiKey) return authenticateApiKey(apiKey);
   const token = bearer ?? parseCookies(headers.get("cookie") ?? "")[ACCESS_COOKIE];
   if (!token) return none();
   return authenticateUser(token, headers.get("x-tenant-id"), jwtSecret);
 }
+
+/** The bearer token and the API key a request presents (`X-Api-Key`, or a bearer that is not a JWT). */
+function presented(headers: Headers): { bearer?: string; apiKey?: string } {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "")?.[1];
+  return { bearer, apiKey: headers.get("x-api-key") ?? (bearer && !looksLikeJwt(bearer) ? bearer : undefined) };
+}
+
+/**
+ * Whether the request presents an API key, valid or not, without looking it up: authentication then goes by the key
+ * alone, so a refused one refuses the operation whatever else the request carries.
+ */
+export const presentsApiKey = (headers: Headers): boolean => presented(headers).apiKey !== undefined;
 
 interface CachedApiKey {
   keyHash: string;

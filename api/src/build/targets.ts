@@ -19,7 +19,8 @@ export const apiEntryPoints = ["main", "worker", "cli"] as const;
 export const apiBuild: CachedBuild = {
   name: "api",
   root: repoRoot,
-  inputs: ["api/src", "api/package.json", "package-lock.json", "tsconfig.base.json"],
+  // trusted-documents.json: the dashboard's persisted documents, bundled in (plugins/use-trusted-documents.ts)
+  inputs: ["api/src", "api/package.json", "package-lock.json", "tsconfig.base.json", "trusted-documents.json"],
   output: path.join(apiDir, "dist"),
   required: apiEntryPoints.map((name) => `${name}.js`),
   async build() {

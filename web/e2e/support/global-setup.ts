@@ -34,9 +34,10 @@ class ApiServer {
 		return Boolean(this.#child && this.#child.exitCode === null && this.#child.signalCode === null);
 	}
 
-	async start() {
+	/** Starts it with its environment, and `overrides` on top until the next start without them. */
+	async start(overrides: NodeJS.ProcessEnv = {}) {
 		if (this.running) return;
-		const child = spawnLogged('api', node, ['--import', 'tsx', 'api/src/main.ts'], { cwd: repoRoot, env: this.env, logDir });
+		const child = spawnLogged('api', node, ['--import', 'tsx', 'api/src/main.ts'], { cwd: repoRoot, env: { ...this.env, ...overrides }, logDir });
 		this.#child = child;
 		await waitForHttp(`http://127.0.0.1:${this.port}/readyz`, child);
 	}
@@ -52,15 +53,19 @@ class ApiServer {
 	}
 }
 
-/** POST /api/stop[?kill=1], /api/start, /api/restart: one at a time, answered when done. */
+/**
+ * POST /api/stop[?kill=1], /api/start, /api/restart: one at a time, answered when done. `start` and `restart` take
+ * `env=NAME=value` parameters: the API runs with them until the next start.
+ */
 function startControlServer(api: ApiServer): Promise<{ server: Server; url: string }> {
 	let queue = Promise.resolve();
 	const server = createServer((req, res) => {
 		const url = new URL(req.url ?? '/', 'http://control');
+		const env = Object.fromEntries(url.searchParams.getAll('env').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 		const actions: Record<string, () => Promise<void>> = {
 			'/api/stop': () => api.stop({ kill: url.searchParams.has('kill') }),
-			'/api/start': () => api.start(),
-			'/api/restart': async () => (await api.stop(), await api.start())
+			'/api/start': () => api.start(env),
+			'/api/restart': async () => (await api.stop(), await api.start(env))
 		};
 		const action = req.method === 'POST' ? actions[url.pathname] : undefined;
 		if (!action) return void res.writeHead(404).end();

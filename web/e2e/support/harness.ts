@@ -76,6 +76,12 @@ async function control(action: 'stop' | 'start' | 'restart', query = ''): Promis
  */
 export const api = {
 	stop: ({ kill = false } = {}) => control('stop', kill ? '?kill=1' : ''),
-	start: () => control('start'),
-	restart: () => control('restart')
+	start: (env: Record<string, string> = {}) => control('start', envQuery(env)),
+	/** With `env`, the API runs with those variables on top of its own until it is started again without them. */
+	restart: (env: Record<string, string> = {}) => control('restart', envQuery(env))
+};
+
+const envQuery = (env: Record<string, string>) => {
+	const pairs = Object.entries(env).map(([name, value]) => ['env', `${name}=${value}`]);
+	return pairs.length ? `?${new URLSearchParams(pairs)}` : '';
 };

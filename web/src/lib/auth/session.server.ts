@@ -1,7 +1,7 @@
 import { dev } from '$app/environment';
 import { env } from '$env/dynamic/public';
 import { env as privateEnv } from '$env/dynamic/private';
-import { DEFAULT_API_URL } from '$lib/graphql/client';
+import { DEFAULT_API_URL, persistedDocumentsExchange } from '$lib/graphql/client';
 import { LoginMutation, LogoutMutation, RefreshSessionMutation } from '$lib/auth/documents';
 import { toErrorMessage, type ErrorMessage } from '$lib/graphql/errors';
 import type { LoginMutation as LoginResult } from '$lib/graphql/gql/graphql';
@@ -37,7 +37,7 @@ export function toServerApi(request: Request): Request {
  * request's own (its `handleFetch` adds the API cookies) or the global one.
  */
 export function serverClient(fetch: typeof globalThis.fetch, headers: Record<string, string> = {}): Client {
-	return new Client({ url: serverApiUrl(), fetch, exchanges: [fetchExchange], fetchOptions: { headers }, requestPolicy: 'network-only' });
+	return new Client({ url: serverApiUrl(), fetch, exchanges: [persistedDocumentsExchange(), fetchExchange], fetchOptions: { headers }, requestPolicy: 'network-only' });
 }
 
 /**

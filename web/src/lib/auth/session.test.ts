@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { actingTenantId } from './session';
 
-const m = (tenantId: string) => ({ tenantId, slug: tenantId, name: tenantId, role: 'admin' });
+const m = (tenantId: string) => ({ __typename: 'ViewerMembership' as const, tenantId, slug: tenantId, name: tenantId, role: 'admin' });
 
 describe('actingTenantId', () => {
 	it('keeps the chosen tenant while the user belongs to it', () => {

@@ -10,8 +10,8 @@ describe('Health', () => {
 	});
 
 	it('shows the version when the API answers', () => {
-		const serverInfo = { version: '1.2.3', time: '2026-01-01T00:00:00.000Z' };
-		render(Health, { result: { data: { serverInfo } } });
+		const serverInfo = { __typename: 'ServerInfo' as const, version: '1.2.3', time: '2026-01-01T00:00:00.000Z' };
+		render(Health, { result: { data: { __typename: 'Query', serverInfo } } });
 		expect(screen.getByRole('status').textContent).toBe('API healthy, version 1.2.3');
 		expect(screen.queryByRole('alert')).toBeNull();
 	});
