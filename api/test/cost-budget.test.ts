@@ -71,7 +71,7 @@ describe("cost as a budget: every response reports it, a dry bucket refuses unti
     // anonymous callers have a bucket per address, of the default size
     expect((await post(port, "{ serverInfo { version } }")).body.extensions?.cost).toEqual({
       requestedQueryCost: costOf("{ serverInfo { version } }"),
-      throttleStatus: { maximumAvailable: 50_000, currentlyAvailable: 50_000 - costOf("{ serverInfo { version } }"), restoreRate: 2_500 },
+      throttleStatus: { maximumAvailable: 250_000, currentlyAvailable: 250_000 - costOf("{ serverInfo { version } }"), restoreRate: 25_000 },
     });
   });
 
@@ -81,7 +81,7 @@ describe("cost as a budget: every response reports it, a dry bucket refuses unti
     raw.subscribe("{ serviceCalls(first: 3) { edges { node { id } } } }", "q");
     await expect.poll(() => raw.messages.find((m) => m.type === "next" && m.id === "q")).toBeTruthy();
     const next = raw.messages.find((m) => m.type === "next" && m.id === "q");
-    expect(next.payload.extensions.cost).toMatchObject({ requestedQueryCost: costOf("{ serviceCalls(first: 3) { edges { node { id } } } }"), throttleStatus: { maximumAvailable: 50_000 } });
+    expect(next.payload.extensions.cost).toMatchObject({ requestedQueryCost: costOf("{ serviceCalls(first: 3) { edges { node { id } } } }"), throttleStatus: { maximumAvailable: 250_000 } });
     raw.socket.close();
   });
 

@@ -20,7 +20,7 @@ describe("the HTTP edge", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       data: { __typename: "Query", serverInfo: { version: expect.any(String) } },
-      extensions: { cost: { requestedQueryCost: 3, throttleStatus: expect.objectContaining({ maximumAvailable: 50_000 }) } },
+      extensions: { cost: { requestedQueryCost: 3, throttleStatus: expect.objectContaining({ maximumAvailable: 250_000 }) } },
     });
   });
 
