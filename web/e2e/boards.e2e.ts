@@ -1,22 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, e2e, newPage, screenshot } from './support/harness.ts';
-
-/** Another session of the API: signs in and returns a GraphQL caller for `tenant`. */
-async function session(email: string, tenant: string) {
-	const call = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
-		const res = await fetch(e2e.apiUrl, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json', 'x-tenant-id': tenant, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-			body: JSON.stringify({ query, variables })
-		});
-		const body = (await res.json()) as { data?: any; errors?: unknown };
-		if (body.errors) throw new Error(JSON.stringify(body.errors));
-		return body.data;
-	};
-	const { login } = await call('mutation ($e: String!, $p: String!, $t: String) { login(email: $e, password: $p, tenant: $t) { accessToken } }', { e: email, p: DEMO_PASSWORD, t: tenant });
-	return (query: string, variables: Record<string, unknown> = {}) => call(query, variables, login.accessToken);
-}
+import { apiSession, newPage, screenshot } from './support/harness.ts';
 
 const JOB_STATUSES = ['SCHEDULED', 'UNDERGROUND', 'ROUGH_IN', 'TOP_OUT', 'TRIM', 'FINAL', 'COMPLETE', 'ON_HOLD', 'CANCELLED'];
 const BID_STATUSES = ['DRAFT', 'SUBMITTED', 'WON', 'LOST', 'EXPIRED'];
@@ -26,7 +10,7 @@ const cardIds = (col: Locator, attribute: string) => col.locator('article').eval
 
 describe('boards: every column with its true count and its own "More"', () => {
 	it('the jobs board shows all nine phases with the API’s counts; a column’s "More" brings its next page', async () => {
-		const api = await session('admin@all-county.example', 'all_county');
+		const api = await apiSession('admin@all-county.example', 'all_county');
 		const page = await newPage({ user: 'admin@all-county.example', viewport: 'tablet' });
 		await page.goto('/jobs');
 		for (const status of JOB_STATUSES) {
@@ -50,7 +34,7 @@ describe('boards: every column with its true count and its own "More"', () => {
 	});
 
 	it('the bids pipeline shows every status with its count; a column’s "More" brings its next page', async () => {
-		const api = await session('estimator@all-county.example', 'all_county');
+		const api = await apiSession('estimator@all-county.example', 'all_county');
 		const { builders } = await api('{ builders(first: 1) { edges { node { id } } } }');
 		const create = 'mutation ($input: CreateBidInput!) { createBid(input: $input) { bid { id version } } }';
 		const created: Array<{ id: string; version: number }> = [];

@@ -2,23 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, e2e, newPage } from './support/harness.ts';
-
-/** Another session of the API: signs in and returns a GraphQL caller for `tenant`. */
-async function session(email: string, tenant: string) {
-	const call = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
-		const res = await fetch(e2e.apiUrl, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json', 'x-tenant-id': tenant, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-			body: JSON.stringify({ query, variables })
-		});
-		const body = (await res.json()) as { data?: any; errors?: unknown };
-		if (body.errors) throw new Error(JSON.stringify(body.errors));
-		return body.data;
-	};
-	const { login } = await call('mutation ($e: String!, $p: String!, $t: String) { login(email: $e, password: $p, tenant: $t) { accessToken } }', { e: email, p: DEMO_PASSWORD, t: tenant });
-	return (query: string, variables: Record<string, unknown> = {}) => call(query, variables, login.accessToken);
-}
+import { apiSession, type ApiSession, newPage } from './support/harness.ts';
 
 /** Clicks the page's "Download CSV" link and returns the downloaded file's rows (header first). */
 async function downloadCsv(page: Page, name: string | RegExp = 'Download CSV'): Promise<string[][]> {
@@ -28,7 +12,7 @@ async function downloadCsv(page: Page, name: string | RegExp = 'Download CSV'): 
 }
 
 /** Every node of a list through GraphQL, page by page: `field(first, after, …args) { … }`. */
-async function everything(api: Awaited<ReturnType<typeof session>>, field: string, args: string, selection: string, variables: Record<string, unknown>) {
+async function everything(api: ApiSession, field: string, args: string, selection: string, variables: Record<string, unknown>) {
 	const nodes: any[] = [];
 	let after: string | null = null;
 	do {
@@ -42,7 +26,7 @@ const argNames = (args: string) => args.split(',').filter(Boolean).map((a) => { 
 
 describe('CSV exports', () => {
 	it('the jobs board downloads its filtered jobs, in its order, as the API lists them', async () => {
-		const api = await session('admin@all-county.example', 'all_county');
+		const api = await apiSession('admin@all-county.example', 'all_county');
 		const { builders } = await api('{ builders(first: 1) { edges { node { id name } } } }');
 		const builder = builders.edges[0].node;
 		const page = await newPage({ user: 'admin@all-county.example' });
@@ -63,7 +47,7 @@ describe('CSV exports', () => {
 	});
 
 	it('a dispatcher downloads the service calls the filters show; a dispatcher has no audit trail export', async () => {
-		const api = await session('dispatcher@h2o.example', 'h2o');
+		const api = await apiSession('dispatcher@h2o.example', 'h2o');
 		const page = await newPage({ user: 'dispatcher@h2o.example' });
 		await page.goto('/service-calls?priority=EMERGENCY&status=NEW&status=SCHEDULED');
 		await page.locator('main li').first().waitFor();
@@ -81,7 +65,7 @@ describe('CSV exports', () => {
 	});
 
 	it('an admin downloads an object’s history from its page, as the audit trail lists it', async () => {
-		const api = await session('admin@all-county.example', 'all_county');
+		const api = await apiSession('admin@all-county.example', 'all_county');
 		const { jobs } = await api('{ jobs(first: 1, filter: { status: [SCHEDULED] }) { edges { node { id version } } } }');
 		const job = jobs.edges[0].node;
 		const move = 'mutation ($input: ChangeJobStatusInput!) { changeJobStatus(input: $input) { job { id version } } }';

@@ -1,29 +1,13 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, e2e, newPage, screenshot } from './support/harness.ts';
-
-/** Another session of the API (not the browser's): signs in and returns a GraphQL caller for `tenant`. */
-async function session(email: string, tenant: string) {
-	const call = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
-		const res = await fetch(e2e.apiUrl, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json', 'x-tenant-id': tenant, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-			body: JSON.stringify({ query, variables })
-		});
-		const body = (await res.json()) as { data?: any; errors?: unknown };
-		if (body.errors) throw new Error(JSON.stringify(body.errors));
-		return body.data;
-	};
-	const { login } = await call('mutation ($e: String!, $p: String!, $t: String) { login(email: $e, password: $p, tenant: $t) { accessToken } }', { e: email, p: DEMO_PASSWORD, t: tenant });
-	return (query: string, variables: Record<string, unknown> = {}) => call(query, variables, login.accessToken);
-}
+import { apiSession, newPage, screenshot } from './support/harness.ts';
 
 /** The count the overview shows for a job status (its legend entry). */
 const shownCount = async (page: Page, status: string) => Number(await page.locator(`[data-testid="jobs-by-status"] a[data-status="${status}"] strong`).innerText());
 
 describe('overview', () => {
 	it('shows the jobs, bids and webhook figures as charts, each linking to its list, with the API’s numbers', async () => {
-		const api = await session('admin@all-county.example', 'all_county');
+		const api = await apiSession('admin@all-county.example', 'all_county');
 		const { jobFigures } = await api('{ jobFigures { byStatus { status count } byBuilder(first: 5) { builderId builderName } } }');
 		const page = await newPage({ user: 'admin@all-county.example', viewport: 'tablet' });
 		await page.goto('/');
@@ -44,7 +28,7 @@ describe('overview', () => {
 	});
 
 	it('changes live when another session moves a job', async () => {
-		const other = await session('dispatcher@all-county.example', 'all_county');
+		const other = await apiSession('dispatcher@all-county.example', 'all_county');
 		const page = await newPage({ user: 'admin@all-county.example' });
 		await page.goto('/');
 		await page.locator('[data-testid="jobs-by-status"] a[data-status="SCHEDULED"]').waitFor();
@@ -70,7 +54,7 @@ describe('overview', () => {
 	});
 
 	it('shows a dispatcher the service calls: emergencies first, each figure a link to the filtered list', async () => {
-		const api = await session('dispatcher@h2o.example', 'h2o');
+		const api = await apiSession('dispatcher@h2o.example', 'h2o');
 		const { serviceCallFigures } = await api('{ serviceCallFigures { openEmergencies { count } thisWeek { total } } }');
 		const page = await newPage({ user: 'dispatcher@h2o.example', viewport: 'tablet' });
 		await page.goto('/');

@@ -1,22 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, e2e, newPage, screenshot } from './support/harness.ts';
-
-/** Another session of the API: signs in and returns a GraphQL caller for `tenant`. */
-async function session(email: string, tenant: string) {
-	const call = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
-		const res = await fetch(e2e.apiUrl, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json', 'x-tenant-id': tenant, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-			body: JSON.stringify({ query, variables })
-		});
-		const body = (await res.json()) as { data?: any; errors?: unknown };
-		if (body.errors) throw new Error(JSON.stringify(body.errors));
-		return body.data;
-	};
-	const { login } = await call('mutation ($e: String!, $p: String!, $t: String) { login(email: $e, password: $p, tenant: $t) { accessToken } }', { e: email, p: DEMO_PASSWORD, t: tenant });
-	return (query: string, variables: Record<string, unknown> = {}) => call(query, variables, login.accessToken);
-}
+import { apiSession, type ApiSession, newPage, screenshot } from './support/harness.ts';
 
 // a day of its own, far from the seeded calls; local times (the browser runs on this machine's time zone)
 const DAY = '2031-03-04';
@@ -26,12 +10,12 @@ const names = { booked: `Booked ${stamp}`, drag: `Dragged ${stamp}`, keys: `Keye
 const CALL = 'id assignedTechnician windowStart windowEnd version';
 
 describe('the dispatch timeline', () => {
-	let api: Awaited<ReturnType<typeof session>>;
+	let api: ApiSession;
 	const ids: Record<keyof typeof names, string> = { booked: '', drag: '', keys: '' };
 	const read = async (id: string) => (await api(`query ($id: ID!) { node(id: $id) { ... on ServiceCall { ${CALL} } } }`, { id })).node;
 
 	beforeAll(async () => {
-		api = await session('dispatcher@h2o.example', 'h2o');
+		api = await apiSession('dispatcher@h2o.example', 'h2o');
 		const create = `mutation ($input: CreateServiceCallInput!) { createServiceCall(input: $input) { serviceCall { ${CALL} } } }`;
 		const base = { customerPhone: '+18135550199', addressLine1: '1 Timeline Way', problem: 'Leaking valve' };
 		ids.booked = (await api(create, { input: { ...base, customerName: names.booked, assignedTechnician: 'Dana Brooks', windowStart: at(9), windowEnd: at(11) } })).createServiceCall.serviceCall.id;

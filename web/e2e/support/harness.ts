@@ -85,3 +85,25 @@ const envQuery = (env: Record<string, string>) => {
 	const pairs = Object.entries(env).map(([name, value]) => ['env', `${name}=${value}`]);
 	return pairs.length ? `?${new URLSearchParams(pairs)}` : '';
 };
+
+/**
+ * Another session of the API (not the browser's), for a test that acts beside the page: signs in as `email` and
+ * returns a GraphQL caller acting for `tenant`; a response with errors throws them.
+ */
+export async function apiSession(email: string, tenant: string) {
+	const call = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
+		const res = await fetch(e2e.apiUrl, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'x-tenant-id': tenant, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+			body: JSON.stringify({ query, variables })
+		});
+		const body = (await res.json()) as { data?: any; errors?: unknown };
+		if (body.errors) throw new Error(JSON.stringify(body.errors));
+		return body.data;
+	};
+	const { login } = await call('mutation ($e: String!, $p: String!, $t: String) { login(email: $e, password: $p, tenant: $t) { accessToken } }', { e: email, p: DEMO_PASSWORD, t: tenant });
+	return (query: string, variables: Record<string, unknown> = {}) => call(query, variables, login.accessToken);
+}
+
+/** What `apiSession` returns: a GraphQL call as that session. */
+export type ApiSession = Awaited<ReturnType<typeof apiSession>>;
