@@ -115,3 +115,22 @@ describe('cache updates: webhook endpoints', () => {
 		expect(api.requests('Deliveries')).toBe(4);
 	});
 });
+
+describe('cache updates: the overview figures', () => {
+	it("refetches a board entity's figures after an edit of one of its items, which changes no list", async () => {
+		let amount = 100_00;
+		const api = await startApi({
+			Figures: () => ({ bidFigures: { __typename: 'BidFigures', byStatus: [{ __typename: 'BidValue', status: 'DRAFT', count: 1, amountCents: amount }] } }),
+			updateBid: () => ((amount += 50_00), { updateBid: { __typename: 'UpdateBidPayload', bid: { __typename: 'Bid', id: 'b1', amountCents: amount } } })
+		});
+		const value = async () => (await api.client.query(`query Figures { bidFigures { byStatus { status count amountCents } } }`, {}).toPromise()).data?.bidFigures.byStatus[0].amountCents;
+
+		expect(await value()).toBe(100_00);
+		expect(await value()).toBe(100_00);
+		expect(api.requests('Figures')).toBe(1); // served from the cache
+
+		await api.client.mutation(`mutation updateBid($input: UpdateBidInput!) { updateBid(input: $input) { bid { id amountCents } } }`, { input: { id: 'b1' } }).toPromise();
+		expect(await value()).toBe(150_00);
+		expect(api.requests('Figures')).toBe(2);
+	});
+});

@@ -1,4 +1,4 @@
-import type { Cache, CacheExchangeOpts } from '@urql/exchange-graphcache';
+import type { Cache, CacheExchangeOpts, UpdateResolver } from '@urql/exchange-graphcache';
 import { relayPagination } from '@urql/exchange-graphcache/extras';
 
 /**
@@ -78,6 +78,18 @@ const embedded = () => null;
 /** Event types that change which items belong in a list (not just an item's fields). */
 const changesMembership = (type: string) => /\.(created|archived|deleted|restored)$/.test(type);
 
+/**
+ * The overview's figures of each board entity (`jobFigures`, …): sums over every row of the tenant, so any change to
+ * one of those rows, here or in another session, leaves them stale. `withFigures` adds dropping them to an update.
+ */
+const figuresOf = { job: 'jobFigures', bid: 'bidFigures', serviceCall: 'serviceCallFigures' } as const;
+const withFigures =
+	(entity: keyof typeof figuresOf, update?: UpdateResolver): UpdateResolver =>
+	(result, args, cache, info) => {
+		update?.(result, args, cache, info);
+		invalidateList(cache, figuresOf[entity]);
+	};
+
 export const cacheConfig = {
 	keys: {
 		...Object.fromEntries(embeddedTypes.map((type) => [type, embedded])),
@@ -98,27 +110,31 @@ export const cacheConfig = {
 		// invalidate the lists (refetched when on screen). Edits of an existing Node need nothing here:
 		// the cache updates the Node in every list that holds it.
 		Mutation: {
-			createJob: (result, _a, cache) => {
+			createJob: withFigures('job', (result, _a, cache) => {
 				invalidateList(cache, 'jobs');
 				invalidateOwnerList(cache, result, 'createJob', 'job', 'jobs');
-			},
-			createBid: (result, _a, cache) => {
+			}),
+			createBid: withFigures('bid', (result, _a, cache) => {
 				invalidateList(cache, 'bids');
 				invalidateOwnerList(cache, result, 'createBid', 'bid', 'bids');
-			},
-			createServiceCall: (_r, _a, cache) => invalidateList(cache, 'serviceCalls'),
+			}),
+			createServiceCall: withFigures('serviceCall', (_r, _a, cache) => invalidateList(cache, 'serviceCalls')),
 			createBuilder: (_r, _a, cache) => invalidateList(cache, 'builders'),
 			// Edits that may move an item between filtered or ordered lists (a new date, builder or status).
-			updateJob: (_r, _a, cache) => invalidateList(cache, 'jobs'),
+			updateJob: withFigures('job', (_r, _a, cache) => invalidateList(cache, 'jobs')),
+			// Edits that change only figures (a bid's amount, a call's window or priority).
+			updateBid: withFigures('bid'),
+			updateServiceCall: withFigures('serviceCall'),
+			changeJobStatus: withFigures('job'),
 			updateBuilder: (_r, _a, cache) => invalidateList(cache, 'builders'),
 			// Archived items leave their lists (they stay readable by id).
-			archiveJob: (_r, _a, cache) => invalidateList(cache, 'jobs'),
-			archiveBid: (_r, _a, cache) => invalidateList(cache, 'bids'),
-			archiveServiceCall: (_r, _a, cache) => invalidateList(cache, 'serviceCalls'),
+			archiveJob: withFigures('job', (_r, _a, cache) => invalidateList(cache, 'jobs')),
+			archiveBid: withFigures('bid', (_r, _a, cache) => invalidateList(cache, 'bids')),
+			archiveServiceCall: withFigures('serviceCall', (_r, _a, cache) => invalidateList(cache, 'serviceCalls')),
 			archiveBuilder: (_r, _a, cache) => invalidateList(cache, 'builders'),
 			// A status change may move a call out of the filtered dispatch list (e.g. to COMPLETED).
-			changeServiceCallStatus: (_r, _a, cache) => invalidateList(cache, 'serviceCalls'),
-			changeBidStatus: (_r, _a, cache) => invalidateList(cache, 'bids'),
+			changeServiceCallStatus: withFigures('serviceCall', (_r, _a, cache) => invalidateList(cache, 'serviceCalls')),
+			changeBidStatus: withFigures('bid', (_r, _a, cache) => invalidateList(cache, 'bids')),
 			createApiKey: (_r, _a, cache) => invalidateList(cache, 'apiKeys'),
 			inviteUser: (_r, _a, cache) => invalidateList(cache, 'members'),
 			removeMember: (_r, _a, cache) => invalidateList(cache, 'members'),
@@ -137,11 +153,11 @@ export const cacheConfig = {
 			createMarketingPost: (_r, _a, cache) => invalidateList(cache, 'marketingPosts')
 		},
 		Subscription: {
-			jobChanged: (result, _a, cache) => {
+			jobChanged: withFigures('job', (result, _a, cache) => {
 				if (changesMembership(eventType(result, 'jobChanged'))) invalidateList(cache, 'jobs');
-			},
-			bidChanged: (_r, _a, cache) => invalidateList(cache, 'bids'),
-			serviceCallChanged: (_r, _a, cache) => invalidateList(cache, 'serviceCalls'),
+			}),
+			bidChanged: withFigures('bid', (_r, _a, cache) => invalidateList(cache, 'bids')),
+			serviceCallChanged: withFigures('serviceCall', (_r, _a, cache) => invalidateList(cache, 'serviceCalls')),
 			// posts and accounts update in place by id; a new one (another user's) joins its list
 			marketingChanged: (result, _a, cache) => {
 				const type = eventType(result, 'marketingChanged');
