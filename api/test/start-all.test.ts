@@ -64,7 +64,8 @@ describe("start-all on the embedded database", () => {
     expect(first.output()).toContain(`http://127.0.0.1:${apiPort}/graphql`);
     expect(first.output()).toMatch(/first run: seeding demo data/);
     expect((await fetch(`http://127.0.0.1:${apiPort}/readyz`)).status).toBe(200);
-    expect(await typename(apiPort)).toEqual({ data: { __typename: "Query" } });
+    // every answer carries its cost (extensions.cost, README "Cost budget")
+    expect(await typename(apiPort)).toEqual({ data: { __typename: "Query" }, extensions: { cost: expect.objectContaining({ requestedQueryCost: 1 }) } });
     expect(await stop(first)).toBe(0);
     await expect(fetch(`http://127.0.0.1:${apiPort}/healthz`)).rejects.toThrow();
     expect(await listening(pgPort)).toBe(false);
@@ -95,7 +96,7 @@ describe("start-all on the embedded database", () => {
     await expect.poll(() => pids(started.output(), "api").length, { timeout: 10_000 }).toBe(2);
     const [, restarted] = pids(started.output(), "api");
     expect(restarted).not.toBe(api);
-    await expect.poll(() => typename(apiPort).catch(() => null), { timeout: 60_000, interval: 250 }).toEqual({ data: { __typename: "Query" } });
+    await expect.poll(async () => (await typename(apiPort).catch(() => null))?.data, { timeout: 60_000, interval: 250 }).toEqual({ __typename: "Query" });
     expect(alive(worker!)).toBe(true);
     expect(pids(started.output(), "worker")).toEqual([worker]);
 
