@@ -2,7 +2,7 @@
 // and the check that the API and the baseline answer with the same data.
 import { createRequire } from "node:module";
 import type { PooledJob } from "./dataset.ts";
-import { cpuMs, rssMiB, settle, statements, type Server } from "./processes.ts";
+import { cpuMs, memory, rssMiB, settle, statements, type Server } from "./processes.ts";
 import { body, nextStatus, pathOf, type Fixtures, type Operation, type Scenario } from "./scenarios.ts";
 
 const require = createRequire(import.meta.url);
@@ -95,6 +95,7 @@ export async function measure(target: Server, scenario: Scenario, fx: Fixtures, 
   // (their CPU and statements are in the deltas below), so the per-request costs divide by `sent`
   const { total: completed, sent } = (result as unknown as { requests: { total: number; sent: number } }).requests;
   const sql1 = await settle(target);
+  if (process.env.BENCH_MEMORY) console.log(`${target.name} memory at end (MiB): ${JSON.stringify(await memory(target))}; after a full GC (with --expose-gc): ${JSON.stringify(await memory(target, true))}`);
   const cpu1 = cpuMs(target.pid);
   if (result.non2xx || result.errors || result.timeouts || failures.count)
     throw new Error(

@@ -48,7 +48,8 @@ export async function launchApi(s: ServerSettings): Promise<Server> {
   const entry = ["api/dist/main.js"];
   const port = await freePort();
   const profile = s.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${s.cpuProfileDir}`] : [];
-  return start("api", port, [...profile, ...entry], {
+  const flags = (process.env.BENCH_API_NODE_FLAGS ?? "").split(" ").filter(Boolean); // experiments: V8/node flags for the API only
+  return start("api", port, [...flags, ...profile, ...entry], {
     NODE_ENV: "production",
     API_HOST: "127.0.0.1",
     API_PORT: String(port),
@@ -153,6 +154,12 @@ export function rssMiB(pid: number): number {
 export async function statements(server: Server): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${server.statsPort}/`);
   return ((await res.json()) as { statements: number }).statements;
+}
+
+/** The server's memory in MiB as its preloaded counter reports it: RSS, V8 heap (total, used, by space), external. */
+export async function memory(server: Server, afterGc = false): Promise<Record<string, unknown>> {
+  const res = await fetch(`http://127.0.0.1:${server.statsPort}/${afterGc ? "gc" : ""}`);
+  return ((await res.json()) as { memory: Record<string, unknown> }).memory;
 }
 
 /** Waits until the server has sent no statement for `quietMs` (requests cut off at the end of a run finish). */
