@@ -16,6 +16,7 @@ import type { PrismaClient } from "../generated/prisma/client.ts";
 import { authorizationError } from "./auth-errors.ts";
 import { validationError } from "./validation-errors.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./plugins/connection-rules.ts";
+import "./plugins/sync-global-id.ts";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -112,6 +113,9 @@ export const builder = new SchemaBuilder<{
     defaultEdgeTypeOptions: { description: "An item of a page, with its cursor." },
   },
 });
+
+// plugins/sync-global-id.ts encodes global IDs as plugin-relay does by default: a custom encoder would be skipped
+if (builder.options.relay?.encodeGlobalID) throw new Error("relay.encodeGlobalID is set: plugins/sync-global-id.ts must call it");
 
 builder.queryType({ description: "The root of every read." });
 builder.mutationType({ description: "The root of every change. Each mutation runs as one transaction." });
