@@ -6,10 +6,9 @@ import type { YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { WebSocketServer, type WebSocket } from "ws";
+import { watchAccess } from "./auth/access-watch.ts";
 import type { Context } from "./context.ts";
-import { capabilityColumn } from "./domain/capabilities.ts";
 import type { DomainEvent, EntityType } from "./events/domain-event.ts";
-import { pubsub, topicFor } from "./events/pubsub.ts";
 import { sharedPayloadReplacer, spliceSharedPayload } from "./events/shared-json.ts";
 import { sharedSubscribe, shareKeyOf } from "./events/shared-subscribe.ts";
 import type { Env } from "./env.ts";
@@ -133,7 +132,9 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
       }
       extra.context = context;
       if (context.authExpiresAt) expireAt(extra, context.authExpiresAt);
-      watchAccess(extra, context);
+      // the rights it was opened with changed (auth/access-watch.ts): closed, and the client reconnects afresh
+      const unwatch = watchAccess(context, () => connections.get(extra.socket)?.end(LiveClose.accessChanged.code, LiveClose.accessChanged.reason));
+      extra.socket.once("close", unwatch);
       return true;
     },
     onSubscribe: async ({ extra, subscriptions }, id, params) => {
@@ -186,40 +187,6 @@ export function attachGraphqlWs(server: Server, yoga: Yoga, deps: LiveDeps): Liv
     onOperation: () => void metrics.subscriptions.inc(),
     onComplete: () => void metrics.subscriptions.dec(),
   });
-
-  /**
-   * Closes a connection when the rights it was opened with change, on whichever replica the change was made (the
-   * pipeline's events arrive through the pubsub): its user is disabled, removed from the tenant or re-roled; its API
-   * key is revoked; or the tenant's capabilities change (a subscription to a capability switched off must end, one
-   * switched on becomes possible). The client reconnects and is authorized afresh.
-   */
-  function watchAccess(extra: Extra, context: Context) {
-    const principal = context.principal;
-    const tenant = context.tenant;
-    if (!tenant || (principal?.kind !== "user" && principal?.kind !== "api_key")) return;
-    const kinds: EntityType[] = principal.kind === "user" ? ["user", "membership", "tenant_config"] : ["api_key", "tenant_config"];
-    const subs = kinds.map((kind) => pubsub.subscribe(topicFor(tenant.id, kind)));
-    extra.socket.once("close", () => void Promise.all(subs.map((sub) => sub.return())));
-    const affects = (e: DomainEvent) => {
-      const after = e.after as { userId?: string; status?: string; revokedAt?: unknown } | null;
-      const row = (e.after ?? e.before) as { userId?: string } | null;
-      switch (e.entityType) {
-        case "tenant_config":
-          return Object.values(capabilityColumn).some((column) => (e.before as Record<string, unknown> | null)?.[column] !== (after as Record<string, unknown> | null)?.[column]);
-        case "api_key":
-          return principal.kind === "api_key" && e.entityId === principal.apiKeyId && (!after || after.revokedAt != null);
-        case "user":
-          return principal.kind === "user" && e.entityId === principal.userId && after?.status === "disabled";
-        default:
-          return principal.kind === "user" && row?.userId === principal.userId && e.action !== "created";
-      }
-    };
-    for (const sub of subs)
-      void (async () => {
-        for await (const event of sub)
-          if (affects(event)) return connections.get(extra.socket)?.end(LiveClose.accessChanged.code, LiveClose.accessChanged.reason);
-      })().catch(() => undefined);
-  }
 
   function expireAt(extra: Extra, at: Date) {
     const wait = at.getTime() - Date.now();

@@ -25,8 +25,8 @@ export function invalidatePrincipals(change: PrincipalInvalidation): void {
 }
 
 /**
- * The invalidations a committed domain event implies: the same changes that close live connections (ws.ts
- * `watchAccess`), taken broadly: any change to a user (disabled, password changed), to a membership (added,
+ * The invalidations a committed domain event implies: the same changes that close live connections
+ * (auth/access-watch.ts), taken broadly: any change to a user (disabled, password changed), to a membership (added,
  * re-roled, removed), to an API key (revoked), or to the tenant's configuration (capabilities, limits).
  */
 export function invalidatePrincipalsFor(event: DomainEvent): void {
