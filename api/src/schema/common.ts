@@ -5,6 +5,17 @@ import { badInput } from "../errors.ts";
 import { builder, type Types } from "./builder.ts";
 
 /** Shared inputs, enums and helpers of the domain schema files. */
+
+/** The domain's enums: GraphQL values are the database values upper-cased, each described. */
+export function describedEnum<V extends string>(name: string, description: string, values: Record<V, V>, descriptions: Record<V, string>) {
+  return builder.enumType(name, {
+    description,
+    values: Object.fromEntries(
+      (Object.values(values) as V[]).map((v) => [v.toUpperCase(), { value: v, description: descriptions[v] }]),
+    ) as Record<Uppercase<V>, { value: V; description: string }>,
+  });
+}
+
 export const SortDirection = builder.enumType("SortDirection", {
   description: "Ascending or descending order.",
   values: {

@@ -7,8 +7,13 @@ import { runMutation } from "../events/pipeline.ts";
 import type { TenantConfig } from "../generated/prisma/client.ts";
 import { defaultConfig } from "../domain/tenants.ts";
 import { builder } from "./builder.ts";
-import { payloadType, whereId } from "./common.ts";
-import { TenantStatusEnum } from "./enums.ts";
+import { describedEnum, payloadType, whereId } from "./common.ts";
+import { TenantStatus } from "../generated/prisma/enums.ts";
+
+export const TenantStatusEnum = describedEnum("TenantStatus", "Whether a tenant may use the platform.", TenantStatus, {
+  active: "In use.",
+  suspended: "Suspended: its users and keys are refused.",
+});
 
 const TenantCapabilities = builder.objectRef<TenantConfig>("TenantCapabilities").implement({
   description: "Which entity kinds the tenant uses. A capability that is off makes its fields answer FORBIDDEN.",

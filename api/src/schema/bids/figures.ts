@@ -1,7 +1,7 @@
 import { Prisma } from "../../generated/prisma/client.ts";
 import { BidStatus } from "../../generated/prisma/enums.ts";
 import { builder } from "../builder.ts";
-import { BidStatusEnum } from "../enums.ts";
+import { BidStatusEnum } from "./enums.ts";
 import { span, tenantToday, tenantZone } from "../figures.ts";
 
 interface BidValue { status: BidStatus; count: number; amountCents: number }

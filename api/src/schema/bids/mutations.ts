@@ -8,9 +8,9 @@ import { badInput } from "../../errors.ts";
 import { runMutation } from "../../events/pipeline.ts";
 import type { BidStatus } from "../../generated/prisma/enums.ts";
 import { builder, type InputFields } from "../builder.ts";
-import { BuilderRef } from "../builders.ts";
+import { BuilderRef } from "../builders/types.ts";
 import { idOf, patchOf, payloadType } from "../common.ts";
-import { BidStatusEnum } from "../enums.ts";
+import { BidStatusEnum } from "./enums.ts";
 import { BidRef } from "./types.ts";
 
 const BidLineItemInput = builder.inputType("BidLineItemInput", {

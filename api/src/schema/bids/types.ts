@@ -2,9 +2,9 @@ import { bidStatus } from "../../domain/bid-status.ts";
 import { lineItemsOf } from "../../domain/bid-line-items.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { builder } from "../builder.ts";
-import { BuilderRef } from "../builders.ts";
+import { BuilderRef } from "../builders/types.ts";
 import { archivedFilter, DateRange, idOf, rangeFilter, SortDirection, textSearch, totalCountOf, updatedAfterDescription, whereId } from "../common.ts";
-import { BidStatusEnum } from "../enums.ts";
+import { BidStatusEnum } from "./enums.ts";
 
 const BidLineItem = builder.objectRef<{ description: string; quantity: number; unitPriceCents: number }>("BidLineItem").implement({
   description: "One priced line of a bid.",

@@ -2,7 +2,7 @@ import { Prisma } from "../../generated/prisma/client.ts";
 import { JobStatus } from "../../generated/prisma/enums.ts";
 import { builder } from "../builder.ts";
 import { countsByStatus } from "../common.ts";
-import { JobStatusEnum } from "../enums.ts";
+import { JobStatusEnum } from "./enums.ts";
 import { PeriodCountRef, span, tenantToday, type PeriodCount } from "../figures.ts";
 
 interface JobStatusCount { status: JobStatus; count: number }

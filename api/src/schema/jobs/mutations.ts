@@ -6,9 +6,9 @@ import { versionedUpdate } from "../../domain/versioned.ts";
 import { badInput } from "../../errors.ts";
 import { runMutation } from "../../events/pipeline.ts";
 import { builder, type InputFields } from "../builder.ts";
-import { BuilderRef } from "../builders.ts";
+import { BuilderRef } from "../builders/types.ts";
 import { idOf, patchOf, payloadType } from "../common.ts";
-import { JobStatusEnum } from "../enums.ts";
+import { JobStatusEnum } from "./enums.ts";
 import { JobRef } from "./types.ts";
 
 const detailFields = <R extends boolean>(t: InputFields, required: R) => ({

@@ -1,9 +1,9 @@
 import { jobStatus } from "../../domain/job-status.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { builder } from "../builder.ts";
-import { BuilderRef } from "../builders.ts";
+import { BuilderRef } from "../builders/types.ts";
 import { archivedFilter, DateRange, idOf, rangeFilter, SortDirection, textSearch, totalCountOf, updatedAfterDescription, whereId } from "../common.ts";
-import { JobStatusEnum } from "../enums.ts";
+import { JobStatusEnum } from "./enums.ts";
 
 export const JobRef = builder.prismaNode("Job", {
   description: "A new-construction plumbing job on one lot, moving through the construction phases.",

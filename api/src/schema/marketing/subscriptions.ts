@@ -1,7 +1,7 @@
 import type { DomainEvent } from "../../events/domain-event.ts";
 import { tenantTopicFor } from "../../events/pubsub.ts";
 import { builder } from "../builder.ts";
-import { ChangeEvent, liveEvents, typeMatches, typesArg } from "../subscriptions.ts";
+import { ChangeEvent, liveEvents, typeMatches, typesArg } from "../live.ts";
 import { ChannelAccountRef } from "./accounts.ts";
 import { marketingRead } from "./enums.ts";
 import { MarketingPostRef } from "./posts.ts";

@@ -2,7 +2,7 @@ import { Prisma } from "../../generated/prisma/client.ts";
 import type { ServiceCallPriority, ServiceCallStatus } from "../../generated/prisma/enums.ts";
 import type { Context } from "../../context.ts";
 import { builder } from "../builder.ts";
-import { ServiceCallPriorityEnum, ServiceCallStatusEnum } from "../enums.ts";
+import { ServiceCallPriorityEnum, ServiceCallStatusEnum } from "./enums.ts";
 import { tenantToday, tenantZone } from "../figures.ts";
 
 interface CallCount { priority: ServiceCallPriority; status: ServiceCallStatus; count: number }

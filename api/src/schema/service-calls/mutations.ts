@@ -8,7 +8,7 @@ import type { ServiceCall } from "../../generated/prisma/client.ts";
 import type { ServiceCallStatus } from "../../generated/prisma/enums.ts";
 import { builder, type InputFields } from "../builder.ts";
 import { idOf, patchOf, payloadType } from "../common.ts";
-import { ServiceCallPriorityEnum, ServiceCallStatusEnum } from "../enums.ts";
+import { ServiceCallPriorityEnum, ServiceCallStatusEnum } from "./enums.ts";
 import { ServiceCallRef } from "./types.ts";
 
 const detailFields = <R extends boolean>(t: InputFields, required: R) => ({

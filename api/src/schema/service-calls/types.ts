@@ -2,7 +2,7 @@ import { serviceCallStatus } from "../../domain/service-call-status.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { builder } from "../builder.ts";
 import { archivedFilter, DateTimeRange, rangeFilter, SortDirection, textSearch, totalCountOf, updatedAfterDescription, whereId } from "../common.ts";
-import { ServiceCallPriorityEnum, ServiceCallStatusEnum } from "../enums.ts";
+import { ServiceCallPriorityEnum, ServiceCallStatusEnum } from "./enums.ts";
 
 export const ServiceCallRef = builder.prismaNode("ServiceCall", {
   description: "A residential service call: a customer's plumbing problem, dispatched to a technician.",

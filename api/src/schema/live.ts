@@ -1,3 +1,7 @@
+// The live-event layer every domain's subscriptions share: the Subscription root, the ChangeEvent interface and one
+// change type per entity, the filters (event types, a column before or after the change), and liveEvents, the one way
+// a subscription reads its tenant's committed changes. Each domain's own subscription fields live in its folder
+// (jobs/subscriptions.ts, ...); tenantEvents, which spans every domain, is here.
 import type { Context } from "../context.ts";
 import { unauthenticated } from "../errors.ts";
 import type { DomainEvent, EntityType, EventActor } from "../events/domain-event.ts";
@@ -6,11 +10,6 @@ import { getDatamodel } from "../generated/pothos-types.ts";
 import { patternMatches } from "../webhooks/catalog.ts";
 import { builder } from "./builder.ts";
 import { entityKinds, nodeTypeOf } from "./entity-kinds.ts";
-import { BidStatusEnum, JobStatusEnum, ServiceCallPriorityEnum, ServiceCallStatusEnum } from "./enums.ts";
-import { BidRef } from "./bids/types.ts";
-import { BuilderRef } from "./builders.ts";
-import { JobRef } from "./jobs/types.ts";
-import { ServiceCallRef } from "./service-calls/types.ts";
 
 builder.subscriptionType({
   description:
@@ -73,10 +72,10 @@ function changeType(name: string, field: string, model: Model, what: string) {
   });
 }
 
-const JobChange = changeType("JobChange", "job", "Job", "job");
-const BidChange = changeType("BidChange", "bid", "Bid", "bid");
-const ServiceCallChange = changeType("ServiceCallChange", "serviceCall", "ServiceCall", "service call");
-const BuilderChange = changeType("BuilderChange", "builder", "Builder", "builder");
+export const JobChange = changeType("JobChange", "job", "Job", "job");
+export const BidChange = changeType("BidChange", "bid", "Bid", "bid");
+export const ServiceCallChange = changeType("ServiceCallChange", "serviceCall", "ServiceCall", "service call");
+export const BuilderChange = changeType("BuilderChange", "builder", "Builder", "builder");
 
 const TenantEvent = builder.objectRef<DomainEvent>("TenantEvent").implement({
   description: "A committed change to any entity of the tenant.",
@@ -99,7 +98,7 @@ export const typeMatches = (types: readonly string[] | null | undefined) => (e: 
   !types?.length || types.some((pattern) => patternMatches(pattern, e.type));
 
 /** Whether the entity's value of `column` before or after the change is one of `values` (so leaving a status counts). */
-const either = (e: DomainEvent, column: string, values: readonly unknown[] | null | undefined) =>
+export const either = (e: DomainEvent, column: string, values: readonly unknown[] | null | undefined) =>
   !values?.length || [e.before, e.after].some((row) => !!row && values.includes((row as Record<string, unknown>)[column]));
 
 /** `events` of the acting tenant's `topic` that pass `keep`, until the client stops or falls too far behind. */
@@ -121,95 +120,8 @@ export function liveEvents(ctx: Context, topic: (tenantId: string) => DomainTopi
   };
 }
 
-const catchUp = (query: string) =>
+export const catchUp = (query: string) =>
   ` Delivery is at-most-once: after a reconnect, catch up with \`${query}(filter: { updatedAfter, includeArchived: true })\`.`;
-
-builder.subscriptionField("jobChanged", (t) =>
-  t.field({
-    type: JobChange,
-    description: "Every committed change to the acting tenant's jobs that passes the filters (all must hold)." + catchUp("jobs"),
-    authScopes: { $all: { capability: "jobs", can: "job:read" } },
-    args: {
-      id: t.arg.globalID({ for: JobRef, description: "Only this job." }),
-      status: t.arg({ type: [JobStatusEnum], description: "Only jobs in one of these statuses before or after the change (so leaving one counts)." }),
-      builderId: t.arg.globalID({ for: BuilderRef, description: "Only this builder's jobs (before or after the change)." }),
-      assignedCrew: t.arg.string({ description: "Only jobs assigned to this crew before or after the change." }),
-      types: t.arg.stringList({ description: typesArg }),
-    },
-    subscribe: (_root, args, ctx) =>
-      liveEvents(ctx, (tenant) => topicFor(tenant, "job"), (e) =>
-        (!args.id || e.entityId === args.id.id) &&
-        either(e, "status", args.status) &&
-        either(e, "builderId", args.builderId ? [args.builderId.id] : null) &&
-        either(e, "assignedCrew", args.assignedCrew != null ? [args.assignedCrew] : null) &&
-        typeMatches(args.types)(e),
-      ),
-    resolve: (event) => event,
-  }),
-);
-
-builder.subscriptionField("bidChanged", (t) =>
-  t.field({
-    type: BidChange,
-    description: "Every committed change to the acting tenant's bids that passes the filters (all must hold)." + catchUp("bids"),
-    authScopes: { $all: { capability: "bids", can: "bid:read" } },
-    args: {
-      id: t.arg.globalID({ for: BidRef, description: "Only this bid." }),
-      status: t.arg({ type: [BidStatusEnum], description: "Only bids in one of these statuses before or after the change." }),
-      builderId: t.arg.globalID({ for: BuilderRef, description: "Only bids to this builder (before or after the change)." }),
-      estimator: t.arg.string({ description: "Only bids of this estimator before or after the change." }),
-      types: t.arg.stringList({ description: typesArg }),
-    },
-    subscribe: (_root, args, ctx) =>
-      liveEvents(ctx, (tenant) => topicFor(tenant, "bid"), (e) =>
-        (!args.id || e.entityId === args.id.id) &&
-        either(e, "status", args.status) &&
-        either(e, "builderId", args.builderId ? [args.builderId.id] : null) &&
-        either(e, "estimator", args.estimator != null ? [args.estimator] : null) &&
-        typeMatches(args.types)(e),
-      ),
-    resolve: (event) => event,
-  }),
-);
-
-builder.subscriptionField("serviceCallChanged", (t) =>
-  t.field({
-    type: ServiceCallChange,
-    description: "Every committed change to the acting tenant's service calls that passes the filters (all must hold)." + catchUp("serviceCalls"),
-    authScopes: { $all: { capability: "serviceCalls", can: "serviceCall:read" } },
-    args: {
-      id: t.arg.globalID({ for: ServiceCallRef, description: "Only this service call." }),
-      status: t.arg({ type: [ServiceCallStatusEnum], description: "Only calls in one of these statuses before or after the change." }),
-      priority: t.arg({ type: [ServiceCallPriorityEnum], description: "Only calls of one of these priorities before or after the change." }),
-      assignedTechnician: t.arg.string({ description: "Only calls assigned to this technician before or after the change." }),
-      types: t.arg.stringList({ description: typesArg }),
-    },
-    subscribe: (_root, args, ctx) =>
-      liveEvents(ctx, (tenant) => topicFor(tenant, "service_call"), (e) =>
-        (!args.id || e.entityId === args.id.id) &&
-        either(e, "status", args.status) &&
-        either(e, "priority", args.priority) &&
-        either(e, "assignedTechnician", args.assignedTechnician != null ? [args.assignedTechnician] : null) &&
-        typeMatches(args.types)(e),
-      ),
-    resolve: (event) => event,
-  }),
-);
-
-builder.subscriptionField("builderChanged", (t) =>
-  t.field({
-    type: BuilderChange,
-    description: "Every committed change the acting tenant makes to builders, filtered." + catchUp("builders"),
-    authScopes: { $all: { capability: ["jobs", "bids"], can: "builder:read" } },
-    args: {
-      id: t.arg.globalID({ for: BuilderRef, description: "Only this builder." }),
-      types: t.arg.stringList({ description: typesArg }),
-    },
-    subscribe: (_root, args, ctx) =>
-      liveEvents(ctx, (tenant) => topicFor(tenant, "builder"), (e) => (!args.id || e.entityId === args.id.id) && typeMatches(args.types)(e)),
-    resolve: (event) => event,
-  }),
-);
 
 builder.subscriptionField("tenantEvents", (t) =>
   t.field({

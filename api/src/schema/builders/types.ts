@@ -1,11 +1,12 @@
-import type { Capability } from "../domain/capabilities.ts";
-import { email, longText, phone, postalCode, text, toE164, usState, version } from "../domain/validation.ts";
-import { versionedUpdate } from "../domain/versioned.ts";
-import { runMutation } from "../events/pipeline.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
-import { builder, type InputFields } from "./builder.ts";
-import { archivedFilter, idOf, patchOf, payloadType, SortDirection, textSearch, updatedAfterDescription, whereId } from "./common.ts";
-import { BidStatusEnum, JobStatusEnum } from "./enums.ts";
+import type { Capability } from "../../domain/capabilities.ts";
+import { email, longText, phone, postalCode, text, toE164, usState, version } from "../../domain/validation.ts";
+import { versionedUpdate } from "../../domain/versioned.ts";
+import { runMutation } from "../../events/pipeline.ts";
+import type { Prisma } from "../../generated/prisma/client.ts";
+import { builder, type InputFields } from "../builder.ts";
+import { archivedFilter, idOf, patchOf, payloadType, SortDirection, textSearch, updatedAfterDescription, whereId } from "../common.ts";
+import { BidStatusEnum } from "../bids/enums.ts";
+import { JobStatusEnum } from "../jobs/enums.ts";
 
 /** Builders are shared by every tenant that works with them: tenants with the jobs or the bids capability. */
 const authScopes = { $all: { capability: ["jobs", "bids"] satisfies Capability[], can: "builder:read" as const } };
