@@ -7,7 +7,7 @@ import { generateLargeDataset } from "../scripts/generate-large-dataset.ts";
 import { createPrisma } from "./db/client.ts";
 import { resolveDatabase } from "./db/database-url.ts";
 import { migrateDeploy } from "./db/migrate.ts";
-import { ConfigError, loadEnv } from "./env.ts";
+import { loadEnvOrExit } from "./env.ts";
 import { connectPubSub } from "./events/pubsub.ts";
 import { createLogger } from "./logger.ts";
 import { keyIdOf, TokenBox } from "./integrations/token-box.ts";
@@ -80,15 +80,8 @@ const commands: Record<string, { help: string; run(url: string, flags: Record<st
   },
 };
 
-const env = (() => {
-  try {
-    // no operator command signs tokens; migrations and backups touch no secret
-    return loadEnv(process.env, ["migrate", "db:backup", "db:restore"].includes(command ?? "") ? [] : ["ENCRYPTION_KEY"]);
-  } catch (e) {
-    if (e instanceof ConfigError) (console.error(e.message), process.exit(2));
-    throw e;
-  }
-})();
+// no operator command signs tokens; migrations and backups touch no secret
+const env = loadEnvOrExit(["migrate", "db:backup", "db:restore"].includes(command ?? "") ? [] : ["ENCRYPTION_KEY"]);
 const log = createLogger(env.LOG_LEVEL === "info" ? "warn" : env.LOG_LEVEL, "cli");
 
 if (!command || !commands[command]) {

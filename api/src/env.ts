@@ -167,6 +167,19 @@ export class ConfigError extends Error {
 export type Secret = "JWT_SECRET" | "ENCRYPTION_KEY";
 
 /**
+ * `loadEnv` for a process's entry point: a configuration error is printed (one line per variable) and the process exits
+ * with code 2 (a configuration error, not a crash), instead of a stack trace.
+ */
+export function loadEnvOrExit(needs?: readonly Secret[]): Env {
+  try {
+    return loadEnv(process.env, needs);
+  } catch (e) {
+    if (e instanceof ConfigError) (console.error(e.message), process.exit(2));
+    throw e;
+  }
+}
+
+/**
  * Parses and validates the environment. In development, missing secrets are generated once and kept under
  * DATA_DIR; production refuses generated secrets and the embedded database. `needs`: the secrets this process
  * uses (the API both; the worker the encryption key; some CLI commands none), so a deployment hands each process

@@ -1,16 +1,9 @@
-import { ConfigError, loadEnv } from "./env.ts";
+import { loadEnvOrExit } from "./env.ts";
 import { installCrashPolicy } from "./crash-policy.ts";
 import { createLogger } from "./logger.ts";
 import { buildApp } from "./server.ts";
 
-const env = (() => {
-  try {
-    return loadEnv();
-  } catch (e) {
-    if (e instanceof ConfigError) (console.error(e.message), process.exit(2));
-    throw e;
-  }
-})();
+const env = loadEnvOrExit();
 if (!env.DATABASE_URL) (console.error("DATABASE_URL: required by the API process (npm start sets it for the embedded database)"), process.exit(2));
 // OpenTelemetry only when asked for: the SDK is not even loaded otherwise
 const traces = env.OTEL_EXPORTER_OTLP_ENDPOINT

@@ -5,7 +5,7 @@ import path from "node:path";
 import { type ResolvedDatabase, resolveDatabase } from "./db/database-url.ts";
 import { createPrisma } from "./db/client.ts";
 import { migrateDeploy, migrationNames, pendingMigrations } from "./db/migrate.ts";
-import { ConfigError, loadEnv, repoRoot } from "./env.ts";
+import { loadEnvOrExit, repoRoot } from "./env.ts";
 import { createLogger } from "./logger.ts";
 import { buildIfChanged, type CachedBuild } from "./build/cached-build.ts";
 import { apiBuild, webBuild } from "./build/targets.ts";
@@ -14,14 +14,7 @@ import { Supervisor } from "./supervisor.ts";
 
 const dev = process.argv.includes("--dev");
 const withoutWeb = process.argv.includes("--no-web");
-const env = (() => {
-  try {
-    return loadEnv();
-  } catch (e) {
-    if (e instanceof ConfigError) (console.error(e.message), process.exit(2));
-    throw e;
-  }
-})();
+const env = loadEnvOrExit();
 const log = createLogger(env.LOG_LEVEL, "start");
 let stopping = false;
 let db: ResolvedDatabase | undefined;

@@ -1,19 +1,12 @@
 import { writeFile } from "node:fs/promises";
-import { ConfigError, loadEnv } from "./env.ts";
+import { loadEnvOrExit } from "./env.ts";
 import { installCrashPolicy } from "./crash-policy.ts";
 import { createLogger } from "./logger.ts";
 import { startWorker } from "./jobs/runner.ts";
 import { connectPubSub } from "./events/pubsub.ts";
 
-const env = (() => {
-  try {
-    // the worker seals and opens secrets; it signs no tokens
-    return loadEnv(process.env, ["ENCRYPTION_KEY"]);
-  } catch (e) {
-    if (e instanceof ConfigError) (console.error(e.message), process.exit(2));
-    throw e;
-  }
-})();
+// the worker seals and opens secrets; it signs no tokens
+const env = loadEnvOrExit(["ENCRYPTION_KEY"]);
 if (!env.DATABASE_URL) (console.error("DATABASE_URL: required by the worker process (npm start sets it for the embedded database)"), process.exit(2));
 // OpenTelemetry only when asked for: the SDK is not even loaded otherwise
 const traces = env.OTEL_EXPORTER_OTLP_ENDPOINT
