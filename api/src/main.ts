@@ -10,7 +10,7 @@ const traces = env.OTEL_EXPORTER_OTLP_ENDPOINT
   ? (await import("./telemetry/tracing.ts")).startTracing("h2o-acp-api", env.OTEL_EXPORTER_OTLP_ENDPOINT)
   : null;
 const log = createLogger(env.LOG_LEVEL, "api");
-const app = buildApp(env, { databaseUrl: env.DATABASE_URL, log, plugins: traces ? [traces.yogaPlugin()] : [] });
+const app = buildApp(env, { databaseUrl: env.DATABASE_URL, log, tracing: traces?.yogaPlugin() });
 const stop = () => app.stop().then(() => traces?.shutdown());
 installCrashPolicy(log, stop);
 const { url } = await app.start();

@@ -63,6 +63,8 @@ export interface BuildOptions {
   log?: Logger;
   /** Yoga plugins appended to the app's own: a seam for tests that drive a handler into an unexpected failure. */
   plugins?: Plugin<Record<string, unknown>>[];
+  /** The operation-span plugin (telemetry/tracing.ts), put before the app's own so their work is inside its span. */
+  tracing?: Plugin<Record<string, unknown>>;
   /** The hooks every change runs, instead of events/hooks.ts `pipelineHooks`: tests that add or leave out one. */
   hooks?: readonly TransactionalHook[];
 }
@@ -115,14 +117,17 @@ export function buildApp(env: Env, options: BuildOptions): App {
         maskError(error, { message, exposeDetails: isDev && !env.isProduction, onUnexpected: (err) => log.error({ err }, "unexpected error") }),
       isDev: env.NODE_ENV === "development",
     },
-    plugins: [useCrossSiteGuard(), useNoEventStream(), useCookies(), useRejectEmptyQuery(), useTrustedDocuments(env.GRAPHQL_TRUSTED_DOCUMENTS), ...useQueryLimits(env), useRefuseBadCredentials(), useIntrospectionPolicy(env.GRAPHQL_INTROSPECTION),
+    plugins: [
+      // graphql-js's executor instead of yoga's default (@graphql-tools/executor, whose @defer/@stream and abort support
+      // this schema does not use): it allocates about a third less per field (a promise helper per field less), and the
+      // jobs board costs ~10 % less CPU per request (npm run bench -- http). First: it sets the execute function that
+      // the plugins after it wrap (the operation span's)
+      useEngine({ execute, subscribe }),
+      ...(options.tracing ? [options.tracing] : []),
+      useCrossSiteGuard(), useNoEventStream(), useCookies(), useRejectEmptyQuery(), useTrustedDocuments(env.GRAPHQL_TRUSTED_DOCUMENTS), ...useQueryLimits(env), useRefuseBadCredentials(), useIntrospectionPolicy(env.GRAPHQL_INTROSPECTION),
       // "Did you mean …?" in validation errors spells out the schema to whoever guesses: not in production
       ...(env.isProduction ? [blockFieldSuggestionsPlugin() as Plugin] : []),
       useProtection(requestLimiter, env),
-      // graphql-js's executor instead of yoga's default (@graphql-tools/executor, whose @defer/@stream and abort support
-      // this schema does not use): it allocates about a third less per field (a promise helper per field less), and the
-      // jobs board costs ~10 % less CPU per request (npm run bench -- http)
-      useEngine({ execute, subscribe }),
       ...(options.plugins ?? [])],
   });
 

@@ -67,7 +67,8 @@ describe("traces over OTLP/HTTP", () => {
   beforeAll(async () => {
     otlp = await startOtlpReceiver();
     traces = startTracing("h2o-acp-api", otlp.url);
-    t = await startTestApp({}, { plugins: [traces.yogaPlugin()] });
+    // with Redis: the budgets and the live events go through it, and their calls are spans of the operation
+    t = await startTestApp({ REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", REDIS_KEY_PREFIX: `tracing-${randomBytes(4).toString("hex")}:` }, { tracing: traces.yogaPlugin() });
     prisma = await seedDemo(t);
     receiver = await startWebhookReceiver();
     workers.start({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: "100" });
@@ -129,6 +130,12 @@ describe("traces over OTLP/HTTP", () => {
     const sql = otlp.spans.filter((s) => s.traceId === traceId && s.name === "prisma:client:db_query");
     expect(sql.some((s) => s.service === "h2o-acp-api" && /INSERT INTO "public"."Job"/i.test(String(s.attributes["db.query.text"])))).toBe(true);
     expect(sql.some((s) => s.service === "h2o-acp-worker")).toBe(true);
+    // Redis: the operation's budgets (before it runs) and its live event (after the commit), inside its span
+    for (const name of ["redis h2oTakeBudgets", "redis PUBLISH"]) {
+      const span = otlp.spans.find((s) => s.traceId === traceId && s.name === name);
+      expect(span, name).toMatchObject({ service: "h2o-acp-api", attributes: { "db.system": "redis" } });
+      expect(descends(span!, operation), name).toBe(true);
+    }
   }, 90_000);
 
   it("keeps each change's trace when one fan-out takes several messages in a batch", async () => {

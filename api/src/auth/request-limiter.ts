@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { Context } from "../context.ts";
 import { DEFAULT_QUERY_COST_BUDGET } from "../domain/tenants.ts";
+import { tracing } from "../telemetry/hooks.ts";
 import type { Env } from "../env.ts";
 
 /** A bucket of query cost points: `maximum` when full, regaining `restoreRate` points a second. */
@@ -125,7 +126,8 @@ export class RequestLimiter {
   async take(subject: RateSubject, cost?: number): Promise<RateDecision> {
     if (this.redis) {
       try {
-        return await this.takeInRedis(this.redis, subject, cost);
+        const redis = this.redis;
+        return await (tracing.span ? tracing.span("redis h2oTakeBudgets", { "db.system": "redis", "db.operation.name": "EVALSHA" }, undefined, () => this.takeInRedis(redis, subject, cost)) : this.takeInRedis(redis, subject, cost));
       } catch {
         // Redis unreachable or failing: this replica counts alone until it answers again
       }

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { Env } from "../env.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
 import type { DomainEvent, EntityType } from "./domain-event.ts";
+import { tracing } from "../telemetry/hooks.ts";
 import { postgresEventTarget } from "./postgres-bridge.ts";
 
 /** Topics are namespaced by tenant: a subscriber can only ever listen to its own tenant's events. */
@@ -214,7 +215,8 @@ export function connectPubSub(env: Pick<Env, "REDIS_URL" | "REDIS_KEY_PREFIX">, 
   const publishing = new Set<Promise<unknown>>();
   const publishClient = {
     publish: (channel: string, message: string) => {
-      const sent = publisher.publish(prefix + channel, message).catch(failed("publish", channel));
+      const send = () => publisher.publish(prefix + channel, message);
+      const sent = (tracing.span ? tracing.span("redis PUBLISH", { "db.system": "redis", "db.operation.name": "PUBLISH", "messaging.destination.name": channel }, undefined, send) : send()).catch(failed("publish", channel));
       publishing.add(sent);
       void sent.finally(() => publishing.delete(sent));
       return sent;

@@ -4,6 +4,7 @@ import { rateSubject, type CostDecision, type RateDecision, type RequestLimiter 
 import type { Context } from "../context.ts";
 import type { Env } from "../env.ts";
 import { AppError, ErrorCode } from "../errors.ts";
+import { tracing } from "../telemetry/hooks.ts";
 import { costRefusal, queryCost } from "./query-cost.ts";
 
 type Limits = Pick<Env, "QUERY_MAX_COST" | "RATE_LIMIT_ANONYMOUS_PER_MINUTE" | "RATE_LIMIT_USER_PER_MINUTE">;
@@ -58,7 +59,8 @@ export function useProtection(limiter: RequestLimiter, limits: Limits): Plugin<C
       if (costly) return void setResultAndStopExecution({ errors: [costly], extensions: { cost: costExtension(cost ?? 0) } });
       if (!subject) return;
       const requested = cost ?? 0; // an operation that cannot be costed fails in execution, having run nothing
-      const decision = await limiter.take(subject, requested);
+      const take = () => limiter.take(subject, requested);
+      const decision = await (tracing.withinOperation ? tracing.withinOperation(ctx, take) : take());
       if (ctx.request) retryAfter.set(ctx.request, decision);
       const extensions = { cost: costExtension(requested, decision.cost) };
       const refusal = refusalOf(decision);

@@ -8,6 +8,11 @@ export const tracing: {
   traceparent?: () => string | undefined;
   /** Runs `fn` in a new span, child of `traceparent` when given (a job's), else of the active span. */
   span?: <T>(name: string, attributes: Record<string, string | number | boolean | undefined>, traceparent: string | undefined, fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Runs `fn` inside the span of the GraphQL operation whose context value is `graphqlContext` (for work its plugins
+   * do before the operation executes, such as taking its budgets); just runs it when there is none.
+   */
+  withinOperation?: <T>(graphqlContext: object, fn: () => T) => T;
   /** Sets an attribute on the active span. */
   annotate?: (attributes: Record<string, string | number | boolean | undefined>) => void;
   /** Adds the active span's context (`traceparent`, `tracestate`) to an outbound request's headers. */

@@ -19,8 +19,10 @@ import { tracing } from "./hooks.ts";
  *   `traceparent`), `webhook.deliver` (an endpoint's drain) as a child of the fan-out that woke it last (drain jobs
  *   are one per endpoint, collapsed: a drain woken by several fan-outs follows the latest), a `webhook.attempt` per
  *   request, whose context goes to the partner in the `traceparent` header;
+ * - Redis: a span per call of the request path and the pipeline (`redis h2oTakeBudgets`, the request and cost budgets;
+ *   `redis PUBLISH`, live events), made where they are called (auth/request-limiter.ts, events/pubsub.ts);
  * - log lines carry `trace_id` and `span_id` of the active span.
- * Not traced: Redis, graphile-worker's own queries (its pg pool), subscriptions.
+ * Not traced: graphile-worker's own queries (its pg pool), subscriptions' deliveries, the subscriber connections.
  */
 export function startTracing(serviceName: string, endpoint: string): { yogaPlugin: () => Plugin<Record<string, unknown>>; shutdown(): Promise<void> } {
   const provider = new NodeTracerProvider({
@@ -51,6 +53,10 @@ export function startTracing(serviceName: string, endpoint: string): { yogaPlugi
         span.end();
       }
     });
+  tracing.withinOperation = (graphqlContext, fn) => {
+    const active = operationContexts.get(graphqlContext);
+    return active ? context.with(active, fn) : fn();
+  };
   tracing.annotate = (attributes) => trace.getActiveSpan()?.setAttributes(defined(attributes));
   tracing.inject = (headers) => propagation.inject(context.active(), headers);
   tracing.logFields = (): Record<string, string> => {
@@ -69,7 +75,14 @@ export function startTracing(serviceName: string, endpoint: string): { yogaPlugi
 const defined = (attributes: Record<string, string | number | boolean | undefined>): Attributes =>
   Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== undefined)) as Attributes;
 
-/** A span per executed GraphQL operation, active while it runs (so Prisma's and the pipeline's work are its children). */
+/** The active context of each GraphQL operation's span, by its context value (`tracing.withinOperation`). */
+const operationContexts = new WeakMap<object, Context>();
+
+/**
+ * A span per executed GraphQL operation, active while it runs (so Prisma's and the pipeline's work are its children),
+ * and for the plugins after this one that run their work in `tracing.withinOperation` (the budgets' Redis call): the
+ * server puts this plugin first.
+ */
 function useOperationSpans(tracer: ReturnType<typeof trace.getTracer>): Plugin<Record<string, unknown>> {
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
@@ -92,6 +105,7 @@ function useOperationSpans(tracer: ReturnType<typeof trace.getTracer>): Plugin<R
         }),
       }, parent);
       const active = trace.setSpan(parent, span);
+      operationContexts.set(args.contextValue as object, active);
       setExecuteFn((a) => context.with(active, () => executeFn(a)));
       return {
         onExecuteDone({ result }) {
