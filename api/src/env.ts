@@ -42,6 +42,8 @@ const schema = z.object({
   DB_STATEMENT_TIMEOUT_MS: int(15_000, 0),
   /** OpenTelemetry: traces go to `<this>/v1/traces` (OTLP/HTTP); unset, tracing is not loaded at all (telemetry/tracing.ts). */
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  /** With tracing on: a resolver that takes at least this long gets a span of its own (`graphql.resolve Type.field`). */
+  OTEL_SLOW_RESOLVER_MS: int(20, 0),
   REDIS_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").optional()),
   SVIX_API_KEY: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
   SVIX_SERVER_URL: optionalUrl,

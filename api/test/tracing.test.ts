@@ -66,7 +66,7 @@ describe("traces over OTLP/HTTP", () => {
 
   beforeAll(async () => {
     otlp = await startOtlpReceiver();
-    traces = startTracing("h2o-acp-api", otlp.url);
+    traces = startTracing("h2o-acp-api", otlp.url, { slowResolverMs: 0 }); // every resolver gets its span here
     // with Redis: the budgets and the live events go through it, and their calls are spans of the operation
     t = await startTestApp({ REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", REDIS_KEY_PREFIX: `tracing-${randomBytes(4).toString("hex")}:` }, { tracing: traces.yogaPlugin() });
     prisma = await seedDemo(t);
@@ -130,6 +130,10 @@ describe("traces over OTLP/HTTP", () => {
     const sql = otlp.spans.filter((s) => s.traceId === traceId && s.name === "prisma:client:db_query");
     expect(sql.some((s) => s.service === "h2o-acp-api" && /INSERT INTO "public"."Job"/i.test(String(s.attributes["db.query.text"])))).toBe(true);
     expect(sql.some((s) => s.service === "h2o-acp-worker")).toBe(true);
+    // slow resolvers (every one, at a threshold of 0): the mutation's field, under the operation
+    const resolver = otlp.spans.find((s) => s.traceId === traceId && s.name === "graphql.resolve Mutation.createJob");
+    expect(resolver?.attributes).toMatchObject({ "graphql.field.path": "createJob" });
+    expect(resolver?.parentSpanId).toBe(operation.spanId);
     // Redis: the operation's budgets (before it runs) and its live event (after the commit), inside its span
     for (const name of ["redis h2oTakeBudgets", "redis PUBLISH"]) {
       const span = otlp.spans.find((s) => s.traceId === traceId && s.name === name);

@@ -3,7 +3,8 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { PrismaInstrumentation } from "@prisma/instrumentation";
-import { Kind, type DocumentNode, type OperationDefinitionNode } from "graphql";
+import { useOnResolve } from "@envelop/on-resolve";
+import { Kind, type DocumentNode, type GraphQLResolveInfo, type OperationDefinitionNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context as AppContext } from "../context.ts";
 import { queryCost } from "../plugins/query-cost.ts";
@@ -14,7 +15,8 @@ import { tracing } from "./hooks.ts";
  * OTEL_EXPORTER_OTLP_ENDPOINT is set: main.ts and worker.ts import this module then, and nothing else does, so
  * tracing off costs nothing but the `tracing.x?.()` checks of telemetry/hooks.ts. What it traces:
  * - the API: a span per GraphQL operation (`useOperationSpans`: name, type, cost, tenant), child of the request's
- *   `traceparent` header when it has one; Prisma's own spans under it (operations and each SQL statement);
+ *   `traceparent` header when it has one; Prisma's own spans under it (operations and each SQL statement); a span for
+ *   each resolver that took at least OTEL_SLOW_RESOLVER_MS (`graphql.resolve Type.field`, with its response path);
  * - the worker: `webhook.fanout` as a child of the mutation that wrote the message (its job carries the
  *   `traceparent`), `webhook.deliver` (an endpoint's drain) as a child of the fan-out that woke it last (drain jobs
  *   are one per endpoint, collapsed: a drain woken by several fan-outs follows the latest), a `webhook.attempt` per
@@ -24,7 +26,7 @@ import { tracing } from "./hooks.ts";
  * - log lines carry `trace_id` and `span_id` of the active span.
  * Not traced: graphile-worker's own queries (its pg pool), subscriptions' deliveries, the subscriber connections.
  */
-export function startTracing(serviceName: string, endpoint: string): { yogaPlugin: () => Plugin<Record<string, unknown>>; shutdown(): Promise<void> } {
+export function startTracing(serviceName: string, endpoint: string, options: { slowResolverMs?: number } = {}): { yogaPlugin: () => Plugin<Record<string, unknown>>; shutdown(): Promise<void> } {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ "service.name": serviceName }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, "")}/v1/traces` }))],
@@ -65,7 +67,7 @@ export function startTracing(serviceName: string, endpoint: string): { yogaPlugi
   };
 
   return {
-    yogaPlugin: () => useOperationSpans(tracer),
+    yogaPlugin: () => useOperationSpans(tracer, options.slowResolverMs ?? 20),
     async shutdown() {
       await provider.shutdown(); // exports what is still buffered
     },
@@ -83,8 +85,11 @@ const operationContexts = new WeakMap<object, Context>();
  * and for the plugins after this one that run their work in `tracing.withinOperation` (the budgets' Redis call): the
  * server puts this plugin first.
  */
-function useOperationSpans(tracer: ReturnType<typeof trace.getTracer>): Plugin<Record<string, unknown>> {
+function useOperationSpans(tracer: ReturnType<typeof trace.getTracer>, slowResolverMs: number): Plugin<Record<string, unknown>> {
   return {
+    onPluginInit({ addPlugin }) {
+      addPlugin(useSlowResolverSpans(tracer, slowResolverMs) as Plugin<Record<string, unknown>>);
+    },
     onExecute({ args, executeFn, setExecuteFn }) {
       const ctx = args.contextValue as Partial<AppContext> & { request?: Request };
       const document = args.document as DocumentNode;
@@ -117,3 +122,28 @@ function useOperationSpans(tracer: ReturnType<typeof trace.getTracer>): Plugin<R
     },
   };
 }
+
+/**
+ * A span for each resolver that took at least `thresholdMs`, made when it has finished (with its real start and end),
+ * under its operation's span: every resolver is timed while tracing is on (it is not loaded otherwise), and only the
+ * slow ones are exported.
+ */
+function useSlowResolverSpans(tracer: ReturnType<typeof trace.getTracer>, thresholdMs: number) {
+  return useOnResolve(({ context: graphqlContext, info }) => {
+    const start = performance.now();
+    const startTime = Date.now();
+    return ({ result }) => {
+      const took = performance.now() - start;
+      if (took < thresholdMs) return;
+      const parent = operationContexts.get(graphqlContext as object) ?? context.active();
+      const span = tracer.startSpan(`graphql.resolve ${info.parentType.name}.${info.fieldName}`, {
+        startTime,
+        attributes: { "graphql.field.path": responsePathOf(info.path), "graphql.field.type": String(info.returnType) },
+      }, parent);
+      if (result instanceof Error) span.setStatus({ code: SpanStatusCode.ERROR, message: result.message });
+      span.end(startTime + took);
+    };
+  });
+}
+
+const responsePathOf = (path: GraphQLResolveInfo["path"] | undefined): string => (path ? `${path.prev ? responsePathOf(path.prev) + "." : ""}${path.key}` : "");
