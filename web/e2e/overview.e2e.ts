@@ -15,8 +15,26 @@ describe('overview', () => {
 		// LayerChart drew one bar per status
 		expect(await page.locator('[data-testid="jobs-status-chart"] svg rect, [data-testid="jobs-status-chart"] svg path').count()).toBeGreaterThanOrEqual(9);
 		for (const { status, count } of jobFigures.byStatus) expect(await shownCount(page, status), status).toBe(count);
+		// the win rate's months: one label each, none repeated
+		const { bidFigures } = await api('{ bidFigures { winRateByMonth(months: 12) { winRate } } }');
+		const decidedMonths = bidFigures.winRateByMonth.filter((m: { winRate: number | null }) => m.winRate !== null).length;
+		if (decidedMonths) {
+			const labels = await page.locator('[data-testid="bids-rate-chart"] svg text').allTextContents();
+			const months = labels.filter((l) => /^[A-Z][a-z]{2} \d{2}$/.test(l.trim()));
+			expect(months.length).toBe(decidedMonths);
+			expect(new Set(months).size).toBe(months.length);
+		}
 		await page.getByTestId('webhook-figures').getByRole('link', { name: /Delivery success/ }).waitFor();
 		expect(await page.getByTestId('service-call-figures').count()).toBe(0); // all_county has no service calls
+
+		// a status's figure opens the board at that phase alone, whose count is the figure
+		const { status, count } = jobFigures.byStatus.find((s: { count: number }) => s.count > 0);
+		await page.locator(`[data-testid="jobs-by-status"] a[data-status="${status}"]`).click();
+		await page.waitForURL((url) => url.pathname === '/jobs' && url.searchParams.get('status') === status);
+		const columns = page.getByRole('group', { name: 'Phases' }).getByTestId('column-count');
+		await expect.poll(() => columns.allInnerTexts(), { timeout: 10_000 }).toEqual([`(${count})`]);
+		await page.goto('/');
+		await page.locator('[data-testid="jobs-by-builder"] a').first().waitFor();
 
 		const builder = jobFigures.byBuilder[0];
 		const link = page.getByTestId('jobs-by-builder').getByRole('link', { name: builder.builderName });
@@ -68,5 +86,12 @@ describe('overview', () => {
 		await screenshot(page, 'overview-dispatcher-tablet');
 		await emergencies.click();
 		await page.waitForURL((url) => url.pathname === '/service-calls' && url.searchParams.get('priority') === 'EMERGENCY');
+		const listed = page.getByRole('status').filter({ hasText: 'calls shown' });
+		await expect.poll(() => listed.innerText(), { timeout: 10_000 }).toMatch(new RegExp(` of ${serviceCallFigures.openEmergencies.count} calls shown`));
+		// this week's windows, in the tenant's time zone: the list behind the figure holds exactly the calls it counts
+		await page.goto('/');
+		await page.getByTestId('calls-week').click();
+		await page.waitForURL((url) => url.pathname === '/service-calls' && url.searchParams.has('from'));
+		await expect.poll(() => listed.innerText(), { timeout: 10_000 }).toMatch(new RegExp(` of ${serviceCallFigures.thisWeek.total} calls shown`));
 	});
 });

@@ -3,8 +3,8 @@ import { readFilters } from '$lib/graphql/url-filters';
 
 /** The pipeline's columns, in its order. */
 export const BID_COLUMNS: readonly BidStatus[] = ['DRAFT', 'SUBMITTED', 'WON', 'LOST', 'EXPIRED'];
-/** The pipeline's filters as they appear in the URL (`?q=…`). */
-export const PIPELINE_FILTERS = { q: 'one' } as const;
+/** The pipeline's filters as they appear in the URL (`?q=…&status=…`). */
+export const PIPELINE_FILTERS = { q: 'one', status: 'many' } as const;
 /** Bids per page of a pipeline column (its "More" adds the next). */
 export const COLUMN_PAGE_SIZE = 20;
 /** The pipeline's order (its query's `orderBy`), for its CSV export. */
@@ -16,5 +16,13 @@ export const PIPELINE_ORDER = { field: 'DUE_DATE', direction: 'ASC' } as const;
  */
 export function pipelineFilter(params: URLSearchParams): BidFilter {
 	const f = readFilters(params, PIPELINE_FILTERS);
-	return { search: f.q };
+	// the statuses shown (each column narrows to its own): what the pipeline's CSV export holds too
+	return { search: f.q, status: BID_COLUMNS.some((s) => f.status.includes(s)) ? BID_COLUMNS.filter((s) => f.status.includes(s)) : undefined };
+}
+
+/** The pipeline's columns for a URL: the statuses named by `status` (the overview links to one), all otherwise. */
+export function pipelineColumns(params: URLSearchParams): readonly BidStatus[] {
+	const wanted = readFilters(params, PIPELINE_FILTERS).status;
+	const chosen = BID_COLUMNS.filter((s) => wanted.includes(s));
+	return chosen.length ? chosen : BID_COLUMNS;
 }

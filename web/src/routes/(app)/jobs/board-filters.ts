@@ -1,8 +1,9 @@
-import type { JobFilter } from '$lib/graphql/gql/graphql';
+import type { JobFilter, JobStatus } from '$lib/graphql/gql/graphql';
 import { readFilters } from '$lib/graphql/url-filters';
+import { JOB_COLUMNS } from './phases';
 
-/** The board's filters as they appear in the URL (`?builder=…&community=…&from=…&to=…`). */
-export const BOARD_FILTERS = { builder: 'one', community: 'one', from: 'one', to: 'one' } as const;
+/** The board's filters as they appear in the URL (`?builder=…&community=…&from=…&to=…&status=…`). */
+export const BOARD_FILTERS = { builder: 'one', community: 'one', from: 'one', to: 'one', status: 'many' } as const;
 /** The board's order (its query's `orderBy`), for its CSV export. */
 export const JOBS_BOARD_ORDER = { field: 'SCHEDULED_DATE', direction: 'ASC' } as const;
 /** Jobs per page of a board column (its "More" adds the next). */
@@ -17,6 +18,17 @@ export function boardFilter(params: URLSearchParams): JobFilter {
 	return {
 		builderId: f.builder,
 		search: f.community,
-		scheduled: f.from || f.to ? { from: f.from, to: f.to } : undefined
+		scheduled: f.from || f.to ? { from: f.from, to: f.to } : undefined,
+		// the phases shown (each column narrows to its own): what the board's CSV export holds too
+		status: nonEmpty(JOB_COLUMNS.filter((s) => f.status.includes(s)))
 	};
 }
+
+/** The board's columns for a URL: the phases named by `status` (the overview links to one), every phase otherwise. */
+export function boardColumns(params: URLSearchParams): readonly JobStatus[] {
+	const wanted = readFilters(params, BOARD_FILTERS).status;
+	const chosen = JOB_COLUMNS.filter((s) => wanted.includes(s));
+	return chosen.length ? chosen : JOB_COLUMNS;
+}
+
+const nonEmpty = <T>(list: T[]): T[] | undefined => (list.length ? list : undefined);

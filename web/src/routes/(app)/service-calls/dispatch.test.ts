@@ -27,4 +27,9 @@ describe('dispatchFilter', () => {
 			window: { from: '2026-02-01T00:00:00Z', to: undefined }
 		});
 	});
+
+	it('takes exact instants as they are (the overview links a period in the tenant’s time zone)', () => {
+		const params = new URLSearchParams({ from: '2026-02-01T05:00:00.000Z', to: '2026-02-02T04:59:59.999Z' });
+		expect(dispatchFilter(params).window).toEqual({ from: '2026-02-01T05:00:00.000Z', to: '2026-02-02T04:59:59.999Z' });
+	});
 });

@@ -20,7 +20,8 @@ export const DISPATCH_FILTERS = { status: 'many', priority: 'many', from: 'one',
 export const DISPATCH_PAGE_SIZE = 50;
 
 /**
- * The API filter for the dispatch list's URL; open calls when no status is chosen. The server's first
+ * The API filter for the dispatch list's URL; open calls when no status is chosen. `from` and `to` are days (UTC,
+ * as the date inputs give them) or exact instants (the overview's "today" and "this week", in the tenant's time zone). The server's first
  * render and the browser build the list's variables here, so both send the same request.
  */
 export function dispatchFilter(params: URLSearchParams): ServiceCallFilter {
@@ -28,6 +29,6 @@ export function dispatchFilter(params: URLSearchParams): ServiceCallFilter {
 	return {
 		status: (f.status.length ? f.status : OPEN_STATUSES) as ServiceCallStatus[],
 		priority: f.priority.length ? (f.priority as ServiceCallPriority[]) : undefined,
-		window: f.from || f.to ? { from: f.from && `${f.from}T00:00:00Z`, to: f.to && `${f.to}T23:59:59Z` } : undefined
+		window: f.from || f.to ? { from: f.from && (f.from.includes('T') ? f.from : `${f.from}T00:00:00Z`), to: f.to && (f.to.includes('T') ? f.to : `${f.to}T23:59:59Z`) } : undefined
 	};
 }
