@@ -1,9 +1,12 @@
 // The request path, measured against its floor: `npm run bench -- http [--duration S] [--connections 1,10,50]
-// [--scenario a,b] [--verify-statements] [--cpu-prof]`. Seeds (or reuses) a large data set in a dedicated database,
-// starts the API in production mode and the baseline (api/bench/baseline/: bare node:http + pg, same rows, same JSON)
-// as two processes, and runs autocannon against each in turn, per scenario and connection count. Prints req/s,
-// p50/p99, CPU ms per request (/proc), SQL statements per request (counted at the pg driver in each process), the API's
-// resident memory, and the API/baseline ratio of the same run; writes the same as JSON under bench-results/.
+// [--scenario a,b] [--no-postgraphile] [--verify-statements] [--cpu-prof]`. Seeds (or reuses) a large data set in a
+// dedicated database, starts the API in production mode, the baseline (api/bench/baseline/: bare node:http + pg, same
+// rows, same JSON) and PostGraphile V5 (api/bench/postgraphile/: amber preset, same pool, same JWT, same row-level
+// security) as three processes, and runs autocannon against each in turn (API, baseline, PostGraphile), per scenario
+// and connection count; PostGraphile only in the scenarios it answers (jobs-board, jobs-board-no-count, node,
+// typename-user), and not at all with --no-postgraphile. Prints req/s, p50/p99, CPU ms per request (/proc), SQL
+// statements per request (counted at the pg driver in each process), the API's resident memory, and the API/baseline
+// and PostGraphile/baseline ratios of the same run; writes the same as JSON under bench-results/.
 // Environment: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/h2o_bench_<migrations hash>),
 // BENCH_REDIS_URL, BENCH_DURATION, BENCH_CONNECTIONS, BENCH_SCENARIOS, BENCH_JOBS (50000), DB_POOL_MAX (10),
 // BENCH_LOG_LEVEL (unset: the API's default, as in production). One http bench at a time per PostgreSQL server.
@@ -13,11 +16,11 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot } from "../src/env.ts";
 import { defaultBenchUrl, exclusiveRun, poolState, prepareDataset, type Dataset } from "./http/dataset.ts";
-import { compare, JobLeases, measure, statementsPerRequest } from "./http/load.ts";
-import { launchApi, launchBaseline, rssMiB, type ServerSettings } from "./http/processes.ts";
+import { compare, comparePostGraphile, JobLeases, measure, statementsPerRequest } from "./http/load.ts";
+import { launchApi, launchBaseline, launchPostGraphile, rssMiB, type ServerSettings } from "./http/processes.ts";
 import { login } from "./http/sessions.ts";
-import { HEADER, row, summary, table, writeJson, type ScenarioReport } from "./http/report.ts";
-import { scenarios, type Fixtures } from "./http/scenarios.ts";
+import { HEADER, PG_HEADER, row, summary, table, writeJson, type ScenarioReport } from "./http/report.ts";
+import { postgraphileAnswers, postgraphileNodeId, scenarios, type Fixtures } from "./http/scenarios.ts";
 import { verifyStatementCount } from "./http/verify-statements.ts";
 
 
@@ -50,6 +53,8 @@ function options() {
     poolMax: Number(process.env.DB_POOL_MAX ?? 10),
     logLevel: process.env.BENCH_LOG_LEVEL,
     cpuProfile: values["cpu-prof"] === true,
+    // parseArgs on Node 20 has no negated booleans: the flag is read as it is written
+    postgraphile: !process.argv.includes("--no-postgraphile") && process.env.BENCH_POSTGRAPHILE !== "0",
   };
 }
 
@@ -62,6 +67,7 @@ async function fixtures(dataset: Dataset, signIn: (email: string, tenant: string
       "api-key": { authorization: `Bearer ${dataset.apiKey}` },
     },
     nodeJobGlobalId: Buffer.from(`Job:${dataset.nodeJobId}`).toString("base64"),
+    postgraphileNodeJobId: postgraphileNodeId("Job", dataset.nodeJobId),
   };
 }
 
@@ -92,23 +98,37 @@ async function measureAll(o: ReturnType<typeof options>) {
 
   const api = await launchApi(settings);
   const baseline = await launchBaseline(settings);
-  const rssIdleMiB = { api: rssMiB(api.pid), baseline: rssMiB(baseline.pid) };
-  console.log(`API pid ${api.pid}, RSS idle ${rssIdleMiB.api.toFixed(0)} MiB; baseline pid ${baseline.pid}, RSS idle ${rssIdleMiB.baseline.toFixed(0)} MiB; server logs: ${logFile}`);
+  const postgraphile = o.postgraphile && o.scenarios.some(postgraphileAnswers) ? await launchPostGraphile(settings) : null;
+  const rssIdleMiB = { api: rssMiB(api.pid), baseline: rssMiB(baseline.pid), ...(postgraphile ? { postgraphile: rssMiB(postgraphile.pid) } : {}) };
+  console.log(
+    `API pid ${api.pid}, RSS idle ${rssIdleMiB.api.toFixed(0)} MiB; baseline pid ${baseline.pid}, RSS idle ${rssIdleMiB.baseline.toFixed(0)} MiB` +
+      (postgraphile ? `; PostGraphile pid ${postgraphile.pid}, RSS idle ${rssIdleMiB.postgraphile!.toFixed(0)} MiB` : "") +
+      `; server logs: ${logFile}`,
+  );
   const reports: ScenarioReport[] = [];
   try {
     for (const scenario of o.scenarios) {
       const fx = await fixtures(dataset, (email, tenant) => login(api.url, email, tenant));
       const leases = async () => new JobLeases(await poolState(dataset.url, dataset.mutationPool));
-      const mismatches = await compare(api, baseline, scenario, fx, await leases());
-      const sqlPerRequest = { api: await statementsPerRequest(api, scenario, fx, await leases()), baseline: await statementsPerRequest(baseline, scenario, fx, await leases()) };
-      console.log(`\n--- ${scenario.name}: SQL statements per warm request: API ${sqlPerRequest.api.toFixed(2)}, baseline ${sqlPerRequest.baseline.toFixed(2)}`);
+      const pg = postgraphile && postgraphileAnswers(scenario) ? postgraphile : null;
+      const mismatches = [...(await compare(api, baseline, scenario, fx, await leases())), ...(pg ? await comparePostGraphile(api, pg, scenario, fx) : [])];
+      const sqlPerRequest = {
+        api: await statementsPerRequest(api, scenario, fx, await leases()),
+        baseline: await statementsPerRequest(baseline, scenario, fx, await leases()),
+        ...(pg ? { postgraphile: await statementsPerRequest(pg, scenario, fx, await leases()) } : {}),
+      };
+      console.log(
+        `\n--- ${scenario.name}: SQL statements per warm request: API ${sqlPerRequest.api.toFixed(2)}, baseline ${sqlPerRequest.baseline.toFixed(2)}` +
+          (pg ? `, PostGraphile ${sqlPerRequest.postgraphile!.toFixed(2)}` : ""),
+      );
       for (const m of mismatches) console.log(`  MISMATCH ${m}`);
       const report: ScenarioReport = { scenario: scenario.name, sqlPerRequest, mismatches, runs: [] };
       for (const connections of o.connections) {
         const apiRun = await measure(api, scenario, fx, await leases(), connections, o.seconds);
         const baseRun = await measure(baseline, scenario, fx, await leases(), connections, o.seconds);
-        report.runs.push({ api: apiRun, baseline: baseRun, ratio: apiRun.rps / baseRun.rps });
-        const lines = table([HEADER, row(apiRun, baseRun)]).split("\n");
+        const pgRun = pg ? await measure(pg, scenario, fx, await leases(), connections, o.seconds) : undefined;
+        report.runs.push({ api: apiRun, baseline: baseRun, ratio: apiRun.rps / baseRun.rps, ...(pgRun ? { postgraphile: pgRun, postgraphileRatio: pgRun.rps / baseRun.rps } : {}) });
+        const lines = table([pg ? [...HEADER, ...PG_HEADER] : HEADER, row(apiRun, baseRun, pgRun)]).split("\n");
         console.log((report.runs.length === 1 ? lines : lines.slice(1)).join("\n"));
       }
       reports.push(report);
@@ -116,10 +136,13 @@ async function measureAll(o: ReturnType<typeof options>) {
   } finally {
     await api.stop();
     await baseline.stop();
+    await postgraphile?.stop();
   }
-  console.log(`\n=== summary (API/baseline: the API's req/s over the baseline's, measured right after it)\n${summary(reports)}`);
+  console.log(
+    `\n=== summary (API/baseline: the API's req/s over the baseline's, measured right after it; PG/baseline: PostGraphile's over the same baseline run, measured right after it)\n${summary(reports)}`,
+  );
   const mismatched = reports.filter((r) => r.mismatches.length).map((r) => r.scenario);
-  if (mismatched.length) console.log(`\nWARNING: the baseline's data differed from the API's in ${mismatched.join(", ")}: those ratios compare different answers`);
+  if (mismatched.length) console.log(`\nWARNING: the baseline's or PostGraphile's data differed from the API's in ${mismatched.join(", ")}: those ratios compare different answers`);
   console.log("the baseline's changeJobStatus does less than the API's: no row-level security, no actor label in the audit row (api/bench/baseline/change-job-status.ts)");
   const options_ = { ...o, scenarios: o.scenarios.map((s) => s.name) };
   const file = writeJson({ started, options: options_, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, rssIdleMiB, reports });

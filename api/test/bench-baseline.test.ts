@@ -1,18 +1,23 @@
 // The floor `npm run bench -- http` compares the API with must answer the same question: for every scenario the
 // bench sends, the baseline's `data` is the API's, byte for byte, on the same rows; its changeJobStatus makes the
 // same writes as the API's pipeline (job row, audit row, outbox message, worker job) or none; and the statement
-// counter the bench preloads into both servers counts what the driver sends.
+// counter the bench preloads into both servers counts what the driver sends. PostGraphile (the bench's third server)
+// must return the same rows as the API for every document it is given, under row-level security as the token's tenant.
 import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBaseline } from "../bench/baseline/app.ts";
-import { body, CHANGE_JOB_STATUS, scenarios, type Fixtures } from "../bench/http/scenarios.ts";
+import { body, CHANGE_JOB_STATUS, leaves, postgraphileNodeId, scenarios, type Fixtures } from "../bench/http/scenarios.ts";
+import { createPostGraphile } from "../bench/postgraphile/app.ts";
 import { generateLargeDataset } from "../scripts/generate-large-dataset.ts";
 import { generateApiKey } from "../src/auth/api-keys.ts";
+import { signAccessToken } from "../src/auth/tokens.ts";
 import { repoRoot } from "../src/env.ts";
 import type { Prisma } from "../src/db/client.ts";
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from "./support/app.ts";
+import { demoUser } from "../../prisma/seed.ts";
 import { as, globalId, seedDemo } from "./support/domain.ts";
 import { freePort } from "./support/ports.ts";
 
@@ -23,6 +28,8 @@ describe("the bench's baseline answers as the API does", () => {
   let url: string;
   let fx: Fixtures;
   let db: pg.Client;
+  let postgraphile: Awaited<ReturnType<typeof createPostGraphile>>;
+  let pgUrl: string;
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -34,11 +41,14 @@ describe("the bench's baseline answers as the API does", () => {
     const tenant = await prisma.tenant.findUniqueOrThrow({ where: { slug: "all_county" } });
     await prisma.apiKey.create({ data: { tenantId: tenant.id, name: "bench", prefix: key.prefix, keyHash: key.hash, scopes: ["read:jobs"] } });
     const job = await prisma.job.findFirstOrThrow({ where: { tenantId: tenant.id }, orderBy: { id: "asc" } });
-    fx = { headers: { "jobs-user": as("all_county"), "calls-user": as("h2o", "dispatcher"), "api-key": { authorization: `Bearer ${key.key}` } }, nodeJobGlobalId: globalId("Job", job.id) };
+    fx = { headers: { "jobs-user": as("all_county"), "calls-user": as("h2o", "dispatcher"), "api-key": { authorization: `Bearer ${key.key}` } }, nodeJobGlobalId: globalId("Job", job.id), postgraphileNodeJobId: postgraphileNodeId("Job", job.id) };
     baseline = await createBaseline({ databaseUrl: t.db.url, jwtSecret: TEST_JWT_SECRET, poolMax: 2 });
     url = await baseline.listen(0);
-  });
+    postgraphile = await createPostGraphile({ databaseUrl: t.db.url, jwtSecret: TEST_JWT_SECRET, poolMax: 2 });
+    pgUrl = await postgraphile.listen(0);
+  }, 60_000);
   afterAll(async () => {
+    await postgraphile?.close();
     await baseline?.close();
     await db?.end();
     await prisma?.$disconnect();
@@ -91,6 +101,46 @@ describe("the bench's baseline answers as the API does", () => {
     const stale = await post(op.route, body(op, fx, { id: b!.id, status: "on_hold", version: b!.version }), fx.headers["jobs-user"]);
     expect(stale.errors).toEqual([expect.objectContaining({ extensions: { code: "CONFLICT" } })]);
     expect(await writesOf(b!.id)).toEqual(baselineWrites);
+  });
+
+  // PostGraphile acts for the tenant its token names (`tid`, as a login issues it)
+  const tenantToken = async (slug: string, role: Parameters<typeof demoUser>[1] = "owner") => {
+    const tenant = await prisma.tenant.findUniqueOrThrow({ where: { slug } });
+    return { authorization: `Bearer ${signAccessToken({ sub: demoUser(slug, role).id, sid: randomUUID(), tid: tenant.id }, TEST_JWT_SECRET)}`, "x-tenant-id": slug };
+  };
+  const askPostGraphile = async (text: string, headers: Record<string, string>) => {
+    const res = await fetch(`${pgUrl}/graphql`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: text });
+    return (await res.json()) as { data?: unknown; errors?: unknown };
+  };
+  const pgReads = reads.filter((op) => op.postgraphile);
+
+  it("PostGraphile has a document for the jobs board (with and without totalCount) and node", () => {
+    expect(new Set(pgReads.map((op) => op.route))).toEqual(new Set(["jobs-count", "jobs", "node", "typename"]));
+  });
+
+  it.each(pgReads.map((op) => [op.route, op] as const))("PostGraphile, %s: the same rows as the API", async (_route, op) => {
+    const pgHeaders = await tenantToken("all_county");
+    const [fromApi, fromPg] = await Promise.all([api(body(op, fx), fx.headers[op.auth]), askPostGraphile(body(op, fx, undefined, "postgraphile"), pgHeaders)]);
+    expect(fromPg.errors).toBeUndefined();
+    expect(leaves(fromPg.data)).toEqual(leaves(fromApi.data));
+    if (op.route !== "typename") expect(leaves(fromApi.data).filter((v) => typeof v === "string" && /^[0-9a-f-]{36}$/.test(v)).length).toBeGreaterThan(0);
+  });
+
+  it("PostGraphile reads under row-level security as the token's tenant, and refuses a token it cannot verify", async () => {
+    const board = scenarios.find((s) => s.name === "jobs-board")!.ops[0]!;
+    const node = scenarios.find((s) => s.name === "node")!.ops[0]!;
+    // h2o's owner sees none of all_county's jobs: count 0, no rows, and all_county's job is no node of theirs
+    const other = await tenantToken("h2o");
+    const jobsOfOther = await prisma.job.count({ where: { tenant: { slug: "h2o" }, archivedAt: null } });
+    expect(await askPostGraphile(body(board, fx, undefined, "postgraphile"), other)).toMatchObject({ data: { allJobs: { totalCount: jobsOfOther } } });
+    expect(await askPostGraphile(body(node, fx, undefined, "postgraphile"), other)).toEqual({ data: { node: null } });
+    // a token of all_county presented for another tenant, a forged token, no token: nothing read
+    const mine = await tenantToken("all_county");
+    for (const headers of [{ ...mine, "x-tenant-id": "h2o" }, { authorization: `Bearer ${signAccessToken({ sub: randomUUID(), sid: randomUUID(), tid: randomUUID() }, "another-secret-0123456789abcdefghijklmno")}` }, {}] as Record<string, string>[]) {
+      const answer = await askPostGraphile(body(board, fx, undefined, "postgraphile"), headers);
+      expect(answer.data ?? null).toBeNull();
+      expect(JSON.stringify(answer.errors)).toContain("invalid credentials");
+    }
   });
 
   it("refuses a request without valid credentials", async () => {

@@ -1,9 +1,9 @@
 // One measured run of a scenario against one server (autocannon), the exact statement count of a warm request,
-// and the check that the API and the baseline answer with the same data.
+// and the check that the API and the baseline answer with the same data (and PostGraphile with the same rows).
 import { createRequire } from "node:module";
 import type { PooledJob } from "./dataset.ts";
 import { cpuMs, memory, rssMiB, settle, statements, type Server } from "./processes.ts";
-import { body, nextStatus, pathOf, type Fixtures, type Operation, type Scenario } from "./scenarios.ts";
+import { body, leaves, nextStatus, pathOf, type Fixtures, type Operation, type Scenario } from "./scenarios.ts";
 
 const require = createRequire(import.meta.url);
 // autocannon ships no types; the part used here is typed by hand below
@@ -18,7 +18,7 @@ interface AutocannonResult {
 }
 
 export interface RunResult {
-  server: "api" | "baseline";
+  server: "api" | "baseline" | "postgraphile";
   connections: number;
   seconds: number;
   requests: number;
@@ -59,7 +59,7 @@ function checkedRequests(target: Server, scenario: Scenario, fx: Fixtures, lease
   return scenario.ops.map((op) => {
     const base = { method: "POST", path: pathOf(target.name, op), headers: { "content-type": "application/json", ...fx.headers[op.auth] } };
     if (!op.write)
-      return { ...base, body: body(op, fx), onResponse: (status: number, text: string) => (status !== 200 || text.includes('"errors"')) && failures.record(`${status} ${text}`) };
+      return { ...base, body: body(op, fx, undefined, target.name), onResponse: (status: number, text: string) => (status !== 200 || text.includes('"errors"')) && failures.record(`${status} ${text}`) };
     return {
       ...base,
       setupRequest: (req: Record<string, unknown>, context: { job?: PooledJob }) => {
@@ -116,7 +116,7 @@ export async function measure(target: Server, scenario: Scenario, fx: Fixtures, 
 }
 
 async function send(target: Server, op: Operation, fx: Fixtures, job?: PooledJob): Promise<{ status: number; text: string }> {
-  const res = await fetch(target.url + pathOf(target.name, op), { method: "POST", headers: { "content-type": "application/json", ...fx.headers[op.auth] }, body: body(op, fx, job) });
+  const res = await fetch(target.url + pathOf(target.name, op), { method: "POST", headers: { "content-type": "application/json", ...fx.headers[op.auth] }, body: body(op, fx, job, target.name) });
   return { status: res.status, text: await res.text() };
 }
 
@@ -168,6 +168,26 @@ export async function compare(api: Server, baseline: Server, scenario: Scenario,
     const dataA = JSON.stringify((JSON.parse(a.text) as { data?: unknown }).data ?? null);
     const dataB = JSON.stringify((JSON.parse(b.text) as { data?: unknown }).data ?? null);
     if (dataA !== dataB) mismatches.push(`${op.route}: API and baseline differ\n    api:      ${firstDifference(dataA, dataB, a.text)}\n    baseline: ${firstDifference(dataB, dataA, b.text)}`);
+  }
+  return mismatches;
+}
+
+/**
+ * Sends each operation of the scenario (reads only) to the API and to PostGraphile and compares the rows they return:
+ * the same leaf values in the same order, IDs reduced to row uuids (`leaves` in scenarios.ts). Returns the mismatches.
+ */
+export async function comparePostGraphile(api: Server, postgraphile: Server, scenario: Scenario, fx: Fixtures): Promise<string[]> {
+  const mismatches: string[] = [];
+  for (const op of new Set(scenario.ops)) {
+    const [a, p] = await Promise.all([send(api, op, fx), send(postgraphile, op, fx)]);
+    const parsed = JSON.parse(p.text) as { data?: unknown; errors?: unknown };
+    if (p.status !== 200 || parsed.errors) {
+      mismatches.push(`${op.route}: PostGraphile answered ${p.status} ${p.text.slice(0, 300)}`);
+      continue;
+    }
+    const rowsA = JSON.stringify(leaves((JSON.parse(a.text) as { data?: unknown }).data ?? null));
+    const rowsP = JSON.stringify(leaves(parsed.data ?? null));
+    if (rowsA !== rowsP) mismatches.push(`${op.route}: API and PostGraphile differ\n    api:          ${firstDifference(rowsA, rowsP, a.text)}\n    postgraphile: ${firstDifference(rowsP, rowsA, p.text)}`);
   }
   return mismatches;
 }

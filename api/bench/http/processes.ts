@@ -1,4 +1,4 @@
-// The two servers `npm run bench -- http` compares, each a child process of its own with the statement counter
+// The servers `npm run bench -- http` compares (the API, the baseline and PostGraphile), each a child process of its own with the statement counter
 // preloaded (count-statements.mjs), and what the bench reads of them: CPU time and resident memory from /proc,
 // the SQL statement count from the counter's side port.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -30,7 +30,7 @@ export interface ServerSettings {
   extraEnv?: Record<string, string>;
 }
 
-export interface Server<Name extends string = "api" | "baseline"> {
+export interface Server<Name extends string = "api" | "baseline" | "postgraphile"> {
   name: Name;
   url: string;
   pid: number;
@@ -95,8 +95,24 @@ export async function launchBaseline(s: ServerSettings): Promise<Server> {
   }, s.logFile, "/healthz");
 }
 
-/** Spawns a server; with a `readyPath`, waits until it answers 200 there; without one, until it has run 2 s. */
-async function start<Name extends string>(name: Name, port: number | null, args: string[], env: Record<string, string>, logFile: string, readyPath: string | null): Promise<Server<Name>> {
+/**
+ * Starts PostGraphile V5 (api/bench/postgraphile/server.ts) in production mode over the same database, with the same
+ * pool size and JWT secret. It listens once its schema is built; GET /graphql then answers 405 (POST only).
+ */
+export async function launchPostGraphile(s: ServerSettings): Promise<Server> {
+  const port = await freePort();
+  return start("postgraphile", port, ["--import", "tsx", "api/bench/postgraphile/server.ts"], {
+    POSTGRAPHILE_PORT: String(port),
+    DATABASE_URL: s.databaseUrl,
+    JWT_SECRET: s.jwtSecret,
+    DB_POOL_MAX: String(s.poolMax),
+    NODE_ENV: "production",
+    GRAPHILE_ENV: "production",
+  }, s.logFile, "/graphql", 405);
+}
+
+/** Spawns a server; with a `readyPath`, waits until it answers `readyStatus` there; without one, until it has run 2 s. */
+async function start<Name extends string>(name: Name, port: number | null, args: string[], env: Record<string, string>, logFile: string, readyPath: string | null, readyStatus = 200): Promise<Server<Name>> {
   const statsPort = await freePort();
   const log = createWriteStream(logFile, { flags: "a" });
   await new Promise((r) => log.once("open", r));
@@ -117,7 +133,7 @@ async function start<Name extends string>(name: Name, port: number | null, args:
       break;
     }
     const res = await fetch(url + readyPath).catch(() => null);
-    if (res?.status === 200) break;
+    if (res?.status === readyStatus) break;
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
