@@ -22,6 +22,8 @@ const config: CodegenConfig = {
       documentTransforms: [addTypenameSelectionDocumentTransform],
       config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: "string", Date: "string" } },
     },
+    // graphcache's embedded types (the object types without an id), derived from the schema
+    [fromRoot("web/src/lib/graphql/gql/embedded-types.ts")]: { plugins: [fromRoot("web/scripts/embedded-types-plugin.cjs")] },
   },
 };
 

@@ -1,79 +1,19 @@
 import type { Cache, CacheExchangeOpts, UpdateResolver } from '@urql/exchange-graphcache';
 import { relayPagination } from '@urql/exchange-graphcache/extras';
+import { embeddedTypes } from './gql/embedded-types';
 
 /**
- * The normalized cache's configuration. Types with an `id` (every Relay `Node`) normalize by themselves;
- * the ones below have no identity and are stored inside their parent.
+ * The normalized cache's configuration. Types with an `id: ID!` (every Relay `Node`, and a few more) normalize by
+ * themselves; the others (payloads, connections and edges, figures, actors) have no identity and are stored inside
+ * their parent: `embeddedTypes`, derived from schema.graphql by `npm run codegen` (web/scripts/embedded-types-plugin.cjs).
  */
-const connectionTypes = ['Job', 'Bid', 'ServiceCall', 'Builder', 'AuditEvent', 'WebhookEndpoint'] as const;
-/** Connections of a field (`Builder.jobs`): their edges are `<Connection>Edge`. */
-const fieldConnections = [
-	'BuilderJobsConnection',
-	'BuilderBidsConnection',
-	'QueryApiKeysConnection',
-	'QueryMembersConnection',
-	'WebhookEndpointDeliveriesConnection',
-	'WebhookDeliveryAttemptsConnection'
-] as const;
-const embeddedTypes = [
-	'ServerInfo',
-	'PageInfo',
-	'TenantCapabilities',
-	'TenantConfig',
-	'ViewerMembership',
-	'AuditActor',
-	'EventActor',
-	'BidLineItem',
-	'JobChange',
-	'BidChange',
-	'ServiceCallChange',
-	'BuilderChange',
-	'TenantEvent',
-	'Session',
-	'MemberPayload',
-	'CreateApiKeyPayload',
-	'CreateServiceCallPayload',
-	'CreateJobPayload',
-	'CreateBidPayload',
-	'ChangeJobStatusPayload',
-	'ChangeBidStatusPayload',
-	'ChangeServiceCallStatusPayload',
-	'UpdateServiceCallPayload',
-	'UpdateJobPayload',
-	'UpdateTenantConfigPayload',
-	'CreateBuilderPayload',
-	'UpdateBidPayload',
-	'UpdateBuilderPayload',
-	'ArchiveJobPayload',
-	'ArchiveBidPayload',
-	'ArchiveBuilderPayload',
-	'ArchiveServiceCallPayload',
-	'WebhookEventType',
-	'WebhookPortalLink',
-	'WebhookEndpointWithSecret',
-	'WebhookEndpointPayload',
-	'DeleteWebhookEndpointPayload',
-	'SendTestWebhookPayload',
-	'WebhookDeliveriesPayload',
-	'ChannelPlatformAvailability',
-	'ChannelAccountConnection',
-	'ChannelAccountEdge',
-	'MarketingPostConnection',
-	'MarketingPostEdge',
-	'MarketingTextLimit',
-	'ChannelCandidate',
-	'MarketingPublishAttempt',
-	'MarketingChange',
-	'StartChannelConnectPayload',
-	'CompleteChannelConnectPayload',
-	'DisconnectChannelAccountPayload',
-	'CreateMarketingPostPayload',
-	'CancelMarketingPostPayload',
-	'RetryMarketingPostChannelPayload',
-	'WorkerJob'
-] as const;
-
 const embedded = () => null;
+
+/**
+ * Types with an `id: ID!` stored inside their parent all the same: the job view's rows are snapshots of a moving queue
+ * (one id is a queued job, then a failed one, then a completion record), asked again after every action, never merged.
+ */
+const snapshots = ['WorkerJob'] as const;
 
 /** Event types that change which items belong in a list (not just an item's fields). */
 const changesMembership = (type: string) => /\.(created|archived|deleted|restored)$/.test(type);
@@ -91,15 +31,7 @@ const withFigures =
 	};
 
 export const cacheConfig = {
-	keys: {
-		...Object.fromEntries(embeddedTypes.map((type) => [type, embedded])),
-		...Object.fromEntries(
-			[
-				...connectionTypes.flatMap((type) => [`${type}Connection`, `${type}Edge`]),
-				...fieldConnections.flatMap((type) => [type, `${type}Edge`])
-			].map((type) => [type, embedded])
-		)
-	},
+	keys: Object.fromEntries([...embeddedTypes, ...snapshots].map((type) => [type, embedded])),
 	resolvers: {
 		// The boards' columns (jobs, bids) and the dispatch list grow with "More": their pages merge into one list.
 		// Builders are a table paged through the URL (`after`), one page at a time: no merging.
