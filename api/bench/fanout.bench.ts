@@ -9,7 +9,7 @@ import { loadEnv, repoRoot } from "../src/env.ts";
 import type { TestApp } from "../test/support/app.ts";
 import { TEST_JWT_SECRET } from "../test/support/app.ts";
 import { createTestDatabase } from "../test/support/database.ts";
-import { as, seedDemo } from "../test/support/domain.ts";
+import { as, CREATE_JOB, seedDemo } from "../test/support/domain.ts";
 import setupTemplate from "../test/support/global-setup.ts";
 import { freePort } from "../test/support/ports.ts";
 
@@ -71,7 +71,7 @@ export async function run() {
       return body.data;
     };
     const builderId = Buffer.from(`Builder:${builder.id}`).toString("base64");
-    const createJob = () => gql(`mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`, { input: { builderId, community: "Bench", scheduledDate: "2026-08-01" } });
+    const createJob = () => gql(CREATE_JOB, { input: { builderId, community: "Bench", scheduledDate: "2026-08-01" } });
     await createJob(); // warm-up
     const baseRss = await scrape(port, "process_resident_memory_bytes");
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; server RSS before connections ${(baseRss / 2 ** 20).toFixed(0)} MiB`);

@@ -8,7 +8,7 @@ import type { AuditEvent } from "../src/generated/prisma/client.ts";
 import { signAccessToken } from "../src/auth/tokens.ts";
 import { redactSecrets } from "../src/webhooks/envelope.ts";
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from "./support/app.ts";
-import { as, fails, globalId, ok, seedDemo } from "./support/domain.ts";
+import { as, CREATE_JOB, fails, globalId, ok, seedDemo } from "./support/domain.ts";
 
 const AC = "all_county";
 const H2O = "h2o";
@@ -237,7 +237,7 @@ describe("the audit trail", () => {
       method: "POST",
       headers: { "content-type": "application/json", "x-request-id": "audit-req-0001", "user-agent": "audit-test/1.0", ...as(AC) },
       body: JSON.stringify({
-        query: `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`,
+        query: CREATE_JOB,
         variables: { input: { builderId, community: "Over HTTP", scheduledDate: "2026-05-02" } },
       }),
     });
@@ -257,12 +257,12 @@ describe("the audit trail", () => {
       await admin.query(`CREATE TRIGGER audit_fail BEFORE INSERT ON "AuditEvent" FOR EACH ROW EXECUTE FUNCTION audit_fail()`);
       const jobs = await prisma.job.count();
       const audits = await prisma.auditEvent.count();
-      const created = await fails(t, `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`, { input: { builderId, community: "Doomed Acres", scheduledDate: "2026-05-03" } });
+      const created = await fails(t, CREATE_JOB, { input: { builderId, community: "Doomed Acres", scheduledDate: "2026-05-03" } });
       expect(created.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
       expect(await prisma.job.count()).toBe(jobs);
       expect(await prisma.job.count({ where: { community: "Doomed Acres" } })).toBe(0);
 
-      const job = (await ok(t, `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`, { input: { builderId, community: "Fine Acres", scheduledDate: "2026-05-03" } })).createJob.job;
+      const job = (await ok(t, CREATE_JOB, { input: { builderId, community: "Fine Acres", scheduledDate: "2026-05-03" } })).createJob.job;
       const updated = await fails(t, `mutation($input: UpdateJobInput!) { updateJob(input: $input) { job { id } } }`, { input: { id: job.id, expectedVersion: 1, notes: "doomed" } });
       expect(updated.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
       expect(await prisma.job.findUniqueOrThrow({ where: { id: dbId(job.id) } })).toMatchObject({ version: 1, notes: null });
@@ -319,7 +319,7 @@ describe("the audit trail", () => {
   });
 
   it("lists auditEvents newest first, with filters, cursors and totalCount, for the acting tenant only", async () => {
-    const job = (await ok(t, `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`, { input: { builderId, community: "Filter Flats", scheduledDate: "2026-05-04" } })).createJob.job;
+    const job = (await ok(t, CREATE_JOB, { input: { builderId, community: "Filter Flats", scheduledDate: "2026-05-04" } })).createJob.job;
     await ok(t, `mutation($input: UpdateJobInput!) { updateJob(input: $input) { job { id } } }`, { input: { id: job.id, expectedVersion: 1, notes: "one" } });
     await ok(t, `mutation($input: ChangeJobStatusInput!) { changeJobStatus(input: $input) { job { id } } }`, { input: { id: job.id, expectedVersion: 2, status: "UNDERGROUND" } });
 

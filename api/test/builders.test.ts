@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../src/db/client.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
-import { addDemoUsers, fails, ok, seedDemo } from "./support/domain.ts";
+import { addDemoUsers, CREATE_JOB, fails, ok, seedDemo } from "./support/domain.ts";
 
 const BUILDER = `id version name contactName phone email state active archivedAt`;
 const CREATE = `mutation($input: CreateBuilderInput!) { createBuilder(input: $input) { builder { ${BUILDER} } } }`;
@@ -35,7 +35,7 @@ describe("builders (shared across tenants)", () => {
     const archived = (await ok(t, ARCHIVE, { input: { id: created.id, expectedVersion: 2 } })).archiveBuilder.builder;
     expect(archived.archivedAt).not.toBeNull();
     expect((await ok(t, `{ builders(first: 10, filter: { search: "shea" }) { totalCount } }`)).builders.totalCount).toBe(0);
-    const job = await fails(t, `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`, { input: { builderId: created.id, community: "x", scheduledDate: "2026-01-01" } });
+    const job = await fails(t, CREATE_JOB, { input: { builderId: created.id, community: "x", scheduledDate: "2026-01-01" } });
     expect(job.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: ["input", "builderId"] });
   });
 

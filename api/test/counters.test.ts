@@ -9,7 +9,7 @@ import { jobStatus } from "../src/domain/job-status.ts";
 import { AppError, ErrorCode } from "../src/errors.ts";
 import { testHooks } from "./support/hooks.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
-import { as, globalId, ok, seedDemo } from "./support/domain.ts";
+import { as, CREATE_JOB, globalId, ok, seedDemo } from "./support/domain.ts";
 
 const TENANTS = ["all_county", "h2o"] as const;
 type Tenant = (typeof TENANTS)[number];
@@ -106,7 +106,7 @@ describe("per-tenant counters: totalCount without count(*)", () => {
   async function run(s: Step) {
     switch (s.kind) {
       case "create":
-        return mutate(s.tenant, s.fail, `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`, {
+        return mutate(s.tenant, s.fail, CREATE_JOB, {
           input: { builderId: globalId("Builder", builderId), community: "Counted", scheduledDate: "2026-06-01" },
         });
       case "move": {

@@ -5,7 +5,7 @@ import type { DomainEvent } from "../src/events/domain-event.ts";
 import { testHooks } from "./support/hooks.ts";
 import { pubsub, topicFor, type DomainTopic } from "../src/events/pubsub.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
-import { fails, ok, seedDemo } from "./support/domain.ts";
+import { CREATE_JOB, fails, ok, seedDemo } from "./support/domain.ts";
 
 /** Collects what the pubsub publishes on a topic until stopped. */
 function listen(topic: DomainTopic) {
@@ -16,8 +16,6 @@ function listen(topic: DomainTopic) {
   })();
   return { events, stop: async () => (await iterator.return(), await done) };
 }
-
-const CREATE = `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id version } } }`;
 const STATUS = `mutation($input: ChangeJobStatusInput!) { changeJobStatus(input: $input) { job { id version status } } }`;
 
 describe("the mutation pipeline", () => {
@@ -46,7 +44,7 @@ describe("the mutation pipeline", () => {
   it("publishes one event per committed change on the tenant's topic, after commit, with before and after", async () => {
     const mine = listen(topicFor(tenantId, "job"));
     const theirs = listen(topicFor(otherTenantId, "job"));
-    const job = (await ok(t, CREATE, input("Evented"))).createJob.job;
+    const job = (await ok(t, CREATE_JOB, input("Evented"))).createJob.job;
     await ok(t, STATUS, { input: { id: job.id, expectedVersion: 1, status: "UNDERGROUND" } });
     await new Promise((r) => setTimeout(r, 20));
     await Promise.all([mine.stop(), theirs.stop()]);
@@ -71,14 +69,14 @@ describe("the mutation pipeline", () => {
         },
       }),
     );
-    await ok(t, CREATE, input("Hooked"));
+    await ok(t, CREATE_JOB, input("Hooked"));
     expect(seen).toEqual([{ setting: tenantId, rowVisible: true, type: "job.created" }]);
     const [after] = await prisma.$queryRaw<{ setting: string | null }[]>`SELECT current_setting('app.tenant_id', true) AS setting`;
     expect(after!.setting || null).toBeNull();
   });
 
   it("rolls the whole change back when a hook fails: nothing written, nothing published", async () => {
-    const job = (await ok(t, CREATE, input("Rollback"))).createJob.job;
+    const job = (await ok(t, CREATE_JOB, input("Rollback"))).createJob.job;
     unregister.push(
       hooks.add({
         name: "failing audit",
@@ -89,7 +87,7 @@ describe("the mutation pipeline", () => {
     );
     const events = listen(topicFor(tenantId, "job"));
     const before = await prisma.job.count();
-    const created = await fails(t, CREATE, input("Never"));
+    const created = await fails(t, CREATE_JOB, input("Never"));
     expect(created.message).toBe("audit write failed");
     const moved = await fails(t, STATUS, { input: { id: job.id, expectedVersion: 1, status: "UNDERGROUND" } });
     expect(moved.extensions?.code).toBe("CONFLICT");
@@ -112,7 +110,7 @@ describe("the mutation pipeline", () => {
         },
       }),
     );
-    const err = await fails(t, CREATE, input("Half"));
+    const err = await fails(t, CREATE_JOB, input("Half"));
     expect(err.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
     expect(await prisma.job.count({ where: { OR: [{ community: "Half" }, { notes: "written by the hook" }] } })).toBe(0);
   });

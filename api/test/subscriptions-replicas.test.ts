@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEnv } from "../src/env.ts";
 import { TEST_JWT_SECRET, type TestApp } from "./support/app.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
-import { as, seedDemo } from "./support/domain.ts";
+import { as, CREATE_JOB, seedDemo } from "./support/domain.ts";
 import { startReplica, stopReplica as stop, type Replica } from "./support/replicas.ts";
 import { connect, subscribe, waitForEvents, waitForOperations, type LiveClient } from "./support/ws.ts";
 
@@ -70,7 +70,7 @@ describe("fan-out across two API processes through Redis", () => {
 
     const created = await gql(
       a.port,
-      `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`,
+      CREATE_JOB,
       { input: { builderId, community: "Across Replicas", scheduledDate: "2026-07-01" } },
       "all_county",
     );

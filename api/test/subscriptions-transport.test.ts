@@ -8,10 +8,8 @@ import { clientIpResolver } from "../src/client-ip.ts";
 import { createLogger } from "../src/logger.ts";
 import { attachGraphqlWs, LiveClose, type LiveServer } from "../src/ws.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
-import { ok, seedDemo } from "./support/domain.ts";
+import { CREATE_JOB, ok, seedDemo } from "./support/domain.ts";
 import { connect, initRaw, metric, subscribe, waitForEvents, waitForOperations, type LiveClient } from "./support/ws.ts";
-
-const CREATE_JOB = `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`;
 
 /** A raw client that must be acknowledged (unless `waitForAck` is false). */
 async function rawClient(port: number, tenant: string, options: WebSocket.ClientOptions = {}, waitForAck = true) {

@@ -3,10 +3,8 @@ import type { Prisma } from "../src/db/client.ts";
 import { AppError, ErrorCode } from "../src/errors.ts";
 import { testHooks } from "./support/hooks.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
-import { as, ok, seedDemo } from "./support/domain.ts";
+import { as, CREATE_JOB, ok, seedDemo } from "./support/domain.ts";
 import { connect, metric, subscribe, waitForEvents, waitForOperations, type LiveClient } from "./support/ws.ts";
-
-const CREATE_JOB = `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id version updatedAt } } }`;
 const UPDATE_JOB = `mutation($input: UpdateJobInput!) { updateJob(input: $input) { job { id version updatedAt } } }`;
 const JOB_STATUS = `mutation($input: ChangeJobStatusInput!) { changeJobStatus(input: $input) { job { id version updatedAt } } }`;
 const CREATE_CALL = `mutation($input: CreateServiceCallInput!) { createServiceCall(input: $input) { serviceCall { id } } }`;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../src/db/client.ts";
 import { tenantOwned, tenantScoped } from "../src/db/tenancy.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
-import { addDemoUsers, as, fails, globalId, ok, seedDemo } from "./support/domain.ts";
+import { addDemoUsers, as, CREATE_JOB, fails, globalId, ok, seedDemo } from "./support/domain.ts";
 
 /** A third tenant, configured like the first: proves scoping between two tenants with the same capabilities. */
 const OTHER = "tenancy_other";
@@ -19,10 +19,9 @@ describe("tenant scoping and capabilities", () => {
     await addDemoUsers(prisma, OTHER);
     const builder = await ok(t, `{ builders(first: 1) { edges { node { id } } } }`);
     const builderId = builder.builders.edges[0].node.id;
-    const create = `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id version } } }`;
     const input = { builderId, community: "Secret Grove", scheduledDate: "2026-05-01" };
-    const a = (await ok(t, create, { input })).createJob.job;
-    const b = (await ok(t, create, { input }, OTHER)).createJob.job;
+    const a = (await ok(t, CREATE_JOB, { input })).createJob.job;
+    const b = (await ok(t, CREATE_JOB, { input }, OTHER)).createJob.job;
     mine = { id: a.id, builder: builderId, version: a.version };
     theirs = { id: b.id, dbId: Buffer.from(b.id, "base64").toString().split(":")[1]!, version: b.version };
   });

@@ -4,6 +4,7 @@
 import { connect as tcpConnect } from "node:net";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
+import { CREATE_JOB } from "../../test/support/domain.ts";
 
 export interface Tally {
   /** Requests by client kind and outcome ("reads 200", "hostile bad-json 400", ...). */
@@ -98,7 +99,7 @@ export class Traffic {
   private async write() {
     const created = await this.gql(
       "writes",
-      `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id version } } }`,
+      CREATE_JOB,
       { input: { builderId: this.t.builderId, community: `Soak ${Date.now()}`, scheduledDate: "2026-09-01" } },
       this.t.auth.jobs,
     );

@@ -6,7 +6,7 @@ import { demoUser } from "../../../prisma/seed.ts";
 import { signAccessToken } from "../../src/auth/tokens.ts";
 import type { Prisma } from "../../src/db/client.ts";
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from "../support/app.ts";
-import { as, ok, seedDemo } from "../support/domain.ts";
+import { as, CREATE_JOB, ok, seedDemo } from "../support/domain.ts";
 import { connect, initRaw, metric, openRaw, subscribe, waitForEvents, waitForOperations, type LiveClient, type Subscription } from "../support/ws.ts";
 
 /**
@@ -43,7 +43,7 @@ describe("hostile clients over WebSocket: every case gets its close code, and a 
   /** A change made after the hostile case reaches the normal subscriber. */
   async function normalClientStillServed(label: string) {
     const before = events.events.length;
-    await ok(t, `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`, { input: { builderId, community: label, scheduledDate: "2026-07-01" } });
+    await ok(t, CREATE_JOB, { input: { builderId, community: label, scheduledDate: "2026-07-01" } });
     await waitForEvents(events, before + 1);
     expect(events.events.at(-1).jobChanged.job.community).toBe(label);
   }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../../src/db/client.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
-import { ok, seedDemo } from "../support/domain.ts";
+import { CREATE_JOB, ok, seedDemo } from "../support/domain.ts";
 import { connect, handshake, metric, subscribe, waitForEvents, waitForOperations } from "../support/ws.ts";
 
 describe("hostile clients: WebSocket handshakes of any shape are refused cleanly", () => {
@@ -17,8 +17,6 @@ describe("hostile clients: WebSocket handshakes of any shape are refused cleanly
     await prisma?.$disconnect();
     await t?.close();
   });
-
-  const CREATE_JOB = `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`;
   const createJob = async () => {
     const builderId = (await ok(t, `{ builders(first: 1) { edges { node { id } } } }`)).builders.edges[0].node.id;
     return (await ok(t, CREATE_JOB, { input: { builderId, community: "Handshake Hills", scheduledDate: "2026-05-01" } })).createJob.job.id as string;

@@ -37,6 +37,9 @@ export async function fails(t: TestApp, query: string, variables?: Record<string
 }
 
 /** The global ID of a database row, as the schema encodes it. */
+/** The createJob mutation the tests and benches send: the new job's id, version and updatedAt. */
+export const CREATE_JOB = `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id version updatedAt } } }`;
+
 export const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString("base64");
 
 /** Gives a tenant created by a test its demo users (one per role), so `as(slug, role)` works for it. */

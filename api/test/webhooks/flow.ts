@@ -1,9 +1,9 @@
 import type { TestApp } from "../support/app.ts";
-import { ok } from "../support/domain.ts";
+import { CREATE_JOB, ok } from "../support/domain.ts";
 
-/** GraphQL documents and small helpers shared by the end-to-end webhook tests. */
+/** GraphQL documents and small helpers shared by the end-to-end webhook tests (CREATE_JOB is support/domain.ts's). */
+export { CREATE_JOB };
 export const CREATE_ENDPOINT = `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret endpoint { id version url filterTypes } } }`;
-export const CREATE_JOB = `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id version } } }`;
 export const ENDPOINT_LOG = `query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { failingSince deliveries(first: 50) { totalCount edges { node {
   status attemptCount message { eventId eventType } attempts(first: 20) { edges { node { attempt statusCode latencyMs responseBodyExcerpt success error } } } } } } } } }`;
 

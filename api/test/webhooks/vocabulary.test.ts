@@ -10,7 +10,7 @@ import { repoRoot } from "../../src/env.ts";
 import { CATALOG_FILE, CATALOG_PATH } from "../../src/webhooks/asyncapi.ts";
 import { detailedCatalog, type DetailedCatalogEntry } from "../../src/webhooks/catalog-schemas.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
-import { as, ok, seedDemo } from "../support/domain.ts";
+import { as, CREATE_JOB, ok, seedDemo } from "../support/domain.ts";
 import { webhookReceivers, type WebhookReceiver } from "../support/webhook-receiver.ts";
 import { createEndpoint, firstBuilderId, MARKETING_ENTITY_TYPES } from "./flow.ts";
 import { verifyWithBoth } from "./helpers.ts";
@@ -169,7 +169,7 @@ describe("webhook payloads speak the API's vocabulary, for every event type of t
       expect(res.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: ["input", "filterTypes"] });
     }
     const builderId = await firstBuilderId(t);
-    const job = (await ok(t, `mutation($input: CreateJobInput!) { createJob(input: $input) { job { id } } }`, { input: { builderId, community: "Filtered", scheduledDate: "2026-12-11" } })).createJob.job;
+    const job = (await ok(t, CREATE_JOB, { input: { builderId, community: "Filtered", scheduledDate: "2026-12-11" } })).createJob.job;
     await ok(t, `mutation($input: CreateBidInput!) { createBid(input: $input) { bid { id } } }`, { input: { builderId, project: "Filtered", dueDate: "2026-12-20" } });
     await ok(t, `mutation($input: ChangeJobStatusInput!) { changeJobStatus(input: $input) { job { id } } }`, { input: { id: job.id, expectedVersion: 1, status: "UNDERGROUND" } });
     await jobs.waitForRequests(2, 15_000);
