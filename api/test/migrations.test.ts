@@ -46,4 +46,28 @@ describe("migrations", () => {
       await client.end();
     }
   });
+
+  it("confine every tenant-scoped table by a row-level-security policy that reads the tenant once per statement", async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      // every table with a tenant column (and Tenant itself) forces row-level security with tenant_isolation
+      const { rows: tables } = await client.query(`
+        SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, p.qual, p.with_check
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          LEFT JOIN pg_policies p ON p.schemaname = n.nspname AND p.tablename = c.relname AND p.policyname = 'tenant_isolation'
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+           AND (c.relname = 'Tenant' OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenantId' AND NOT a.attisdropped))
+           -- system-only tables the application role has no rights on at all (a session's tenant, a finished job's)
+           AND c.relname NOT IN ('RefreshToken', 'WorkerJobCompletion')`);
+      expect(tables.length).toBeGreaterThan(15);
+      for (const t of tables) {
+        expect([t.relname, t.relrowsecurity, t.relforcerowsecurity], t.relname).toEqual([t.relname, true, true]);
+        // (SELECT app_tenant_id()): an InitPlan, once per statement; a bare app_tenant_id() is evaluated for every row
+        for (const clause of [t.qual, t.with_check]) expect(clause, t.relname).toMatch(/= \( SELECT app_tenant_id\(\) AS app_tenant_id\)\)$/);
+      }
+    } finally {
+      await client.end();
+    }
+  });
 });
