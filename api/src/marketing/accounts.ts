@@ -3,11 +3,15 @@ import type { ChannelAccount } from "../generated/prisma/client.ts";
 /** The columns of a channel account that never leave the API (not in responses, events, audit rows or webhooks). */
 const sealedColumns = ["accessTokenSealed", "refreshTokenSealed", "tokenKeyId"] as const;
 
-export type PublicChannelAccount = Omit<ChannelAccount, (typeof sealedColumns)[number]>;
+export type PublicChannelAccount = Omit<ChannelAccount, (typeof sealedColumns)[number] | "grantUserId">;
 
-/** A channel account without its sealed tokens: what the pipeline's events and audit rows carry. */
+/**
+ * A channel account without its sealed tokens and without the platform's id of the person who consented
+ * (`grantUserId`: personal data a data deletion request erases, so it never enters the append-only audit trail):
+ * what the pipeline's events and audit rows carry.
+ */
 export function publicAccount(account: ChannelAccount): PublicChannelAccount {
-  const { accessTokenSealed: _a, refreshTokenSealed: _r, tokenKeyId: _k, ...rest } = account;
+  const { accessTokenSealed: _a, refreshTokenSealed: _r, tokenKeyId: _k, grantUserId: _g, ...rest } = account;
   return rest;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { systemContext } from "../context.ts";
 import { prisma } from "../db/client.ts";
@@ -69,7 +70,7 @@ export async function receiveWebhook(env: Env, platform: ChannelPlatform, req: I
     return refused(400, "BAD_USER_INPUT", "the body is not JSON");
   }
   const stored = await store(platform, `${platform}:${key}`, payload);
-  return json(200, { received: true, duplicate: !stored });
+  return json(200, { received: true, duplicate: !stored.created });
 }
 
 /**
@@ -90,17 +91,76 @@ export async function receiveDeauthorization(env: Env, platform: ChannelPlatform
   const user = deauthorization.verify(new URLSearchParams(rawBody.toString("utf8")));
   if (!user) return refused(401, "UNAUTHENTICATED", "missing or invalid signed_request");
   const stored = await store(platform, `deauthorize:${user.userId}:${user.issuedAt}`, { deauthorize: user });
-  return json(200, { received: true, duplicate: !stored });
+  return json(200, { received: true, duplicate: !stored.created });
 }
 
-/** Stores a verified inbound call with its job, once per dedup key (one transaction); false for a redelivery. */
-async function store(platform: ChannelPlatform, dedupKey: string, payload: unknown): Promise<boolean> {
+/** The path of a data deletion request's status page; `code` is the confirmation code Meta shows the user. */
+export const dataDeletionStatusPath = (platform: ChannelPlatform, code: string) => `/integrations/${platform}/data-deletion/${code}`;
+
+/** A confirmation code is the stored request's id without its dashes: 32 hex digits, unguessable (UUID v4). */
+const codeOf = (id: string) => id.replaceAll("-", "");
+const idOf = (code: string) => (/^[0-9a-f]{32}$/.test(code) ? `${code.slice(0, 8)}-${code.slice(8, 12)}-${code.slice(12, 16)}-${code.slice(16, 20)}-${code.slice(20)}` : null);
+
+/**
+ * Meta's data deletion request callback (`POST /integrations/<facebook|instagram>/data-deletion`, the app's "Data
+ * Deletion Request URL"): the user removed the app and asked for their data to be deleted. The same form and
+ * `signed_request` as the deauthorize callback, verified the same way (HMAC-SHA256 under the app secret). Guarantees:
+ * 1. unsigned or badly signed is refused with 401 and changes nothing;
+ * 2. a genuine one is stored with its `marketing.inbound` job in ONE transaction and answered 200 at once with Meta's
+ *    documented shape `{ url, confirmation_code }`: `url` is the request's status page (`dataDeletionStatus`); the
+ *    worker erases that user's data from every tenant (`eraseUserData`);
+ * 3. a redelivery (same user and issue time) is answered with the same code and changes nothing.
+ * The stored row keeps the user's id only until the worker is done; its dedup key holds a hash of it.
+ */
+export async function receiveDataDeletion(env: Env, platform: ChannelPlatform, req: IncomingMessage): Promise<InboundOutcome> {
+  const provider = marketingRuntime(env).provider(platform);
+  const verifier = "unavailable" in provider ? null : provider.deauthorization;
+  if (!verifier) return refused(404, "NOT_FOUND", `${platform} has no data deletion callback configured`);
+  const rawBody = await readBody(req);
+  if (!rawBody) return refused(413, "BAD_USER_INPUT", "request too large");
+  const user = verifier.verify(new URLSearchParams(rawBody.toString("utf8")));
+  if (!user) return refused(401, "UNAUTHENTICATED", "missing or invalid signed_request");
+  const digest = createHash("sha256").update(`${platform}:${user.userId}:${user.issuedAt}`).digest("hex");
+  const { id } = await store(platform, `data-deletion:${digest}`, { dataDeletion: user });
+  const code = codeOf(id);
+  const origin = new URL(env.PUBLIC_API_URL ?? `http://127.0.0.1:${env.API_PORT}`).origin;
+  return json(200, { url: `${origin}${dataDeletionStatusPath(platform, code)}`, confirmation_code: code });
+}
+
+/** Where a data deletion request stands, for its status page; null for an unknown code. */
+export interface DataDeletionStatus {
+  confirmationCode: string;
+  platform: ChannelPlatform;
+  status: "pending" | "completed";
+  requestedAt: string;
+  completedAt: string | null;
+  /** Channel accounts whose tokens and user id were erased (once completed). */
+  accountsErased: number | null;
+}
+
+export async function dataDeletionStatus(platform: ChannelPlatform, code: string): Promise<DataDeletionStatus | null> {
+  const id = idOf(code);
+  if (!id) return null;
+  const row = await prisma.marketingInboundEvent.findUnique({ where: { id } });
+  const request = (row?.payload as { dataDeletion?: { accountsErased?: number } } | null)?.dataDeletion;
+  if (!row || row.platform !== platform || !request) return null;
+  return {
+    confirmationCode: code,
+    platform,
+    status: row.processedAt ? "completed" : "pending",
+    requestedAt: row.receivedAt.toISOString(),
+    completedAt: row.processedAt?.toISOString() ?? null,
+    accountsErased: row.processedAt ? (request.accountsErased ?? 0) : null,
+  };
+}
+
+/** Stores a verified inbound call with its job, once per dedup key (one transaction); `created` false for a redelivery. */
+async function store(platform: ChannelPlatform, dedupKey: string, payload: unknown): Promise<{ id: string; created: boolean }> {
   return prisma.$transaction(async (tx) => {
     const { count } = await tx.marketingInboundEvent.createMany({ data: [{ platform, dedupKey, payload: payload as never }], skipDuplicates: true });
-    if (!count) return false;
     const row = await tx.marketingInboundEvent.findUniqueOrThrow({ where: { dedupKey }, select: { id: true } });
-    await enqueueJobs(tx, [{ identifier: INBOUND_TASK, payload: { inboundId: row.id }, jobKey: `marketing-inbound:${row.id}`, maxAttempts: 10 }]);
-    return true;
+    if (count) await enqueueJobs(tx, [{ identifier: INBOUND_TASK, payload: { inboundId: row.id }, jobKey: `marketing-inbound:${row.id}`, maxAttempts: 10 }]);
+    return { id: row.id, created: count > 0 };
   });
 }
 
@@ -118,6 +178,8 @@ export async function processInbound(scope: WorkerScope, runtime: MarketingRunti
   if (!inbound || inbound.processedAt) return { notified: 0 };
   const deauthorized = (inbound.payload as { deauthorize?: Deauthorized } | null)?.deauthorize;
   if (deauthorized) return deauthorize(scope, inbound.id, inbound.platform, deauthorized);
+  const deletion = (inbound.payload as { dataDeletion?: Deauthorized } | null)?.dataDeletion;
+  if (deletion) return eraseUserData(scope, inbound.id, inbound.platform, deletion);
   const provider = runtime.provider(inbound.platform);
   const notices = "unavailable" in provider || !provider.webhooks ? [] : provider.webhooks.parse(inbound.payload);
   const latest = new Map<string, InboundNotice>();
@@ -172,4 +234,43 @@ async function deauthorize(scope: WorkerScope, inboundId: string, platform: Chan
   }
   await scope.prisma.marketingInboundEvent.update({ where: { id: inboundId }, data: { processedAt: new Date() } });
   return { notified };
+}
+
+/**
+ * A data deletion request (`receiveDataDeletion`): in every tenant, each channel account of this platform whose
+ * tokens carry that user's consent (`grantUserId`, whatever its status) loses its sealed tokens and the user's id and
+ * becomes DISCONNECTED with the reason and the confirmation code, one pipeline change each (event
+ * `channel_account.data_deleted`: audit, outbox, live). The account row stays (the tenant's post history names it);
+ * what was the user's (their consent's tokens, their app-scoped id) is gone. Stored deauthorizations of that user
+ * (which name them) are deleted, and the request's own row keeps only the outcome, not the user's id. Idempotent: an
+ * erased account no longer carries the id, and the row is marked processed at the end.
+ */
+async function eraseUserData(scope: WorkerScope, inboundId: string, platform: ChannelPlatform, user: Deauthorized): Promise<{ notified: number }> {
+  const code = codeOf(inboundId);
+  let erased = 0;
+  for (const { id: tenantId } of await scope.prisma.tenant.findMany({ select: { id: true } })) {
+    const accounts = await tenantScoped(scope.prisma, tenantId).channelAccount.findMany({ where: { platform, grantUserId: user.userId }, select: { id: true } });
+    for (const account of accounts) {
+      const ctx = await systemContext(tenantId, "marketing-data-deletion", scope.log, scope.services, scope.prisma);
+      if (!ctx) continue;
+      await runMutation(ctx, { entityType: "channel_account", action: "updated" }, async (tx) => {
+        const before = await tx.channelAccount.findUniqueOrThrow({ where: { id: account.id } });
+        const after = await tx.channelAccount.update({
+          where: { id: account.id },
+          data: {
+            status: "disconnected", accessTokenSealed: null, refreshTokenSealed: null, tokenExpiresAt: null, grantUserId: null,
+            lastError: `the person who connected it asked ${platform === "instagram" ? "Instagram" : "Facebook"} for their data to be deleted (confirmation code ${code}): its tokens were erased; connect it again to publish`,
+            version: { increment: 1 },
+          },
+        });
+        return { result: after, entityId: account.id, before: publicAccount(before), after: publicAccount(after), eventType: "channel_account.data_deleted" };
+      });
+      erased++;
+    }
+  }
+  await scope.prisma.$transaction([
+    scope.prisma.marketingInboundEvent.deleteMany({ where: { platform, dedupKey: { startsWith: `deauthorize:${user.userId}:` }, processedAt: { not: null } } }),
+    scope.prisma.marketingInboundEvent.update({ where: { id: inboundId }, data: { processedAt: new Date(), payload: { dataDeletion: { accountsErased: erased } } } }),
+  ]);
+  return { notified: erased };
 }

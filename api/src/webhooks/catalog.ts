@@ -53,6 +53,7 @@ const marketingEvents: Array<{ type: string; entityType: string; description: st
   { type: "channel_account.connected", entityType: "channel_account", description: "A channel account (Facebook Page, Instagram account, Google Business Profile location) was connected or reconnected." },
   { type: "channel_account.needs_reconnect", entityType: "channel_account", description: "The platform refused a channel account's tokens (expired, revoked, refresh failed, deauthorized): it must be connected again." },
   { type: "channel_account.disconnected", entityType: "channel_account", description: "A channel account was disconnected." },
+  { type: "channel_account.data_deleted", entityType: "channel_account", description: "The person whose consent connected a channel account asked the platform (Meta's data deletion request) for their data to be deleted: its tokens and their platform user id were erased and it is DISCONNECTED (`lastError` carries the confirmation code)." },
   { type: "channel_account.notified", entityType: "channel_account", description: "The platform notified about a channel account through its webhooks (a Page's feed or comments, an Instagram mention, a Business Profile review): `lastNotification` says what, `lastNotifiedAt` when." },
   { type: "channel_account.updated", entityType: "channel_account", description: "A channel account's circuit breaker changed state (`breakerState`)." },
 ];

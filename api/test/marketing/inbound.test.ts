@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type WorkerHandle } from "../../src/jobs/runner.ts";
 import { createLogger } from "../../src/logger.ts";
 import { as } from "../support/domain.ts";
-import { signWebhook } from "../support/meta-standin.ts";
+import { signedRequest, signWebhook } from "../support/meta-standin.ts";
 import { connect, subscribe, waitForEvents, waitForOperations, type LiveClient } from "../support/ws.ts";
 import { connectAccount, connectFacebook, startMarketing, type MarketingHarness } from "./helpers.ts";
 
@@ -174,6 +174,91 @@ describe("inbound platform webhooks: Meta (Pages, Instagram) and Google Pub/Sub 
     expect(sub.events[1].marketingChanged.channelAccount).toMatchObject({ externalId: h.meta.igUser.id, status: "NEEDS_RECONNECT" });
     await expect.poll(() => h.prisma.marketingInboundEvent.count({ where: { processedAt: null } }), { timeout: 10_000 }).toBe(0);
     expect(sub.events).toHaveLength(2);
+    sub.stop();
+  });
+  it("Meta's data deletion request callback: a bad signed_request is refused and changes nothing; a genuine one answers { url, confirmation_code }, the worker erases that user's tokens and id in every tenant, audited, with the event; the status page follows it", async () => {
+    const endpoint = (platform: string) => `${h.api}/integrations/${platform}/data-deletion`;
+    const form = (body: string) => fetch(endpoint("facebook"), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+    // the same person's consent connects a Page in the other tenant too
+    await connectFacebook(h, "2222", "h2o");
+    const accounts = () => h.prisma.channelAccount.findMany({ where: { platform: { in: ["facebook", "instagram"] } }, orderBy: [{ platform: "asc" }, { externalId: "asc" }] });
+    await expect.poll(inboundJobs, { timeout: 10_000 }).toBe(0);
+    const before = { rows: await inboundCount(), jobs: await inboundJobs(), accounts: await accounts() };
+    expect(before.accounts.map((a) => [a.platform, a.externalId, a.status, a.grantUserId])).toEqual([
+      ["facebook", "1111", "needs_reconnect", h.meta.fbUser.id],
+      ["facebook", "2222", "connected", h.meta.fbUser.id],
+      ["instagram", h.meta.igUser.id, "needs_reconnect", h.meta.igUser.id],
+    ]);
+    expect(await h.prisma.marketingInboundEvent.count({ where: { dedupKey: { startsWith: `deauthorize:${h.meta.fbUser.id}:` } } })).toBe(1); // the deauthorization above names the user
+
+    const refusals = [
+      await h.meta.requestDataDeletion(endpoint("facebook"), h.meta.fbUser.id, "facebook", "not-the-app-secret"),
+      await h.meta.requestDataDeletion(endpoint("facebook"), h.meta.fbUser.id, "instagram"), // the Instagram app's secret
+      await form(new URLSearchParams({ signed_request: signedRequest({ user_id: h.meta.fbUser.id, algorithm: "HMAC-SHA1" }, h.meta.appSecret) }).toString()),
+      await form("signed_request=abc.def"),
+      await form(""),
+    ];
+    expect(refusals.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
+    expect(await refusals[0]!.json()).toMatchObject({ errors: [{ extensions: { code: "UNAUTHENTICATED" } }] });
+    expect({ rows: await inboundCount(), jobs: await inboundJobs(), accounts: await accounts() }).toEqual(before);
+
+    const sub = subscribe(live, `subscription { marketingChanged(types: ["channel_account.data_deleted"]) { type channelAccount { externalId status lastError tokenExpiresAt } } }`);
+    await waitForOperations(port(), 1);
+    const signed = new URLSearchParams({ signed_request: signedRequest({ user_id: h.meta.fbUser.id, expires: Math.floor(Date.now() / 1000) + 3600 }, h.meta.appSecret) }).toString();
+    const res = await form(signed);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    const answer = await res.json();
+    expect(Object.keys(answer).sort()).toEqual(["confirmation_code", "url"]);
+    expect(answer.confirmation_code).toMatch(/^[0-9a-f]{32}$/);
+    expect(answer.url).toBe(`${h.api}/integrations/facebook/data-deletion/${answer.confirmation_code}`);
+    // Meta redelivers the same signed_request: the same code, nothing more stored
+    expect(await (await form(signed)).json()).toEqual(answer);
+    expect(await inboundCount()).toBe(before.rows + 1);
+
+    await waitForEvents(sub, 1, 20_000);
+    const status = async () => (await fetch(answer.url, { headers: { accept: "application/json" } })).json();
+    await expect.poll(async () => (await status()).status, { timeout: 10_000 }).toBe("completed");
+    expect(await status()).toMatchObject({ confirmationCode: answer.confirmation_code, platform: "facebook", status: "completed", accountsErased: 2, completedAt: expect.any(String) });
+    const page = await fetch(answer.url);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await page.text()).toMatch(new RegExp(`${answer.confirmation_code}.*was completed.*erased from 2 connected accounts`));
+
+    const after = await accounts();
+    for (const a of after.filter((x) => x.platform === "facebook")) {
+      expect(a).toMatchObject({ status: "disconnected", accessTokenSealed: null, refreshTokenSealed: null, tokenExpiresAt: null, grantUserId: null });
+      expect(a.lastError).toContain(answer.confirmation_code);
+    }
+    expect(after.find((x) => x.platform === "instagram")).toEqual(before.accounts[2]); // another user, another app: untouched
+    expect(sub.events).toHaveLength(1); // all_county's live stream: its own account only
+    expect(sub.events[0].marketingChanged).toMatchObject({ type: "channel_account.data_deleted", channelAccount: { externalId: "1111", status: "DISCONNECTED", tokenExpiresAt: null } });
+    const audit = await h.prisma.$queryRaw<Array<{ tenantId: string }>>`SELECT "tenantId"::text FROM "AuditEvent" WHERE "eventType" = 'channel_account.data_deleted' ORDER BY "tenantId"`;
+    expect(audit.map((a) => a.tenantId).sort()).toEqual([...new Set(after.filter((x) => x.platform === "facebook").map((x) => x.tenantId))].sort());
+    expect(audit).toHaveLength(2);
+    const outbox = await h.prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM "WebhookMessage" WHERE "eventType" = 'channel_account.data_deleted'`;
+    expect(outbox[0]!.n).toBe(2);
+    // the user's id is nowhere any more: not in the accounts, the stored deauthorizations, the request's own row, the audit trail, the outbox
+    expect(await h.prisma.marketingInboundEvent.count({ where: { dedupKey: { startsWith: `deauthorize:${h.meta.fbUser.id}:` } } })).toBe(0);
+    const like = `%${h.meta.fbUser.id}%`;
+    const traces = await h.prisma.$queryRaw<Array<{ n: number }>>`SELECT
+      (SELECT count(*) FROM "ChannelAccount" WHERE "grantUserId" = ${h.meta.fbUser.id})
+      + (SELECT count(*) FROM "MarketingInboundEvent" WHERE payload::text LIKE ${like} OR "dedupKey" LIKE ${like})
+      + (SELECT count(*) FROM "AuditEvent" WHERE "before"::text LIKE ${like} OR "after"::text LIKE ${like})
+      + (SELECT count(*) FROM "WebhookMessage" WHERE payload LIKE ${like}) AS n`;
+    expect(Number(traces[0]!.n)).toBe(0);
+
+    // unknown codes, another platform's path and malformed codes have no status
+    expect((await fetch(`${h.api}/integrations/facebook/data-deletion/${"0".repeat(32)}`, { headers: { accept: "application/json" } })).status).toBe(404);
+    expect((await fetch(`${h.api}/integrations/instagram/data-deletion/${answer.confirmation_code}`)).status).toBe(404);
+    expect((await fetch(`${h.api}/integrations/facebook/data-deletion/not-a-code`)).status).toBe(404);
+
+    // Instagram's, signed with the Instagram app's secret, erases the Instagram account of its own user
+    const ig = await h.meta.requestDataDeletion(endpoint("instagram"), h.meta.igUser.id, "instagram");
+    expect(ig.status).toBe(200);
+    const igAnswer = await ig.json();
+    expect(igAnswer.url).toBe(`${h.api}/integrations/instagram/data-deletion/${igAnswer.confirmation_code}`);
+    await expect.poll(async () => (await (await fetch(igAnswer.url, { headers: { accept: "application/json" } })).json()).accountsErased, { timeout: 20_000 }).toBe(1);
+    expect(await h.prisma.channelAccount.findFirstOrThrow({ where: { platform: "instagram" } })).toMatchObject({ status: "disconnected", grantUserId: null, accessTokenSealed: null });
     sub.stop();
   });
 });

@@ -42,6 +42,11 @@ export interface MetaStandin extends StandinControls {
    * callback URL, signed with the app secret (the Instagram app's for `instagram`), or with `secret` when given.
    */
   deauthorize(callbackUrl: string, userId: string, platform?: "facebook" | "instagram", secret?: string): Promise<Response>;
+  /**
+   * Does what Meta does when a user removes the app and asks for their data to be deleted: the same signed form POST
+   * (`signed_request`, with `expires`) to the app's Data Deletion Request URL; Meta expects `{ url, confirmation_code }`.
+   */
+  requestDataDeletion(callbackUrl: string, userId: string, platform?: "facebook" | "instagram", secret?: string): Promise<Response>;
   /** Every token ever issued (to look for them where they must not be). */
   readonly issued: string[];
   /** Facebook posts made, in order. */
@@ -131,6 +136,12 @@ export async function startMetaStandin(): Promise<MetaStandin> {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({ signed_request: signedRequest({ user_id: userId }, secret ?? (platform === "instagram" ? igAppSecret : appSecret)) }).toString(),
+      }),
+    requestDataDeletion: (callbackUrl: string, userId: string, platform = "facebook", secret?: string) =>
+      fetch(callbackUrl, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ signed_request: signedRequest({ user_id: userId, expires: Math.floor(Date.now() / 1000) + 3600 }, secret ?? (platform === "instagram" ? igAppSecret : appSecret)) }).toString(),
       }),
     posts: [],
     containers: [],

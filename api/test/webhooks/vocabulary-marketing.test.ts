@@ -156,6 +156,15 @@ describe("marketing webhook payloads speak the API's vocabulary", () => {
     await expectDelivered("channel_account.disconnected", facebook.id, await read("channel_account.disconnected", facebook.id));
   }, 60_000);
 
+  it("channel_account.data_deleted (Meta's data deletion request for the person who connected it, through the worker)", async () => {
+    const instagram = await connectAccount(h, "INSTAGRAM", h.meta.igUser.id);
+    const res = await h.meta.requestDataDeletion(`${h.api}/integrations/instagram/data-deletion`, h.meta.igUser.id, "instagram");
+    expect(res.status).toBe(200);
+    const account = await readWhen("channel_account.data_deleted", instagram.id, (o) => o.status === "DISCONNECTED");
+    expect(account.lastError).toContain((await res.json()).confirmation_code);
+    await expectDelivered("channel_account.data_deleted", instagram.id, account);
+  }, 60_000);
+
   it("every marketing event type of the catalog has a case above", () => {
     const ofMarketing = [...catalog.values()].filter((e) => MARKETING_ENTITY_TYPES.includes(e.entityType ?? "")).map((e) => e.name).sort();
     expect(ofMarketing.length).toBeGreaterThanOrEqual(12);
