@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { googleEnv } from "../support/google-standin.ts";
 import { metaEnv } from "../support/meta-standin.ts";
 import { workerProcesses } from "../support/worker-process.ts";
 import { connectAccount, connectFacebook, postState, schedulePost, startMarketing, type MarketingHarness } from "./helpers.ts";
@@ -7,7 +8,7 @@ describe("kill -9 of the worker mid-publish", () => {
   let h: MarketingHarness;
   const workers = workerProcesses(() => h.t);
   /** A worker with the platforms at the stand-in. */
-  const startWorkerProcess = () => workers.start({ MARKETING_HTTP_TIMEOUT_MS: "20000", ...metaEnv(h.meta) });
+  const startWorkerProcess = () => workers.start({ MARKETING_HTTP_TIMEOUT_MS: "20000", ...metaEnv(h.meta), ...googleEnv(h.google) });
 
   beforeAll(async () => {
     h = await startMarketing();
@@ -68,5 +69,31 @@ describe("kill -9 of the worker mid-publish", () => {
     expect(after.targets[0]).toMatchObject({ status: "PUBLISHED", externalPostId: made[0]!.id, attemptCount: 2 });
     expect(after.targets[0].attempts.map((a: any) => a.outcome)).toEqual(["found_existing", null]);
     expect(h.meta.log.filter((l) => l.method === "POST" && l.path.endsWith("/media_publish"))).toHaveLength(1);
+  }, 90_000);
+  it("Google Business Profile (no idempotency keys): a worker killed after the local post was made is followed by one that lists the posts and finds it, not a second one", async () => {
+    await workers.killAll();
+    const account = await connectAccount(h, "GOOGLE_BUSINESS", "accounts/111/locations/222");
+    const text = "Crash test: Google exactly once";
+    const create = /^POST \/v4\/accounts\/111\/locations\/222\/localPosts$/;
+    h.google.delays.push({ match: create, ms: 4_000 });
+    const post = await schedulePost(h, text, [account.id]);
+    const first = startWorkerProcess();
+    await expect.poll(() => h.google.posts.filter((p) => p.summary === text).length, { timeout: 30_000, interval: 50 }).toBe(1);
+    first.kill("SIGKILL");
+    await new Promise((resolve) => first.once("exit", resolve));
+    const mid = await postState(h, post.id);
+    expect(mid.targets[0]).toMatchObject({ status: "PUBLISHING", externalPostId: null, attemptCount: 1 });
+
+    h.google.delays.length = 0;
+    startWorkerProcess();
+    await expect.poll(async () => (await postState(h, post.id)).status, { timeout: 40_000, interval: 200 }).toBe("PUBLISHED");
+    const made = h.google.posts.filter((p) => p.summary === text);
+    expect(made).toHaveLength(1);
+    const after = await postState(h, post.id);
+    expect(after.targets[0]).toMatchObject({ status: "PUBLISHED", externalPostId: made[0]!.name, attemptCount: 2 });
+    expect(after.targets[0].attempts.map((a: any) => a.outcome)).toEqual(["found_existing", null]);
+    const calls = h.google.log.filter((l) => l.path === "/v4/accounts/111/locations/222/localPosts");
+    expect(calls.filter((l) => l.method === "POST")).toHaveLength(1);
+    expect(calls.filter((l) => l.method === "GET").length).toBeGreaterThanOrEqual(1); // it looked before posting again
   }, 90_000);
 });
