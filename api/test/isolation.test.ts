@@ -1,6 +1,6 @@
 import {
   getNamedType, getNullableType, GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLScalarType,
-  type GraphQLField, type GraphQLInputType, isNonNullType,
+  type GraphQLField, type GraphQLInputType, type GraphQLOutputType, isLeafType, isListType, isNonNullType, isObjectType,
 } from "graphql";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,6 +27,10 @@ describe.each([
   let prisma: Prisma;
   let foreignIds: string[] = [];
   let rawForeignIds: string[] = [];
+  /** Every ID a caller could aim at another tenant's object with: the global IDs, the raw ids of objects that are not nodes (a connect attempt), a worker job's id. */
+  let targets: string[] = [];
+  let foreignJobId = "";
+  let jobSnapshot: () => Promise<string>;
   let principals: Record<string, Record<string, string>> = {};
   let fingerprint: () => Promise<string>;
   let client: pg.Client | undefined;
@@ -60,6 +64,14 @@ describe.each([
     ];
     rawForeignIds = pairs.map(([raw]) => raw);
     foreignIds = pairs.map(([, gid]) => gid);
+    const attempt = await prisma.channelConnectAttempt.findFirstOrThrow({ where });
+    rawForeignIds.push(attempt.id);
+    // a failed publishing job of the other tenant: what the job view (workerJobs, retryWorkerJob, cancelWorkerJob) must not reach
+    const [job] = await prisma.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM graphile_worker.add_job('marketing.publish', json_build_object('tenantId', ${others[0]!.id}::text, 'targetId', 'iso'), max_attempts := 1)`;
+    foreignJobId = job!.id;
+    await prisma.$executeRaw`UPDATE graphile_worker._private_jobs SET attempts = 1, last_error = 'seeded' WHERE id = ${BigInt(foreignJobId)}`;
+    jobSnapshot = async () => JSON.stringify(await prisma.$queryRaw`SELECT id::text, attempts, run_at, last_error, locked_at FROM graphile_worker._private_jobs WHERE id = ${BigInt(foreignJobId)}`);
+    targets = [...foreignIds, attempt.id, foreignJobId];
 
     const db = new pg.Client({ connectionString: t.db.url });
     client = db;
@@ -123,15 +135,43 @@ describe.each([
     }
   });
 
+  it("every other query field: those naming an object by ID find nothing of other tenants with any of their IDs; the rest answer only the caller's tenant", async () => {
+    const fields = Object.entries(schema.getQueryType()!.getFields()).filter(([name, f]) => !["node", "nodes"].includes(name) && !getNamedType(f.type).name.endsWith("Connection"));
+    expect(fields.map(([name]) => name)).toEqual(expect.arrayContaining(["channelConnectAttempt", "workerJobs", "marketingTextLimits", "channelPlatforms"]));
+    let byId = 0;
+    for (const [who, headers] of Object.entries(principals)) {
+      for (const [name, field] of fields) {
+        const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
+        const selection = leafSelection(field.type);
+        if (required.some((a) => getNamedType(a.type).name === "ID")) {
+          for (const target of targets) {
+            const { query, variables } = call("query", name, field, target, selection);
+            const res = await t.gql(query, variables, headers);
+            byId++;
+            expect(leaks(res.data), `${who} ${name}(${target})`).toEqual([]);
+            expect((res.data as any)?.[name] ?? null, `${who} ${name}(${target})`).toBeNull();
+          }
+        } else {
+          const { query, variables } = call("query", name, field, targets[0]!, selection);
+          const res = await t.gql(query, variables, headers);
+          expect(leaks(res.data), `${who} ${name}`).toEqual([]);
+          expect(JSON.stringify(res.data ?? null), `${who} ${name}`).not.toContain(`"id":"${foreignJobId}"`);
+        }
+      }
+    }
+    expect(byId).toBeGreaterThan(0);
+  });
+
   it("by mutation: every mutation of the schema, aimed at other tenants' objects, is refused and changes nothing of theirs", async () => {
     const before = await fingerprint();
+    const jobBefore = await jobSnapshot();
     const mutations = Object.entries(schema.getMutationType()!.getFields());
     expect(mutations.length).toBeGreaterThan(20);
     let attempts = 0;
     for (const [who, headers] of Object.entries(principals)) {
       for (const [name, field] of mutations) {
-        for (const target of idTargets(field) ? foreignIds : [foreignIds[0]!]) {
-          const { query, variables } = attempt(name, field, target);
+        for (const target of idTargets(field) ? targets : [foreignIds[0]!]) {
+          const { query, variables } = call("mutation", name, field, target, field.type && isObjectType(getNamedType(field.type)) ? "{ __typename }" : "");
           const res = await t.gql(query, variables, headers);
           attempts++;
           expect(leaks(res.data), `${who} ${name}(${target})`).toEqual([]);
@@ -141,34 +181,52 @@ describe.each([
     }
     expect(attempts).toBeGreaterThan(200);
     expect(await fingerprint()).toBe(before);
-  }, 180_000);
+    expect(await jobSnapshot()).toBe(jobBefore);
+  }, 300_000);
 });
 
-/** Whether a mutation names an existing object by ID (its `id` argument or `input.id`). */
+/**
+ * Whether a mutation names an existing object by ID: an ID argument, or an ID (or list of IDs) anywhere in its input
+ * (`input.id`, `attemptId`, `targetId`, `channelAccountIds`, an optional `accountId` to reconnect).
+ */
 function idTargets(field: GraphQLField<unknown, unknown>): boolean {
-  return field.args.some((a) => a.name === "id" || (a.name === "input" && "id" in ((getNamedType(a.type) as GraphQLInputObjectType).getFields?.() ?? {})));
+  const hasId = (type: GraphQLInputType, seen = new Set<string>()): boolean => {
+    const named = getNamedType(type);
+    if (named.name === "ID") return true;
+    if (!(named instanceof GraphQLInputObjectType) || seen.has(named.name)) return false;
+    seen.add(named.name);
+    return Object.values(named.getFields()).some((f) => hasId(f.type, seen));
+  };
+  return field.args.some((a) => hasId(a.type));
 }
 
-/** A call of mutation `name` with every ID set to `target` and every other required value filled plausibly. */
-function attempt(name: string, field: GraphQLField<unknown, unknown>, target: string) {
+/** The leaf fields (without required arguments) of a field's type, as a selection; empty for a leaf. */
+function leafSelection(type: GraphQLOutputType): string {
+  const named = getNamedType(type);
+  if (isLeafType(named)) return "";
+  if (!isObjectType(named)) return "{ __typename }";
+  const leaves = Object.values(named.getFields()).filter((f) => isLeafType(getNamedType(f.type)) && !f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined)).map((f) => f.name);
+  return `{ __typename ${leaves.join(" ")} }`;
+}
+
+/** A call of query or mutation field `name` with every ID (and list of IDs) set to `target` and every other required value filled plausibly. */
+function call(kind: "query" | "mutation", name: string, field: GraphQLField<unknown, unknown>, target: string, selection: string) {
   const defs: string[] = [];
   const uses: string[] = [];
   const variables: Record<string, unknown> = {};
   for (const arg of field.args) {
-    if (!isNonNullType(arg.type) && arg.name !== "id") continue;
+    if (!isNonNullType(arg.type) && getNamedType(arg.type).name !== "ID") continue;
     defs.push(`$${arg.name}: ${arg.type.toString()}`);
     uses.push(`${arg.name}: $${arg.name}`);
     variables[arg.name] = valueFor(arg.type, arg.name, target);
   }
-  const type = getNamedType(field.type);
-  const selection = "getFields" in type && typeof type.getFields === "function" ? ` { __typename }` : "";
-  const query = `mutation${defs.length ? `(${defs.join(", ")})` : ""} { ${name}${uses.length ? `(${uses.join(", ")})` : ""}${selection} }`;
+  const query = `${kind}${defs.length ? `(${defs.join(", ")})` : ""} { ${name}${uses.length ? `(${uses.join(", ")})` : ""}${selection ? ` ${selection}` : ""} }`;
   return { query, variables };
 }
 
 function valueFor(type: GraphQLInputType, name: string, target: string): unknown {
   const inner = getNullableType(type) as GraphQLInputType;
-  if (inner instanceof GraphQLList) return [];
+  if (isListType(inner)) return getNamedType(inner).name === "ID" ? [target] : [];
   if (inner instanceof GraphQLEnumType) return inner.getValues()[0]!.value;
   if (inner instanceof GraphQLInputObjectType) {
     const out: Record<string, unknown> = {};
