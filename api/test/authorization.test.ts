@@ -1,10 +1,14 @@
-import { GraphQLObjectType, isObjectType } from "graphql";
+import { createHash } from "node:crypto";
+import { getNamedType, type GraphQLOutputType, GraphQLObjectType, isObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Action, rolePermissions, roles } from "../src/auth/permissions.ts";
+import { type Action, actions, rolePermissions, roles } from "../src/auth/permissions.ts";
 import type { Prisma } from "../src/db/client.ts";
 import { schema } from "../src/schema/index.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
-import { as, globalId, seedDemo } from "./support/domain.ts";
+import { addDemoUsers, as, globalId, seedDemo } from "./support/domain.ts";
+import { call, leafSelection } from "./support/schema-calls.ts";
+
+const getNamedTypeName = (type: GraphQLOutputType) => getNamedType(type).name;
 
 type Options = { authScopes?: unknown; skipTypeScopes?: boolean };
 const pothos = (x: { extensions?: unknown }) => ((x.extensions as { pothosOptions?: Options } | undefined)?.pothosOptions ?? {}) as Options;
@@ -55,7 +59,12 @@ describe("roles do what their row of the permission table says, and nothing else
       "user:read": { tenant: "all_county", query: `{ members(first: 1) { totalCount } }` },
       "user:manage": { tenant: "all_county", query: `mutation($id: ID!) { changeMemberRole(id: $id, role: viewer, expectedVersion: 999999) { member { id } } }`, variables: () => ({ id: globalId("Member", viewer.id) }) },
       "apiKey:manage": { tenant: "all_county", query: `{ apiKeys(first: 1) { totalCount } }` },
+      "marketing:read": { tenant: "all_county", query: `{ channelAccounts(first: 1) { totalCount } }` },
+      "marketing:write": { tenant: "all_county", query: `mutation($id: ID!) { cancelMarketingPost(input: { id: $id, expectedVersion: 999999 }) { marketingPost { id } } }`, variables: () => ({ id: globalId("MarketingPost", "00000000-0000-4000-8000-000000000000") }) },
+      "webhook:manage": { tenant: "all_county", query: `{ webhookEndpoints(first: 1) { totalCount } }` },
+      "audit:read": { tenant: "all_county", query: `{ auditEvents(first: 1) { totalCount } }` },
     });
+    expect(Object.keys(probes).sort()).toEqual([...actions].sort()); // every action of the table is probed
   });
   afterAll(async () => {
     await prisma?.$disconnect();
@@ -76,4 +85,89 @@ describe("roles do what their row of the permission table says, and nothing else
       expect(outcomes).toEqual(expected);
     });
   }
+});
+
+/**
+ * "A marketer can do marketing and nothing else", generated from the schema: every query and mutation that needs a
+ * permission is called as a marketer of a tenant with every capability (IDs aimed at a row that does not exist);
+ * exactly those whose permission the marketer holds get past authorization. Among mutations that is marketing and
+ * nothing else; reads are every role's. Nothing of the tenant changes but what the marketing mutations could.
+ */
+describe("a marketer can do marketing and nothing else", () => {
+  let t: TestApp;
+  let prisma: Prisma;
+  /**
+   * Calls a root field as a marketer with its IDs aimed at a row that does not exist; an ID of the wrong type is
+   * refused before authorization ("is not of type: Builder"), so the call is made again with that type.
+   */
+  const probe = async (kind: "query" | "mutation", name: string, field: Parameters<typeof call>[2], selection: string) => {
+    // each ID argument or input field gets its own missing row (a distinct UUID), typed Job until the API names its type
+    const types: Record<string, string> = {};
+    const idFor = (arg: string) => globalId(types[arg] ?? "Job", `00000000-0000-4000-8000-${createHash("sha256").update(arg).digest("hex").slice(0, 12)}`);
+    for (let tries = 0; ; tries++) {
+      const { query, variables } = call(kind, name, field, idFor, selection);
+      const res = await t.gql(query, variables, as("everything", "marketer"));
+      expect(res.errors?.filter((e) => e.extensions?.code === "RATE_LIMITED") ?? [], name).toEqual([]);
+      const wrong = res.errors?.map((e) => /^ID: (\S+) is not of type: (\w+)/.exec(e.message)).find(Boolean);
+      const arg = wrong && [...JSON.stringify(variables).matchAll(/"(\w+)":\[?"([^"]+)"/g)].find((m) => m[2] === wrong[1])?.[1];
+      if (!wrong || !arg || tries === 5) return res;
+      types[arg] = wrong[2]!;
+    }
+  };
+  const actionOf = (field: { extensions?: unknown }): Action | null => {
+    const scopes = pothos(field).authScopes as { can?: Action; $all?: { can?: Action } } | undefined;
+    return scopes?.can ?? scopes?.$all?.can ?? null;
+  };
+  beforeAll(async () => {
+    t = await startTestApp();
+    prisma = await seedDemo(t);
+    await prisma.tenant.create({ data: { slug: "everything", name: "Every capability", config: { create: { jobsEnabled: true, bidsEnabled: true, serviceCallsEnabled: true, marketingEnabled: true } } } });
+    await addDemoUsers(prisma, "everything");
+  });
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await t?.close();
+  });
+
+  it("every mutation needing a permission: only the marketing ones get past authorization", async () => {
+    const allowed: string[] = [];
+    const outcomes: Record<string, string> = {};
+    const expected: Record<string, string> = {};
+    for (const [name, field] of Object.entries(schema.getMutationType()!.getFields())) {
+      const action = actionOf(field);
+      if (!action) continue; // public or self-service (login, logout, changePassword)
+      const res = await probe("mutation", name, field, leafSelection(field.type).replace(/\{ __typename.*\}/, "{ __typename }"));
+      expect(res.errors?.filter((e) => e.extensions?.code === "GRAPHQL_VALIDATION_FAILED") ?? [], name).toEqual([]);
+      outcomes[name] = res.errors?.some((e) => e.extensions?.code === "FORBIDDEN") ? "denied" : "allowed";
+      expected[name] = rolePermissions.marketer.has(action) ? "allowed" : "denied";
+      if (outcomes[name] === "allowed") allowed.push(name);
+    }
+    expect(outcomes).toEqual(expected);
+    expect(allowed.sort()).toEqual([
+      "cancelMarketingPost", "completeChannelConnect", "createMarketingPost", "disconnectChannelAccount", "retryMarketingPostChannel", "startChannelConnect", "updateMarketingPost",
+    ]);
+    expect(Object.keys(outcomes).length).toBeGreaterThan(40);
+  });
+
+  it("every query needing a permission: marketing and the reads every role has, nothing an admin's (users' management, API keys, webhooks, audit, the job view)", async () => {
+    const outcomes: Record<string, string> = {};
+    const expected: Record<string, string> = {};
+    for (const [name, field] of Object.entries(schema.getQueryType()!.getFields())) {
+      const action = actionOf(field);
+      if (!action) continue;
+      const selection = getNamedTypeName(field.type).endsWith("Connection") ? "{ totalCount }" : leafSelection(field.type);
+      const res = await probe("query", name, field, selection);
+      expect(res.errors?.filter((e) => e.extensions?.code === "GRAPHQL_VALIDATION_FAILED") ?? [], name).toEqual([]);
+      outcomes[name] = res.errors?.some((e) => e.extensions?.code === "FORBIDDEN") ? "denied" : "allowed";
+      expected[name] = rolePermissions.marketer.has(action) ? "allowed" : "denied";
+    }
+    expect(outcomes).toEqual(expected);
+    for (const name of ["apiKeys", "webhookEndpoints", "auditEvents", "workerJobs"]) expect(outcomes[name], name).toBe("denied");
+    for (const name of ["channelAccounts", "marketingPosts", "channelConnectAttempt", "marketingTextLimits"]) expect(outcomes[name], name).toBe("allowed");
+  });
+
+  it("the permission table: a marketer's only write is marketing", () => {
+    const writes = [...rolePermissions.marketer].filter((a) => !a.endsWith(":read"));
+    expect(writes).toEqual(["marketing:write"]);
+  });
 });

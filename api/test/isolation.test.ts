@@ -1,7 +1,4 @@
-import {
-  getNamedType, getNullableType, GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLScalarType,
-  type GraphQLField, type GraphQLInputType, type GraphQLOutputType, isLeafType, isListType, isNonNullType, isObjectType,
-} from "graphql";
+import { getNamedType, GraphQLInputObjectType, type GraphQLField, type GraphQLInputType, isNonNullType, isObjectType } from "graphql";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../src/auth/api-keys.ts";
@@ -11,6 +8,7 @@ import { schema } from "../src/schema/index.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
 import { addDemoUsers, as, globalId, seedDemo } from "./support/domain.ts";
 import { seedMarketing } from "./marketing/seed-rows.ts";
+import { call, leafSelection } from "./support/schema-calls.ts";
 
 /**
  * The isolation matrix: a user and an API key of tenant A try every query and mutation of the schema (enumerated
@@ -198,59 +196,4 @@ function idTargets(field: GraphQLField<unknown, unknown>): boolean {
     return Object.values(named.getFields()).some((f) => hasId(f.type, seen));
   };
   return field.args.some((a) => hasId(a.type));
-}
-
-/** The leaf fields (without required arguments) of a field's type, as a selection; empty for a leaf. */
-function leafSelection(type: GraphQLOutputType): string {
-  const named = getNamedType(type);
-  if (isLeafType(named)) return "";
-  if (!isObjectType(named)) return "{ __typename }";
-  const leaves = Object.values(named.getFields()).filter((f) => isLeafType(getNamedType(f.type)) && !f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined)).map((f) => f.name);
-  return `{ __typename ${leaves.join(" ")} }`;
-}
-
-/** A call of query or mutation field `name` with every ID (and list of IDs) set to `target` and every other required value filled plausibly. */
-function call(kind: "query" | "mutation", name: string, field: GraphQLField<unknown, unknown>, target: string, selection: string) {
-  const defs: string[] = [];
-  const uses: string[] = [];
-  const variables: Record<string, unknown> = {};
-  for (const arg of field.args) {
-    if (!isNonNullType(arg.type) && getNamedType(arg.type).name !== "ID") continue;
-    defs.push(`$${arg.name}: ${arg.type.toString()}`);
-    uses.push(`${arg.name}: $${arg.name}`);
-    variables[arg.name] = valueFor(arg.type, arg.name, target);
-  }
-  const query = `${kind}${defs.length ? `(${defs.join(", ")})` : ""} { ${name}${uses.length ? `(${uses.join(", ")})` : ""}${selection ? ` ${selection}` : ""} }`;
-  return { query, variables };
-}
-
-function valueFor(type: GraphQLInputType, name: string, target: string): unknown {
-  const inner = getNullableType(type) as GraphQLInputType;
-  if (isListType(inner)) return getNamedType(inner).name === "ID" ? [target] : [];
-  if (inner instanceof GraphQLEnumType) return inner.getValues()[0]!.value;
-  if (inner instanceof GraphQLInputObjectType) {
-    const out: Record<string, unknown> = {};
-    for (const [key, f] of Object.entries(inner.getFields())) {
-      const isId = getNamedType(f.type).name === "ID";
-      if (isNonNullType(f.type) || isId) out[key] = valueFor(f.type, key, target);
-    }
-    return out;
-  }
-  if (inner instanceof GraphQLNonNull) return valueFor(inner.ofType, name, target);
-  switch ((inner as GraphQLScalarType).name) {
-    case "ID":
-      return target;
-    case "Int":
-      return 1; // the version every seeded row has: a missed tenant check would let the update through
-    case "Float":
-      return 1;
-    case "Boolean":
-      return true;
-    case "DateTime":
-      return new Date(Date.now() + 86_400_000).toISOString();
-    case "Date":
-      return "2027-01-15";
-    default:
-      return name.toLowerCase().includes("email") ? "someone@example.com" : name.toLowerCase().includes("url") ? "https://example.com/hook" : "x";
-  }
 }
