@@ -10,16 +10,23 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
+/**
+ * How long a platform asks to be left alone when it says so in its own headers rather than in Retry-After (Meta's
+ * `X-Business-Use-Case-Usage`); null when it does not.
+ */
+export type WaitHint = (headers: Headers) => number | null;
+
 /** Classifies a platform's error response (Meta's `{error:{code,...}}`, Google's `{error:{status,...}}`). */
 export type ErrorClassifier = (status: number, body: unknown) => "retryable" | "auth" | "permanent" | null;
 
 /**
  * One HTTP call to a platform: JSON in, JSON out. Network failures and aborts (the timeout policy's signal) are
  * retryable ProviderErrors; an error response is classified by the platform's own error shape, then by status
- * (429 and 5xx retryable, 401 auth, other 4xx permanent), with Retry-After kept. The message carries the
+ * (429 and 5xx retryable, 401 auth, other 4xx permanent), with Retry-After kept (or, for a retryable one without it,
+ * the platform's own hint: `waitHint`). The message carries the
  * platform's error message, never the request (which may hold a token).
  */
-export async function callJson<T>(url: URL | string, init: RequestInit & { signal: AbortSignal }, classify: ErrorClassifier): Promise<T> {
+export async function callJson<T>(url: URL | string, init: RequestInit & { signal: AbortSignal }, classify: ErrorClassifier, waitHint?: WaitHint): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, init);
@@ -38,7 +45,8 @@ export async function callJson<T>(url: URL | string, init: RequestInit & { signa
   const platformKind = classify(res.status, body);
   const kind = platformKind ?? (res.status === 429 || res.status >= 500 ? "retryable" : res.status === 401 ? "auth" : "permanent");
   const message = (body as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${res.status}`;
-  throw new ProviderError(kind, `${init.method ?? "GET"} ${new URL(url).pathname}: ${res.status} ${message}`, res.status, retryAfterMs(res.headers.get("retry-after")));
+  const wait = retryAfterMs(res.headers.get("retry-after")) ?? (kind === "retryable" ? (waitHint?.(res.headers) ?? null) : null);
+  throw new ProviderError(kind, `${init.method ?? "GET"} ${new URL(url).pathname}: ${res.status} ${message}`, res.status, wait);
 }
 
 /** One call of a platform API: query parameters, a form or JSON body, a bearer token. */
@@ -54,7 +62,7 @@ export interface ApiCall {
  * A platform API at `baseUrl`: `call(breakerKey, path, init)` makes one JSON call through the account's (or the
  * connect flow's) resilience policies (timeout, retries, breaker: resilience.ts), errors classified by `classify`.
  */
-export function platformApi(resilience: Resilience, baseUrl: string, classify: ErrorClassifier) {
+export function platformApi(resilience: Resilience, baseUrl: string, classify: ErrorClassifier, waitHint?: WaitHint) {
   const base = baseUrl.replace(/\/$/, "");
   return <T>(key: string, path: string, init: ApiCall = {}): Promise<T> =>
     resilience.run(key, (signal) => {
@@ -64,7 +72,7 @@ export function platformApi(resilience: Resilience, baseUrl: string, classify: E
       if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
       if (init.json !== undefined) headers["content-type"] = "application/json";
       const body = init.form ? new URLSearchParams(init.form) : init.json !== undefined ? JSON.stringify(init.json) : undefined;
-      return callJson<T>(url, { method: init.method ?? "GET", headers, body, signal }, classify);
+      return callJson<T>(url, { method: init.method ?? "GET", headers, body, signal }, classify, waitHint);
     });
 }
 

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { platformApi, type ErrorClassifier } from "./http.ts";
+import { platformApi, type ErrorClassifier, type WaitHint } from "./http.ts";
 import type { InboundNotice, WebhookRequest } from "./provider.ts";
 import type { Resilience } from "./resilience.ts";
 
@@ -13,11 +13,37 @@ export const metaErrors: ErrorClassifier = (_status, body) => {
 };
 
 /**
+ * Meta's throttling answers carry no Retry-After: a throttled Page or Instagram call (codes 4, 17, 32, 613, 80001,
+ * 80002; HTTP 400/403) comes with `X-Business-Use-Case-Usage: {"<business id>": [{ type, call_count, total_cputime,
+ * total_time, estimated_time_to_regain_access }]}` (graph-api/overview/rate-limiting), the last in minutes
+ * (PROVIDERS.md: UNCONF). The longest of them is how long to wait; null when none is above zero or the header is
+ * absent or unreadable (then the exponential backoff decides).
+ */
+export const metaWaitHint: WaitHint = (headers) => {
+  const raw = headers.get("x-business-use-case-usage");
+  if (!raw) return null;
+  let usage: unknown;
+  try {
+    usage = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  let minutes = 0;
+  for (const entries of Object.values((usage ?? {}) as Record<string, unknown>)) {
+    for (const e of Array.isArray(entries) ? entries : []) {
+      const m = Number((e as { estimated_time_to_regain_access?: unknown })?.estimated_time_to_regain_access);
+      if (Number.isFinite(m) && m > minutes) minutes = m;
+    }
+  }
+  return minutes > 0 ? minutes * 60_000 : null;
+};
+
+/**
  * A Meta Graph API (graph.facebook.com or graph.instagram.com) with its token rule: the access token rides in the
  * query string of GET and DELETE calls and in the form of POST calls (as Meta's samples send it).
  */
 export function metaGraph(resilience: Resilience, graphUrl: string) {
-  const call = platformApi(resilience, graphUrl, metaErrors);
+  const call = platformApi(resilience, graphUrl, metaErrors, metaWaitHint);
   return <T>(key: string, path: string, init: { method?: string; params?: Record<string, string>; token?: string; form?: Record<string, string> } = {}) => {
     const post = (init.method ?? "GET") === "POST";
     const token: Record<string, string> = init.token ? { access_token: init.token } : {};

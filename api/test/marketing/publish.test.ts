@@ -48,6 +48,29 @@ describe("publishing posts to a Facebook Page through the worker", () => {
     expect(h.meta.posts.filter((p) => p.message === "Retry-After test")).toHaveLength(1);
   });
 
+  it("Meta's own throttling (HTTP 400, code 32, no Retry-After but X-Business-Use-Case-Usage): the job waits the estimated time to regain access, calling nothing meanwhile, then publishes once", async () => {
+    const usage = { "1111": [{ type: "pages", call_count: 100, total_cputime: 12, total_time: 20, estimated_time_to_regain_access: 1 }] };
+    const throttled = { status: 400, body: { error: { message: "(#32) Page request limit reached", type: "OAuthException", code: 32, fbtrace_id: "z" } }, headers: { "x-business-use-case-usage": JSON.stringify(usage) } };
+    h.meta.faults.push({ match: /^POST \/1111\/feed$/, ...throttled, times: 1 });
+    const before = h.meta.log.length;
+    const feedCalls = () => h.meta.log.slice(before).filter((l) => l.method === "POST" && l.path === "/v25.0/1111/feed").map((l) => l.status);
+    const post = await schedulePost(h, "Page limit test", [account.id]);
+    await expect.poll(async () => (await postState(h, post.id)).targets[0].attempts.map((a: any) => a.outcome), { timeout: 15_000, interval: 100 }).toContain("retrying");
+    const waiting = () => h.prisma.$queryRaw<Array<{ id: string; inMs: number }>>`
+      SELECT id::text, (extract(epoch FROM run_at - now()) * 1000)::int AS "inMs" FROM graphile_worker.jobs WHERE task_identifier = 'marketing.publish' AND run_at > now() + interval '10 seconds'`;
+    await expect.poll(async () => (await waiting()).length, { timeout: 5_000, interval: 50 }).toBe(1);
+    const [job] = await waiting();
+    expect(job!.inMs).toBeGreaterThan(55_000); // a minute, the estimated time to regain access (less the moments since)
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(feedCalls()).toEqual([400]); // nothing more was sent meanwhile
+    expect((await postState(h, post.id)).status).not.toBe("PUBLISHED");
+    // the minute passes
+    await h.prisma.$executeRaw`UPDATE graphile_worker._private_jobs SET run_at = now() WHERE id = ${BigInt(job!.id)}`;
+    await published(post.id).toBe("PUBLISHED");
+    expect(feedCalls()).toEqual([400, 200]);
+    expect(h.meta.posts.filter((p) => p.message === "Page limit test")).toHaveLength(1);
+  });
+
   it("opens the account's breaker on a run of 5xx (publishing waits, no calls pile up), then recovers and publishes once", async () => {
     h.meta.faults.push({ match: /^POST \/1111\/feed$/, ...meta503, times: 1_000 });
     const before = h.meta.log.length;
