@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tokenContext } from "../../src/integrations/token-box.ts";
+import { createMarketingRuntime } from "../../src/marketing/runtime.ts";
 import { as } from "../support/domain.ts";
 import { COMPLETE, connectFacebook, get, startMarketing, START, WEB, type MarketingHarness } from "./helpers.ts";
 
@@ -113,5 +115,25 @@ describe("connecting a Facebook Page over OAuth (authorization code, PKCE, state
     } finally {
       await db.end();
     }
+  });
+
+  it("disconnecting a Page revokes the app's permissions with the user's token (DELETE /me/permissions), so its tokens stop working, and erases them", async () => {
+    const account = await connectFacebook(h, "2222");
+    const id = Buffer.from(account.id, "base64").toString().split(":")[1]!;
+    const runtime = createMarketingRuntime(h.t.env);
+    const row = await h.prisma.channelAccount.findUniqueOrThrow({ where: { id } });
+    const pageToken = runtime.box.open(row.accessTokenSealed!, row.tokenKeyId, tokenContext.access(id));
+    const userToken = runtime.box.open(row.refreshTokenSealed!, row.tokenKeyId, tokenContext.refresh(id));
+    const calls = h.meta.log.length;
+    const res = await h.t.gql<any>(`mutation($input: DisconnectChannelAccountInput!) { disconnectChannelAccount(input: $input) { channelAccount { status } } }`, { input: { id: account.id } }, as("all_county", "marketer"));
+    expect(res.errors).toBeUndefined();
+    expect(res.data.disconnectChannelAccount.channelAccount.status).toBe("DISCONNECTED");
+    expect(h.meta.log.slice(calls).map((l) => `${l.method} ${l.path} ${l.status}`)).toEqual(["DELETE /v25.0/me/permissions 200"]);
+    expect(h.meta.revoked).toEqual([userToken]);
+    // at the platform the grant is gone: the Page token no longer posts
+    const post = await fetch(`${h.meta.url}/v25.0/2222/feed`, { method: "POST", body: new URLSearchParams({ message: "after disconnect", access_token: pageToken }) });
+    expect((await post.json()).error).toMatchObject({ code: 190 });
+    const after = await h.prisma.channelAccount.findUniqueOrThrow({ where: { id } });
+    expect([after.accessTokenSealed, after.refreshTokenSealed, after.tokenExpiresAt]).toEqual([null, null, null]);
   });
 });

@@ -8,7 +8,9 @@ import { serveStandin, type Answer, type StandinControls, type StandinRequest } 
  * unchanged `state`, remembering the PKCE S256 challenge), `POST|GET /oauth/access_token` (authorization code with
  * the verifier checked against the challenge; `fb_exchange_token` for a long-lived token), `GET /me/accounts` (the
  * user's Pages with their Page tokens and tasks), `POST /{page}/feed`, `POST /{page}/photos`, `GET /{page}/feed`,
- * `DELETE /me/permissions`.
+ * `GET /me` (the user with a user token, the Page with a Page token), `DELETE /me/permissions` (user tokens only:
+ * the app's permissions are revoked, so the user's tokens and the Page tokens derived from them stop working,
+ * `{"success":true}`).
  *
  * Instagram (Instagram Login), under `/instagram`: `GET /oauth/authorize` (www.instagram.com; consents at once, the
  * challenge remembered when sent), `POST /oauth/access_token` (api.instagram.com: form `client_id, client_secret,
@@ -21,7 +23,9 @@ import { serveStandin, type Answer, type StandinControls, type StandinRequest } 
  * permalink`.
  *
  * Graph errors have Meta's shape `{"error":{"message","type","code","error_subcode","fbtrace_id"}}`: 190 for a bad
- * or expired token, 100 for a bad parameter, 4/32 with 429 for throttling, 2 with 503 for an outage. `faults`
+ * or expired token, 100 for a bad parameter, 2 with 503 for an outage. Throttling, as tests queue it: Meta documents
+ * codes 4/17/32/613 with HTTP 400/403 and `X-Business-Use-Case-Usage` (no Retry-After; PROVIDERS.md §1), and the
+ * generic 429 with Retry-After is tested as well. `faults`
  * queue responses for the next matching calls (`METHOD path`, the path without its `/v25.0`).
  * `signWebhook(body, secret)` signs a webhook body as Meta does (`X-Hub-Signature-256`).
  */
@@ -47,6 +51,8 @@ export interface MetaStandin extends StandinControls {
    * (`signed_request`, with `expires`) to the app's Data Deletion Request URL; Meta expects `{ url, confirmation_code }`.
    */
   requestDataDeletion(callbackUrl: string, userId: string, platform?: "facebook" | "instagram", secret?: string): Promise<Response>;
+  /** User tokens with which the app's permissions were revoked (`DELETE /me/permissions`). */
+  readonly revoked: string[];
   /** Every token ever issued (to look for them where they must not be). */
   readonly issued: string[];
   /** Facebook posts made, in order. */
@@ -148,6 +154,7 @@ export async function startMetaStandin(): Promise<MetaStandin> {
     igMedia: [],
     igProcessingLooks: 1,
     issued: [],
+    revoked: [],
     log: [],
     faults: [],
     delays: [],
@@ -177,14 +184,19 @@ export async function startMetaStandin(): Promise<MetaStandin> {
     }
     const token = tokens.get(param("access_token") ?? "");
     if (!token) return metaError(400, 190, "Invalid OAuth access token - Cannot parse access token");
-    if (path === "/me" && method === "GET") return { status: 200, body: { id: stand.fbUser.id } };
+    if (path === "/me" && method === "GET") return { status: 200, body: token.kind === "page" ? { id: token.pageId, name: stand.pages.get(token.pageId!) } : { id: stand.fbUser.id } };
     if (path === "/me/accounts" && method === "GET") {
       return {
         status: 200,
         body: { data: [...stand.pages].map(([id, name]) => ({ id, name, category: "Plumbing Service", access_token: issue("page", id), tasks: ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"] })), paging: {} },
       };
     }
-    if (path === "/me/permissions" && method === "DELETE") return { status: 200, body: { success: true } };
+    if (path === "/me/permissions" && method === "DELETE") {
+      if (token.kind !== "user" && token.kind !== "long") return metaError(400, 100, "(#100) Tried accessing nonexisting field (permissions) on node type (Page)", "GraphMethodException");
+      stand.revoked.push(param("access_token")!);
+      for (const [t, v] of tokens) if (v.kind === "user" || v.kind === "long" || v.kind === "page") tokens.delete(t);
+      return { status: 200, body: { success: true } };
+    }
     const page = /^\/(\d+)\/(feed|photos)$/.exec(path);
     if (page) {
       const [, pageId, edge] = page;
