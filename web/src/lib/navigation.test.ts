@@ -10,6 +10,10 @@ describe('visibleNavItems', () => {
 		expect(labels(['jobs', 'bids'])).toEqual(['Jobs board', 'Bids', 'Builders', 'Settings']);
 		expect(labels(['bids'])).toEqual(['Bids', 'Builders', 'Settings']);
 		expect(labels([])).toEqual(['Settings']);
+		// marketing: only for tenants with the capability (and, in the layout, users with marketing:read)
+		expect(labels(['marketing'])).toEqual(['Marketing', 'Settings']);
+		expect(labels(['jobs', 'bids', 'serviceCalls'])).not.toContain('Marketing');
+		expect(NAV_ITEMS.find((item) => item.label === 'Marketing')?.permission).toBe('marketing:read');
 	});
 });
 
