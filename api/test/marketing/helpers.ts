@@ -19,12 +19,12 @@ export interface MarketingHarness {
 export const WEB = "http://127.0.0.1:39999";
 
 /** A test app listening on a real port, seeded, with the platforms pointed at their stand-ins. */
-export async function startMarketing(overrides: Record<string, string> = {}): Promise<MarketingHarness> {
+export async function startMarketing(overrides: Record<string, string> = {}, options: Parameters<typeof startTestApp>[1] = {}): Promise<MarketingHarness> {
   const meta = await startMetaStandin();
   const google = await startGoogleStandin();
   const port = await freePort();
   const api = `http://127.0.0.1:${port}`;
-  const t = await startTestApp({ ...metaEnv(meta), ...googleEnv(google), API_PORT: String(port), PUBLIC_API_URL: api, PUBLIC_WEB_URL: WEB, MARKETING_HTTP_BACKOFF_MS: "20", ...overrides });
+  const t = await startTestApp({ ...metaEnv(meta), ...googleEnv(google), API_PORT: String(port), PUBLIC_API_URL: api, PUBLIC_WEB_URL: WEB, MARKETING_HTTP_BACKOFF_MS: "20", ...overrides }, options);
   await t.app.start();
   const prisma = await seedDemo(t);
   return {

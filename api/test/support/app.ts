@@ -32,7 +32,7 @@ const testEnv = (overrides: Record<string, string> = {}) =>
   });
 
 /** An app on its own fresh database (cloned from the migrated template). */
-export async function startTestApp(overrides: Record<string, string> = {}, options: Pick<BuildOptions, "plugins" | "hooks" | "tracing"> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Record<string, string> = {}, options: Pick<BuildOptions, "plugins" | "hooks" | "tracing" | "log"> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const env = testEnv(overrides);
   const app = buildApp(env, { databaseUrl: db.url, log: createLogger(env.LOG_LEVEL, "test"), ...options });
