@@ -5,6 +5,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/env.ts";
 import { keyIdOf, TokenBox, tokenContext } from "../../src/integrations/token-box.ts";
+import { startWorker } from "../../src/jobs/runner.ts";
 import { createLogger } from "../../src/logger.ts";
 import { reencryptTokens } from "../../src/marketing/reencrypt.ts";
 import { refreshExpiringTokens } from "../../src/marketing/refresh.ts";
@@ -43,6 +44,20 @@ describe("channel account tokens: refresh before expiry, NEEDS_RECONNECT when re
     expect(h.meta.log.filter((l) => l.path.endsWith("/oauth/access_token")).length).toBeGreaterThanOrEqual(2);
     // nothing to do for a token far from expiry
     expect(await refreshExpiringTokens(scope(), runtime)).toEqual({ refreshed: 0, needsReconnect: 0, failed: 0 });
+  });
+
+  it("the worker refreshes on its own: marketing.refresh_tokens is on its hourly schedule, and a run of it refreshes a token about to expire", async () => {
+    const worker = await startWorker(h.t.env, h.t.db.url, createLogger("silent"), 1);
+    try {
+      const crons = async () => (await h.prisma.$queryRaw<Array<{ identifier: string }>>`SELECT identifier FROM graphile_worker._private_known_crontabs`).map((c) => c.identifier);
+      await expect.poll(crons, { timeout: 10_000, interval: 100 }).toContain("marketing.refresh_tokens");
+      await h.prisma.channelAccount.update({ where: { id: accountId }, data: { tokenExpiresAt: new Date(Date.now() + 3_600_000) } });
+      await h.prisma.$queryRaw`SELECT id FROM graphile_worker.add_job('marketing.refresh_tokens', '{}'::json)`; // what the schedule enqueues each hour
+      const expiresAt = async () => (await h.prisma.channelAccount.findUniqueOrThrow({ where: { id: accountId } })).tokenExpiresAt!.getTime();
+      await expect.poll(expiresAt, { timeout: 15_000, interval: 100 }).toBeGreaterThan(Date.now() + 59 * 86_400_000);
+    } finally {
+      await worker.stop();
+    }
   });
 
   it("marks the account NEEDS_RECONNECT when the platform refuses the refresh (expired user token), with an event", async () => {
