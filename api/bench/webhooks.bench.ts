@@ -4,8 +4,9 @@
 // receiver getting it (p50/p99), one event at a time and at a sustained rate.
 //
 // `npm run bench -- webhooks --baseline <git rev>` first runs this same file against the code of that revision (a
-// temporary git worktree sharing this checkout's node_modules and generated Prisma client, so the revision must have
-// the same Prisma schema), then against the working tree: the previous figure and the new one, in the same sitting.
+// temporary git worktree sharing this checkout's node_modules, with the Prisma client generated from the revision's own
+// schema and a database of its own migrated with its own migrations), then against the working tree: the previous
+// figure and the new one, in the same sitting.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -41,6 +42,9 @@ const PRODUCERS = 16;
 /** The worker's job slots (graphile-worker concurrency). */
 const CONCURRENCY = Number(process.env.BENCH_WEBHOOK_CONCURRENCY ?? 8);
 
+/** A baseline run that takes longer is stopped (a revision whose worker cannot deliver would otherwise wait for ever). */
+const BASELINE_TIMEOUT_MS = 15 * 60_000;
+
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const flag = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -64,10 +68,14 @@ function runBaseline(rev: string): void {
   try {
     symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
     if (git("ls-files", "api/node_modules").length === 0) symlinkSync(path.join(api, "node_modules"), path.join(dir, "api", "node_modules"));
-    symlinkSync(path.join(api, "src", "generated"), path.join(dir, "api", "src", "generated"));
+    // the revision's own Prisma client, generated from its own schema (its database is migrated with its own
+    // migrations by measure()): this checkout's client against another schema made the worker's jobs fail and retry,
+    // and the bench wait for deliveries that never came
+    const generate = spawnSync("npm", ["run", "generate"], { cwd: path.join(dir, "api"), encoding: "utf8", env: process.env, timeout: 120_000 });
+    if (generate.status !== 0) return void console.log(`${generate.stdout}${generate.stderr}(the baseline's Prisma client could not be generated: exit ${generate.status}; no baseline figures)`);
     for (const file of ["webhooks.bench.ts", "webhooks-worker.ts", "webhooks-receiver.ts"]) copyFileSync(path.join(api, "bench", file), path.join(dir, "api", "bench", file));
-    const child = spawnSync(process.execPath, ["--import", "tsx", "bench/index.ts", "webhooks"], { cwd: path.join(dir, "api"), stdio: "inherit", env: process.env });
-    if (child.status !== 0) console.log(`(the baseline run failed: exit ${child.status})`);
+    const child = spawnSync(process.execPath, ["--import", "tsx", "bench/index.ts", "webhooks"], { cwd: path.join(dir, "api"), stdio: "inherit", env: process.env, timeout: BASELINE_TIMEOUT_MS });
+    if (child.status !== 0) console.log(`(the baseline run failed: ${child.error ? child.error.message : `exit ${child.status}`})`);
   } finally {
     git("worktree", "remove", "--force", dir);
     rmSync(dir, { recursive: true, force: true });
