@@ -3,13 +3,13 @@ import type pg from "pg";
 import { z } from "zod";
 import { tracing } from "../telemetry/hooks.ts";
 import { runMutation } from "../events/pipeline.ts";
-import type { WebhookEndpoint } from "../generated/prisma/client.ts";
 import type { WebhookEndpointConfig } from "../webhooks/deliverer.ts";
-import { readyDrainSession, recordAttempt, type EndpointAfter } from "../webhooks/attempt-log.ts";
-import { withEndpointLock } from "../webhooks/endpoint-lock.ts";
+import { recordAttempt, type EndpointAfter } from "../webhooks/attempt-log.ts";
+import { headDueStatement, readLine, type DrainEndpoint, type PendingDelivery } from "../webhooks/drain-line.ts";
+import { lockEndpoint } from "../webhooks/endpoint-lock.ts";
 import { disableEndpoint } from "../webhooks/endpoints.ts";
-import { barrierHolds, beforeBarrier, fanOutBarrier, type EventPosition } from "../webhooks/fanout-barrier.ts";
-import { endpointConfig, webhookJobs, withTenantTx, type JobSpec } from "../webhooks/store.ts";
+import { barrierHolds, barrierHoldsStatement, beforeBarrier, type EventPosition } from "../webhooks/fanout-barrier.ts";
+import { endpointConfig, webhookJobs, type JobSpec } from "../webhooks/store.ts";
 import { systemContext } from "../context.ts";
 import type { WebhookWorkerDeps } from "./webhook-worker.ts";
 
@@ -26,9 +26,6 @@ const DRAIN_BUDGET_MS = 10_000;
 const BATCH = 100;
 /** A rate-limit deferral up to this long is waited out in the job; a longer one becomes a wake-up job. */
 const MAX_INLINE_DEFERRAL_MS = 1_000;
-
-/** An endpoint's pending deliveries in event order: event time, then message id for events of the same millisecond. */
-const EVENT_ORDER = [{ message: { occurredAt: "asc" as const } }, { messageId: "asc" as const }];
 
 /**
  * Why a drain stopped: nothing deliverable, the rest waits behind the fan-out barrier (whose fan-out wakes the
@@ -72,13 +69,27 @@ export function deliverTask(deps: WebhookWorkerDeps): Task {
   };
   async function drainWhileDue(tenantId: string, endpointId: string, helpers: JobHelpers): Promise<void> {
     for (;;) {
-      const run = await withEndpointLock(deps.locks, endpointId, (conn) => drain(deps, tenantId, endpointId, conn));
-      if (!run.locked) return;
-      if (run.value.kind === "yield") return addJob(helpers, webhookJobs.deliver(tenantId, endpointId, tracing.traceparent?.()));
-      if (run.value.kind === "wait") await addJob(helpers, webhookJobs.deliverAt(tenantId, endpointId, run.value.until, tracing.traceparent?.()));
-      // after unlocking, look again for what came meanwhile (its job found the endpoint locked and ended); held at
-      // the barrier, only whether that barrier is gone (its fan-out's wake-up job, if still to come, finds it unlocked)
-      if (run.value.kind === "held" ? !(await fannedOut(deps, tenantId, run.value.barrier)) : !(await headIsDue(deps, tenantId, endpointId))) return;
+      const session = await lockEndpoint(deps.locks, tenantId, endpointId);
+      if (!session) return;
+      let stop: Stop;
+      try {
+        stop = await drain(deps, tenantId, endpointId, session.client);
+      } catch (err) {
+        await session.unlock().catch(() => undefined); // the connection is destroyed if even that fails
+        throw err;
+      }
+      if (stop.kind === "yield") {
+        await session.unlock();
+        return addJob(helpers, webhookJobs.deliver(tenantId, endpointId, tracing.traceparent?.()));
+      }
+      // after unlocking (same round trip), look again for what came meanwhile (its job found the endpoint locked and
+      // ended); held at the barrier, only whether that barrier is gone (its fan-out's wake-up job, if still to come,
+      // finds it unlocked)
+      const client = session.client;
+      const rows = await session.unlock(stop.kind === "held" ? barrierHoldsStatement(client, stop.barrier) : headDueStatement(client, tenantId, endpointId));
+      if (stop.kind === "wait") await addJob(helpers, webhookJobs.deliverAt(tenantId, endpointId, stop.until, tracing.traceparent?.()));
+      const again = stop.kind === "held" ? rows.length === 0 : rows.length > 0 && (rows[0]!.due as Date).getTime() <= Date.now() + EARLY_SLACK_MS;
+      if (!again) return;
     }
   }
 }
@@ -100,11 +111,10 @@ async function drain(deps: WebhookWorkerDeps, tenantId: string, endpointId: stri
     recording = null;
     return after;
   };
-  await readyDrainSession(conn, tenantId);
   try {
     for (;;) {
       await confirmed(); // before reading the line, which must not see a sent delivery as pending
-      const line = await readLine(deps, tenantId, endpointId, BATCH);
+      const line = await heldLine(conn, tenantId, endpointId, BATCH);
       const endpoint = line.endpoint;
       if (!endpoint || endpoint.disabled) return { kind: "idle" };
       for (const delivery of line.pending) {
@@ -128,31 +138,25 @@ async function drain(deps: WebhookWorkerDeps, tenantId: string, endpointId: stri
 
 /**
  * The endpoint and up to `take` of its pending deliveries, oldest event first, stopping at the fan-out barrier
- * (webhooks/fanout-barrier.ts): the barrier is read first, in the same transaction. `held`: the barrier that
- * deliveries wait behind; its fan-out, still to commit, will wake this endpoint.
+ * (webhooks/fanout-barrier.ts), read in one statement (webhooks/drain-line.ts). `held`: the barrier that deliveries
+ * wait behind; its fan-out, still to commit, will wake this endpoint.
  */
-async function readLine(deps: WebhookWorkerDeps, tenantId: string, endpointId: string, take: number) {
-  const { prisma } = deps;
+async function heldLine(conn: pg.PoolClient, tenantId: string, endpointId: string, take: number) {
   for (;;) {
-    const { barrier, endpoint, pending } = await withTenantTx(prisma, tenantId, async (tx) => ({
-      barrier: await fanOutBarrier(tx, tenantId, endpointId),
-      endpoint: await tx.webhookEndpoint.findFirst({ where: { id: endpointId, tenantId } }),
-      pending: await tx.webhookDelivery.findMany({ where: { tenantId, endpointId, status: "pending" }, orderBy: EVENT_ORDER, take, include: { message: true } }),
-    }));
+    const { barrier, endpoint, pending } = await readLine(conn, tenantId, endpointId, take);
     const open = pending.findIndex((d) => !beforeBarrier(d.message, barrier));
     if (open < 0) return { endpoint, pending, held: null };
-    if (!(await fannedOut(deps, tenantId, barrier!))) return { endpoint, pending: pending.slice(0, open), held: barrier };
+    if (await barrierHolds(conn, barrier!)) return { endpoint, pending: pending.slice(0, open), held: barrier };
   }
 }
 
-type Pending = { id: string; attempts: number; traceparent: string | null; message: { id: string; eventType: string; payload: string } };
 type Step = { kind: "delivered"; recorded: Promise<EndpointAfter | null> } | { kind: "stopped"; stop: Stop };
 
 /**
  * One attempt at the head of the line (rate-limit deferrals waited out when short), recorded in one statement: a
  * failure's record awaited here (it may disable the endpoint), a success's handed back to the drain to confirm.
  */
-async function attempt(deps: WebhookWorkerDeps, conn: pg.PoolClient, endpoint: WebhookEndpointConfig, delivery: Pending, deadline: number): Promise<Step> {
+async function attempt(deps: WebhookWorkerDeps, conn: pg.PoolClient, endpoint: WebhookEndpointConfig, delivery: PendingDelivery, deadline: number): Promise<Step> {
   const { prisma, deliverer, settings, log } = deps;
   const { tenantId } = endpoint;
   const { message } = delivery;
@@ -200,27 +204,10 @@ async function attempt(deps: WebhookWorkerDeps, conn: pg.PoolClient, endpoint: W
   }
 }
 
-/** Whether the endpoint's line has a head to attempt now (enabled, pending, due). */
-async function headIsDue({ prisma }: WebhookWorkerDeps, tenantId: string, endpointId: string): Promise<boolean> {
-  const head = await withTenantTx(prisma, tenantId, (tx) =>
-    tx.webhookDelivery.findFirst({
-      where: { tenantId, endpointId, status: "pending", endpoint: { disabled: false } },
-      orderBy: EVENT_ORDER,
-      select: { nextAttemptAt: true, createdAt: true },
-    }),
-  );
-  return !!head && (head.nextAttemptAt ?? head.createdAt).getTime() <= Date.now() + EARLY_SLACK_MS;
-}
-
-/** Whether a barrier message has been fanned out since a drain stopped at it. */
-async function fannedOut({ prisma }: WebhookWorkerDeps, tenantId: string, barrier: EventPosition): Promise<boolean> {
-  return !(await withTenantTx(prisma, tenantId, (tx) => barrierHolds(tx, barrier)));
-}
-
 /** Decrypts an endpoint's secrets once per version of it (every change to URL, secrets or state bumps the version). */
 function configCache({ settings }: WebhookWorkerDeps) {
   let cached: { version: number; config: WebhookEndpointConfig } | null = null;
-  return (row: WebhookEndpoint) => {
+  return (row: DrainEndpoint) => {
     if (cached?.version !== row.version || cached.config.id !== row.id) cached = { version: row.version, config: endpointConfig(settings.box, row) };
     return cached.config;
   };

@@ -23,7 +23,7 @@ export function openSecrets(box: SecretBox, row: Pick<WebhookEndpoint, "id" | "s
 }
 
 /** The deliverers' view of a stored endpoint (secrets decrypted: only ever in memory). */
-export function endpointConfig(box: SecretBox, row: WebhookEndpoint): WebhookEndpointConfig {
+export function endpointConfig(box: SecretBox, row: Pick<WebhookEndpoint, "id" | "tenantId" | "url" | "description" | "filterTypes" | "rateLimitPerSecond" | "disabled" | "secrets">): WebhookEndpointConfig {
   return {
     id: row.id,
     tenantId: row.tenantId,
