@@ -126,10 +126,11 @@ describe("traces over OTLP/HTTP", () => {
     expect(attempt.attributes).toMatchObject({ "app.attempt": 1, "app.outcome": "succeeded", "http.response.status_code": 204 });
     expect(partnerTraceparent.split("-")[2]).toBe(attempt.spanId);
     expect(otlp.spans.some((s) => s.service === "h2o-acp-worker" && s.name === "webhook.deliver")).toBe(true); // the drain
-    // SQL: Prisma's spans, in the API (the mutation's statements) and in the worker (the fan-out's)
-    const sql = otlp.spans.filter((s) => s.traceId === traceId && s.name === "prisma:client:db_query");
-    expect(sql.some((s) => s.service === "h2o-acp-api" && /INSERT INTO "public"."Job"/i.test(String(s.attributes["db.query.text"])))).toBe(true);
-    expect(sql.some((s) => s.service === "h2o-acp-worker")).toBe(true);
+    // SQL: Prisma's spans in the API (the mutation's statements); in the worker, its own statements' pg.query spans
+    // (the fan-out's, which creates the delivery, db/sql.ts)
+    const sql = otlp.spans.filter((s) => s.traceId === traceId && (s.name === "prisma:client:db_query" || s.name === "pg.query"));
+    expect(sql.some((s) => s.service === "h2o-acp-api" && s.name === "prisma:client:db_query" && /INSERT INTO "public"."Job"/i.test(String(s.attributes["db.query.text"])))).toBe(true);
+    expect(sql.some((s) => s.service === "h2o-acp-worker" && s.name === "pg.query" && /INSERT INTO "WebhookDelivery"/.test(String(s.attributes["db.query.text"])))).toBe(true);
     // slow resolvers (every one, at a threshold of 0): the mutation's field, under the operation
     const resolver = otlp.spans.find((s) => s.traceId === traceId && s.name === "graphql.resolve Mutation.createJob");
     expect(resolver?.attributes).toMatchObject({ "graphql.field.path": "createJob" });

@@ -1,8 +1,9 @@
 import type { Task } from "graphile-worker";
+import { query } from "../db/sql.ts";
 import { z } from "zod";
-import { tenantOwned } from "../db/tenancy.ts";
+import type pg from "pg";
 import { endpointWantsEvent } from "../webhooks/deliverer.ts";
-import { enqueueJobs, webhookJobs, withTenantTx, type PrismaTx } from "../webhooks/store.ts";
+import { graphileJobSpec, webhookJobs, withTenantTx } from "../webhooks/store.ts";
 import type { WebhookWorkerDeps } from "./webhook-worker.ts";
 import { tracing } from "../telemetry/hooks.ts";
 
@@ -101,57 +102,89 @@ class FannedOutHere {
  * 3. a drain job for every enabled endpoint of the tenant with pending deliveries: the endpoints that just got one,
  *    and any whose drain stopped at one of these messages' barrier. Read after step 1, so it sees those drains'
  *    deliveries.
+ * Hand-written SQL on a worker connection (`locks`), not Prisma: three round trips (steps 1 and the endpoints as a
+ * simple query of several statements, each with its own snapshot, in order; step 2 and 3's jobs as one statement;
+ * COMMIT), where it was nine. Asynchronous commit (as the drain's records: webhooks/attempt-log.ts): the job's
+ * completion, committed synchronously after it, flushes the WAL past this commit, so a database crash can lose the
+ * fan-out only together with its job's completion: the job runs again, and redoes it.
  */
-async function fanOutBuiltin({ prisma }: WebhookWorkerDeps, tenantId: string, messageId: string | null, limit: number): Promise<string[]> {
-  return withTenantTx(prisma, tenantId, async (tx) => {
-    const now = new Date();
-    const own = messageId
-      ? await tx.webhookMessage.updateManyAndReturn({
-          where: { id: messageId, tenantId, fannedOutAt: null },
-          data: { fannedOutAt: now },
-          select: { id: true, eventType: true, occurredAt: true, targetEndpointId: true },
-        })
-      : [];
-    if (messageId && !own.length) return []; // deleted with its tenant, or done (by a batch, or before a crash)
-    const others = await tx.$queryRaw<Array<{ id: string; eventType: string; occurredAt: Date; targetEndpointId: string | null }>>`
+async function fanOutBuiltin({ locks }: WebhookWorkerDeps, tenantId: string, messageId: string | null, limit: number): Promise<string[]> {
+  const client = await locks.connect();
+  let broken: Error | undefined;
+  try {
+    // 1. (one round trip) the messages, then the tenant's enabled endpoints, each statement with its own snapshot
+    const q = (v: string) => client.escapeLiteral(v);
+    const now = q(new Date().toISOString());
+    const [t, own] = [q(tenantId), messageId && q(messageId)];
+    const marked = `RETURNING "id", "eventType", "occurredAt" AT TIME ZONE 'UTC' AS "occurredAt", "targetEndpointId"`;
+    const results = (await query(client, `BEGIN;
+      SELECT set_config('app.tenant_id', ${t}, true), set_config('synchronous_commit', 'off', true);
+      ${own ? `UPDATE "WebhookMessage" SET "fannedOutAt" = ${now} WHERE "id" = ${own} AND "tenantId" = ${t} AND "fannedOutAt" IS NULL ${marked};` : ""}
       UPDATE "WebhookMessage" SET "fannedOutAt" = ${now}
-      WHERE "id" IN (
-        SELECT "id" FROM "WebhookMessage" WHERE "tenantId" = ${tenantId}::uuid AND "fannedOutAt" IS NULL
-        ORDER BY "tenantId", "fannedOutAt", "occurredAt", "id" LIMIT ${limit - own.length} FOR UPDATE SKIP LOCKED)
-      RETURNING "id", "eventType", "occurredAt", "targetEndpointId"`;
-    const messages = [...own, ...others];
-    if (!messages.length) return [];
-    const oldest = messages.reduce((a, m) => (m.occurredAt < a ? m.occurredAt : a), messages[0]!.occurredAt);
-    const endpoints = await tx.webhookEndpoint.findMany({
-      where: { tenantId, disabled: false, createdAt: { lte: messages.reduce((a, m) => (m.occurredAt > a ? m.occurredAt : a), oldest) } },
-      select: { id: true, disabled: true, filterTypes: true, createdAt: true },
-    });
+       WHERE "id" IN (
+         SELECT "id" FROM "WebhookMessage" WHERE "tenantId" = ${t}::uuid AND "fannedOutAt" IS NULL
+         ORDER BY "tenantId", "fannedOutAt", "occurredAt", "id" LIMIT ${own ? limit - 1 : limit} FOR UPDATE SKIP LOCKED)
+       ${own ? `AND EXISTS (SELECT 1 FROM "WebhookMessage" WHERE "id" = ${own} AND "fannedOutAt" = ${now})` : ""}
+       ${marked};
+      SELECT e."id", e."filterTypes", e."createdAt" AT TIME ZONE 'UTC' AS "createdAt",
+        EXISTS (SELECT 1 FROM "WebhookDelivery" d WHERE d."endpointId" = e."id" AND d."status" = 'pending') AS "waiting"
+       FROM "WebhookEndpoint" e WHERE e."tenantId" = ${t}::uuid AND NOT e."disabled" ORDER BY e."id"`)) as unknown as pg.QueryResult[];
+    const rows = <T,>(r: pg.QueryResult | undefined) => (r?.rows ?? []) as T[];
+    const mine = own ? rows<Marked>(results[2]) : [];
+    const others = rows<Marked>(results[own ? 3 : 2]);
+    const endpoints = rows<{ id: string; filterTypes: string[]; createdAt: Date; waiting: boolean }>(results.at(-1));
+    const messages = [...mine, ...others];
+    if (!messages.length) {
+      await query(client, "COMMIT"); // deleted with its tenant, or done (by a batch, or before a crash); or none left
+      return [];
+    }
     // tracing on: each attempt continues the trace of its own message's change (telemetry/tracing.ts)
     const traceparent = tracing.traceparent?.();
-    const traces = traceparent ? await batchTraceparents(tx, others.map((m) => m.id)) : null;
+    const traces = traceparent ? await batchTraceparents(client, others.map((m) => m.id)) : null;
     const deliveries = messages.flatMap((message) =>
       endpoints
         .filter((e) => e.createdAt <= message.occurredAt)
-        .filter((e) => (message.targetEndpointId ? e.id === message.targetEndpointId : endpointWantsEvent(e, message.eventType)))
-        .map((e) =>
-          tenantOwned({ tenantId, messageId: message.id, endpointId: e.id, nextAttemptAt: message.occurredAt, traceparent: message.id === messageId ? traceparent : traces?.get(message.id) }),
-        ),
+        .filter((e) => (message.targetEndpointId ? e.id === message.targetEndpointId : endpointWantsEvent({ disabled: false, filterTypes: e.filterTypes }, message.eventType)))
+        .map((e) => ({ messageId: message.id, endpointId: e.id, nextAttemptAt: message.occurredAt.toISOString(), traceparent: (message.id === messageId ? traceparent : traces?.get(message.id)) ?? null })),
     );
-    if (deliveries.length) await tx.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true });
-    const waiting = await tx.webhookEndpoint.findMany({ where: { tenantId, disabled: false, deliveries: { some: { status: "pending" } } }, select: { id: true }, orderBy: { id: "asc" } });
-    await enqueueJobs(tx, waiting.map((e) => webhookJobs.deliver(tenantId, e.id, traceparent)));
+    // 2. (one statement) the deliveries, and a drain job for every endpoint with pending deliveries: those that just
+    // got one and those that had some (a drain stopped at one of these messages' barrier), in endpoint id order
+    const given = new Set(deliveries.map((d) => d.endpointId));
+    const jobs = endpoints.filter((e) => e.waiting || given.has(e.id)).map((e) => graphileJobSpec(webhookJobs.deliver(tenantId, e.id, traceparent)));
+    if (deliveries.length || jobs.length) await query(client, { name: "h2o_fanout_deliveries", text: DELIVERIES_SQL, values: [tenantId, JSON.stringify(deliveries), JSON.stringify(jobs)] });
+    await query(client, "COMMIT");
     return messages.map((m) => m.id);
-  });
+  } catch (err) {
+    await query(client, "ROLLBACK").catch((e: Error) => (broken = e));
+    throw err;
+  } finally {
+    client.release(broken);
+  }
 }
+
+type Marked = { id: string; eventType: string; occurredAt: Date; targetEndpointId: string | null };
+
+/**
+ * One WebhookDelivery per (message, endpoint) of `$2` (`skipDuplicates`: a resend may have made one), and the drain
+ * jobs of `$3` (webhooks/store.ts `enqueueJobs`, in the same statement). Times as Prisma writes them (UTC).
+ */
+const DELIVERIES_SQL = `WITH created AS (
+    INSERT INTO "WebhookDelivery" ("id", "tenantId", "messageId", "endpointId", "nextAttemptAt", "traceparent", "createdAt", "updatedAt")
+    SELECT gen_random_uuid(), $1::uuid, d."messageId", d."endpointId", d."nextAttemptAt", d."traceparent", now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+      FROM json_to_recordset($2::json) AS d("messageId" uuid, "endpointId" uuid, "nextAttemptAt" timestamp, "traceparent" text)
+    ON CONFLICT DO NOTHING)
+  SELECT h2o_enqueue_jobs($3::json) WHERE json_array_length($3::json) > 0`;
 
 /**
  * Tracing on: the trace context of the batch's other messages, from their own fan-out jobs' payloads (the mutation
  * that wrote each), so their attempts continue their own traces rather than this job's.
  */
-async function batchTraceparents(tx: { $queryRaw: PrismaTx["$queryRaw"] }, messageIds: string[]): Promise<Map<string, string>> {
+async function batchTraceparents(client: pg.ClientBase, messageIds: string[]): Promise<Map<string, string>> {
   if (!messageIds.length) return new Map();
-  const rows = await tx.$queryRaw<Array<{ id: string; traceparent: string }>>`
-    SELECT payload->>'messageId' AS id, payload->>'traceparent' AS traceparent FROM graphile_worker.jobs
-     WHERE task_identifier = 'webhook.fanout' AND payload->>'messageId' = ANY(${messageIds}) AND payload ? 'traceparent'`;
+  const { rows } = await query<{ id: string; traceparent: string }>(client, {
+    text: `SELECT payload->>'messageId' AS id, payload->>'traceparent' AS traceparent FROM graphile_worker.jobs
+      WHERE task_identifier = 'webhook.fanout' AND payload->>'messageId' = ANY($1) AND payload ? 'traceparent'`,
+    values: [messageIds],
+  });
   return new Map(rows.map((r) => [r.id, r.traceparent]));
 }

@@ -19,7 +19,10 @@ export interface WebhookWorkerDeps {
   prisma: Prisma;
   deliverer: WebhookDeliverer;
   settings: WebhookSettings;
-  /** Connections for the per-endpoint drain locks (webhooks/endpoint-lock.ts): one per job slot. */
+  /**
+   * The webhook tasks' own connections, one per job slot: a drain holds its endpoint's lock on one
+   * (webhooks/endpoint-lock.ts), a built-in fan-out runs its transaction on one (jobs/webhook-fanout.ts).
+   */
   locks: pg.Pool;
   /** For the system context of the changes the worker makes itself (context.ts `systemContext`). */
   services: Services;

@@ -20,7 +20,8 @@ import { tracing } from "./hooks.ts";
  * - the worker: `webhook.fanout` as a child of the mutation that wrote the message (its job carries the
  *   `traceparent`), `webhook.deliver` (an endpoint's drain) as a child of the fan-out that woke it last (drain jobs
  *   are one per endpoint, collapsed: a drain woken by several fan-outs follows the latest), a `webhook.attempt` per
- *   request, whose context goes to the partner in the `traceparent` header;
+ *   request, whose context goes to the partner in the `traceparent` header; the fan-out's and the drain's own SQL
+ *   (not Prisma's) as `pg.query` spans with their text (db/sql.ts);
  * - Redis: a span per call of the request path and the pipeline (`redis h2oTakeBudgets`, the request and cost budgets;
  *   `redis PUBLISH`, live events), made where they are called (auth/request-limiter.ts, events/pubsub.ts);
  * - log lines carry `trace_id` and `span_id` of the active span.

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { query } from "../db/sql.ts";
 import type { AttemptRecord } from "./deliverer.ts";
 
 /** The delivery's state after an attempt (the drain decides it from the outcome). */
@@ -31,7 +32,7 @@ export interface EndpointAfter {
  * Times are UTC both ways (the columns are `timestamp(3)` as Prisma writes them; read back as `timestamptz`).
  */
 export async function recordAttempt(client: pg.PoolClient, record: AttemptRecord, update: DeliveryUpdate): Promise<EndpointAfter | null> {
-  const { rows } = await client.query<EndpointAfter & { changed: Date | null; wasChanged: boolean }>({
+  const { rows } = await query<EndpointAfter & { changed: Date | null; wasChanged: boolean }>(client, {
     name: "h2o_record_attempt",
     text: `WITH attempt AS (
        INSERT INTO "WebhookAttempt" ("id", "tenantId", "deliveryId", "messageId", "endpointId", "attempt", "startedAt", "latencyMs", "statusCode", "responseBodyExcerpt", "error", "success")

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { query } from "../db/sql.ts";
 import type { WebhookEndpoint } from "../generated/prisma/client.ts";
 import { BARRIER_SQL, type EventPosition } from "./fanout-barrier.ts";
 
@@ -33,7 +34,7 @@ export interface Line {
  * `timestamp(3)` columns hold UTC).
  */
 export async function readLine(client: pg.ClientBase, tenantId: string, endpointId: string, take: number): Promise<Line> {
-  const { rows } = await client.query<LineRow>({ name: "h2o_drain_line", text: LINE_SQL, values: [tenantId, endpointId, take] });
+  const { rows } = await query<LineRow>(client, { name: "h2o_drain_line", text: LINE_SQL, values: [tenantId, endpointId, take] });
   const first = rows[0];
   if (!first) return { endpoint: null, pending: [], barrier: null };
   const endpoint: DrainEndpoint = {

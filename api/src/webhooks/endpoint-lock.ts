@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { query } from "../db/sql.ts";
 
 /** A bigint advisory-lock key from an endpoint's UUID (its first 64 bits: 60 of them random). */
 export function endpointLockKey(endpointId: string): string {
@@ -42,7 +43,7 @@ export async function lockEndpoint(pool: pg.Pool, tenantId: string, endpointId: 
   const client = await pool.connect();
   let locked: boolean;
   try {
-    locked = (await client.query<{ locked: boolean }>({ ...LOCK, values: [key, tenantId] })).rows[0]?.locked === true;
+    locked = (await query<{ locked: boolean }>(client, { ...LOCK, values: [key, tenantId] })).rows[0]?.locked === true;
   } catch (err) {
     client.release(err as Error);
     throw err;
@@ -60,7 +61,7 @@ export async function lockEndpoint(pool: pg.Pool, tenantId: string, endpointId: 
       const reset = "SELECT set_config('app.tenant_id', '', false), set_config('synchronous_commit', (SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit'), false)";
       // one round trip; should any of it fail, the connection (maybe still locked, still the tenant's) is destroyed
       try {
-        const results = await client.query(`SELECT pg_advisory_unlock(${key}::bigint);${after ? ` ${after};` : ""} ${reset}`);
+        const results = await query(client, `SELECT pg_advisory_unlock(${key}::bigint);${after ? ` ${after};` : ""} ${reset}`);
         client.release();
         return after ? (results as unknown as pg.QueryResult[])[1]!.rows : [];
       } catch (err) {

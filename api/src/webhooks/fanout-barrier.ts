@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { query } from "../db/sql.ts";
 
 /** A message's place in event order: event time, then id for events of the same millisecond. */
 export interface EventPosition {
@@ -37,7 +38,7 @@ export const BARRIER_SQL = `SELECT w."id", w."occurredAt" AT TIME ZONE 'UTC' AS 
  * committing): read the line again. One statement, its own transaction.
  */
 export async function barrierHolds(client: pg.ClientBase, barrier: EventPosition): Promise<boolean> {
-  const { rows } = await client.query({ name: "h2o_barrier_holds", text: BARRIER_HOLDS_SQL, values: [barrier.id] });
+  const { rows } = await query(client, { name: "h2o_barrier_holds", text: BARRIER_HOLDS_SQL, values: [barrier.id] });
   return rows.length > 0;
 }
 
