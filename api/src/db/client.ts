@@ -50,7 +50,7 @@ export function observeSql(observer: (statement: ObservedSql) => void): () => vo
  * operations run as the system, those of a request's client (db/rls.ts) as the application role with the tenant.
  */
 export function createPrisma(url: string, settings: PoolSettings) {
-  const adapter = settingsAdapter(url, settings);
+  const { adapter, pool } = settingsAdapter(url, settings);
   const observed = sqlObservers.size > 0;
   const client = observed ? new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] }) : new PrismaClient({ adapter });
   keepSettingsThroughBatching(client);
@@ -60,8 +60,23 @@ export function createPrisma(url: string, settings: PoolSettings) {
       for (const observer of sqlObservers) observer(statement);
     });
   }
+  readers.set(client, {
+    pool,
+    report: observed ? (sql, params) => { for (const observer of sqlObservers) observer({ sql, params: [...params] }); } : null,
+  });
   return client as PrismaClient;
 }
+
+/** How a client's own statements (db/sql-read.ts) reach its pool, and its SQL observers when it has any. */
+export interface ClientReader {
+  pool: () => SettingsPool;
+  report: ((sql: string, params: unknown[]) => void) | null;
+}
+
+const readers = new WeakMap<object, ClientReader>();
+
+/** The pool (and observers) of a client made by `createPrisma`; undefined for any other object. */
+export const readerOf = (client: object): ClientReader | undefined => readers.get(client);
 
 /** The connections of this process's pools: open in all, idle, and requests waiting for one (pool saturation). */
 export function poolStats(): { total: number; idle: number; waiting: number; max: number } {
@@ -79,7 +94,7 @@ export function poolStats(): { total: number; idle: number; waiting: number; max
  * Prisma's pg adapter on a SettingsPool, ended by `$disconnect`; if the client is used again after that, the
  * adapter gets a new SettingsPool (never the plain pg Pool it would build from the options by itself).
  */
-function settingsAdapter(url: string, settings: PoolSettings): PrismaPg {
+function settingsAdapter(url: string, settings: PoolSettings): { adapter: PrismaPg; pool: () => SettingsPool } {
   const newPool = () => {
     const pool = new SettingsPool(poolConfig(url, settings));
     if (sqlObservers.size) {
@@ -96,7 +111,7 @@ function settingsAdapter(url: string, settings: PoolSettings): PrismaPg {
     reopenable.externalPool ??= newPool();
     return open();
   };
-  return adapter;
+  return { adapter, pool: () => (reopenable.externalPool ??= newPool()) };
 }
 
 function parseParams(params: string): unknown[] {

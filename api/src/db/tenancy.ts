@@ -1,6 +1,7 @@
 import { getDatamodel } from "../generated/pothos-types.ts";
-import type { Prisma } from "./client.ts";
+import { readerOf, type Prisma } from "./client.ts";
 import { rowLevelSecurity } from "./rls.ts";
+import { registerReadScope } from "./sql-read.ts";
 
 /**
  * Tenant scoping, in one place. `tenantScoped(prisma, tenantId)` returns the request's Prisma client: every
@@ -26,6 +27,9 @@ export function tenantScoped(prisma: Prisma, tenantId: string | null, options: {
     if (clients.size >= MAX_SCOPED_CLIENTS) clients.clear();
     client = scope(prisma, tenantId, options.filter !== false);
     clients.set(key, client);
+    // the boards' list reads compile to SQL on the same pool and settings (db/sql-read.ts)
+    const reader = readerOf(prisma);
+    if (reader) registerReadScope(client, { ...reader, tenantId, filter: options.filter !== false });
   }
   return client;
 }

@@ -1,6 +1,7 @@
 import { bidStatus } from "../../domain/bid-status.ts";
 import { lineItemsOf } from "../../domain/bid-line-items.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
+import { readMany } from "../../db/sql-read.ts";
 import { builder } from "../builder.ts";
 import { BuilderRef } from "../builders/types.ts";
 import { archivedFilter, DateRange, idOf, rangeFilter, SortDirection, textSearch, totalCountOf, updatedAfterDescription, whereId } from "../common.ts";
@@ -103,7 +104,7 @@ builder.queryField("bids", (t) =>
       },
       resolve: (query, _root, { filter, orderBy }, ctx) => {
         const direction = orderBy?.direction ?? "desc";
-        return ctx.db.bid.findMany({ ...query, where: bidWhere(filter), orderBy: [{ [orderBy?.field ?? "updatedAt"]: direction }, { id: direction }] });
+        return readMany(ctx.db, "Bid", { ...query, where: bidWhere(filter), orderBy: [{ [orderBy?.field ?? "updatedAt"]: direction }, { id: direction }] }, (args) => ctx.db.bid.findMany(args));
       },
       totalCount: (_connection, { filter }, ctx) => totalCountOf(ctx, "Bid", bidWhere(filter)),
     },

@@ -3,6 +3,7 @@ import { email, longText, phone, postalCode, text, toE164, usState, version } fr
 import { versionedUpdate } from "../../domain/versioned.ts";
 import { runMutation } from "../../events/pipeline.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
+import { readMany } from "../../db/sql-read.ts";
 import { builder, type InputFields } from "../builder.ts";
 import { archivedFilter, idOf, patchOf, payloadType, SortDirection, textSearch, updatedAfterDescription, whereId } from "../common.ts";
 import { BidStatusEnum } from "../bids/enums.ts";
@@ -109,7 +110,7 @@ builder.queryField("builders", (t) =>
       },
       resolve: (query, _root, { filter, orderBy }, ctx) => {
         const direction = orderBy?.direction ?? "asc";
-        return ctx.db.builder.findMany({ ...query, where: builderWhere(filter), orderBy: [{ [orderBy?.field ?? "name"]: direction }, { id: direction }] });
+        return readMany(ctx.db, "Builder", { ...query, where: builderWhere(filter), orderBy: [{ [orderBy?.field ?? "name"]: direction }, { id: direction }] }, (args) => ctx.db.builder.findMany(args));
       },
       totalCount: (_connection, { filter }, ctx) => ctx.db.builder.count({ where: builderWhere(filter) }),
     },

@@ -1,5 +1,6 @@
 import { jobStatus } from "../../domain/job-status.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
+import { readMany } from "../../db/sql-read.ts";
 import { builder } from "../builder.ts";
 import { BuilderRef } from "../builders/types.ts";
 import { archivedFilter, DateRange, idOf, rangeFilter, SortDirection, textSearch, totalCountOf, updatedAfterDescription, whereId } from "../common.ts";
@@ -96,7 +97,7 @@ builder.queryField("jobs", (t) =>
       },
       resolve: (query, _root, { filter, orderBy }, ctx) => {
         const direction = orderBy?.direction ?? "desc";
-        return ctx.db.job.findMany({ ...query, where: jobWhere(filter), orderBy: [{ [orderBy?.field ?? "updatedAt"]: direction }, { id: direction }] });
+        return readMany(ctx.db, "Job", { ...query, where: jobWhere(filter), orderBy: [{ [orderBy?.field ?? "updatedAt"]: direction }, { id: direction }] }, (args) => ctx.db.job.findMany(args));
       },
       totalCount: (_connection, { filter }, ctx) => totalCountOf(ctx, "Job", jobWhere(filter)),
     },

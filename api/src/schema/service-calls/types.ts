@@ -1,5 +1,6 @@
 import { serviceCallStatus } from "../../domain/service-call-status.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
+import { readMany } from "../../db/sql-read.ts";
 import { builder } from "../builder.ts";
 import { archivedFilter, DateTimeRange, rangeFilter, SortDirection, textSearch, totalCountOf, updatedAfterDescription, whereId } from "../common.ts";
 import { ServiceCallPriorityEnum, ServiceCallStatusEnum } from "./enums.ts";
@@ -95,7 +96,7 @@ builder.queryField("serviceCalls", (t) =>
       },
       resolve: (query, _root, { filter, orderBy }, ctx) => {
         const direction = orderBy?.direction ?? "desc";
-        return ctx.db.serviceCall.findMany({ ...query, where: serviceCallWhere(filter), orderBy: [{ [orderBy?.field ?? "updatedAt"]: direction }, { id: direction }] });
+        return readMany(ctx.db, "ServiceCall", { ...query, where: serviceCallWhere(filter), orderBy: [{ [orderBy?.field ?? "updatedAt"]: direction }, { id: direction }] }, (args) => ctx.db.serviceCall.findMany(args));
       },
       totalCount: (_connection, { filter }, ctx) => totalCountOf(ctx, "ServiceCall", serviceCallWhere(filter)),
     },
