@@ -16,6 +16,7 @@ import type { PrismaClient } from "../generated/prisma/client.ts";
 import { authorizationError } from "./auth-errors.ts";
 import { validationError } from "./validation-errors.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./plugins/connection-rules.ts";
+import "./plugins/loaded-columns.ts";
 import "./plugins/sync-global-id.ts";
 
 export const builder = new SchemaBuilder<{
@@ -42,7 +43,8 @@ export const builder = new SchemaBuilder<{
     capability: Capability | Capability[];
   };
 }>({
-  plugins: [ScopeAuthPlugin, "connectionRules", PrismaPlugin, RelayPlugin, ZodPlugin],
+  // loadedColumns sits between scope-auth and plugin-prisma: its wrapper is inside authorization, outside plugin-prisma's
+  plugins: [ScopeAuthPlugin, "connectionRules", "loadedColumns", PrismaPlugin, RelayPlugin, ZodPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: async (ctx) => ({
