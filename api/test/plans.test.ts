@@ -94,6 +94,17 @@ describe("queries read indexes on a large data set", () => {
     }
   });
 
+  it.each([
+    ["jobs", "all_county", `{ jobs(first: 25) { edges { node { id status builder { name } } } } }`, "Job", "Job_tenantId_updatedAt_id_idx"],
+    ["bids", "all_county", `{ bids(first: 25) { edges { node { id project } } } }`, "Bid", "Bid_tenantId_updatedAt_id_idx"],
+    ["service calls", "h2o", `{ serviceCalls(first: 25) { edges { node { id customerName } } } }`, "ServiceCall", "ServiceCall_tenantId_updatedAt_id_idx"],
+  ])("list, %s in the boards' default order (newest change first, ties by id): walks its index in order and stops at the page, no sort", async (_name, tenant, query, table, index) => {
+    const [nodes] = await plans(query, tenant);
+    const scans = nodes!.filter((n) => n["Relation Name"] === table);
+    expect(scans.map((n) => [n["Node Type"], n["Index Name"]])).toEqual([["Index Scan", index]]);
+    expect(nodes!.filter((n) => /Sort/.test(n["Node Type"])).map((n) => n["Node Type"])).toEqual([]);
+  });
+
   it("list, dispatch (most urgent open calls first): walks its index in order and stops at the page, no sort; counted from the counters", async () => {
     const [nodes] = await plans(
       `{ serviceCalls(first: 25, filter: { priority: [EMERGENCY, URGENT], status: [NEW, SCHEDULED, DISPATCHED] }, orderBy: { field: PRIORITY, direction: ASC }) { totalCount edges { node { id } } } }`,
