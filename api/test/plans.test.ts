@@ -85,6 +85,28 @@ describe("queries read indexes on a large data set", () => {
     ["service calls, newest first", "h2o", `{ serviceCalls(first: 20) { edges { node { id } } } }`, false],
   ];
 
+  // the boards' list reads are prepared statements (db/sql-read.ts): PostgreSQL may settle on a generic plan, made
+  // without the parameters' values, which must read the index too
+  it.each(lists)("list, %s: its prepared statement's generic plan reads an index too", async (_name, tenant, query) => {
+    statements.length = 0;
+    await ok(t, query, undefined, tenant);
+    const prepared = statements.filter((s) => /^SELECT .* FROM "(Job|Bid|ServiceCall)" t\b/.test(s.sql));
+    expect(prepared.length).toBeGreaterThan(0);
+    for (const s of prepared) {
+      await client.query(`PREPARE board_read AS ${s.sql}`);
+      try {
+        // EXECUTE takes its arguments as literals (a utility statement has no parameters of its own)
+        const literal = (v: unknown) => (typeof v === "number" ? String(v) : client.escapeLiteral(Array.isArray(v) ? `{${v.map((x) => JSON.stringify(String(x))).join(",")}}` : String(v)));
+        const nodes = await explain(`EXECUTE board_read(${s.params.map(literal).join(", ")})`, [], tenant, "SET LOCAL plan_cache_mode = force_generic_plan");
+        const scans = nodes.filter((n) => n["Relation Name"] && SCOPED.has(n["Relation Name"]));
+        expect(scans.length).toBeGreaterThan(0);
+        expect(scans.filter((n) => n["Node Type"] === "Seq Scan"), `${s.sql}\n${JSON.stringify(scans)}`).toEqual([]);
+      } finally {
+        await client.query("DEALLOCATE board_read");
+      }
+    }
+  });
+
   it.each(lists)("list, %s: an index scan, no sequential scan of the tenant-scoped table", async (_name, tenant, query, withCount) => {
     for (const nodes of await plans(query, tenant, withCount)) {
       const scans = nodes.filter((n) => n["Relation Name"] && SCOPED.has(n["Relation Name"]));

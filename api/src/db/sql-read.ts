@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { getDatamodel } from "../generated/pothos-types.ts";
 import { tracing } from "../telemetry/hooks.ts";
@@ -276,8 +277,24 @@ const types = {
   },
 };
 
+/**
+ * A named (prepared) statement per distinct text: each connection parses it once and PostgreSQL keeps its plan
+ * (re-planned when the role differs, as row-level security depends on it; the tenant is read at run time). A board's
+ * statement texts are few (its selections and filters), so the names are too.
+ */
+const names = new Map<string, string>();
+function nameOf(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    if (names.size >= 10_000) names.clear();
+    name = `h2o_read_${createHash("sha256").update(text).digest("base64url").slice(0, 24)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
 async function run(scope: ReadScope, compiled: Compiled): Promise<Row[]> {
-  const config: pg.QueryArrayConfig = { text: compiled.text, values: compiled.values, rowMode: "array", types };
+  const config: pg.QueryArrayConfig = { name: nameOf(compiled.text), text: compiled.text, values: compiled.values, rowMode: "array", types };
   scope.report?.(compiled.text, compiled.values);
   const pool = scope.pool();
   const send = () => withSettings(appSettings(scope.tenantId), () => pool.query(config));
