@@ -1,3 +1,25 @@
+/**
+ * Running work as a tenant or as the system: the one place that says which is which.
+ *
+ * As a tenant (APP_ROLE, `app.tenant_id` set, row-level security in force): every request's reads and writes, through
+ * its context's client (`tenantScoped` in db/tenancy.ts, built on `rowLevelSecurity` below) or a mutation's
+ * transaction (`tenantTransaction` below, used by events/pipeline.ts `runMutation`); the boards' SQL reads
+ * (db/sql-read.ts) with the same settings; and the worker's work for one tenant wherever it goes through Prisma
+ * (webhook fan-out to Svix and endpoint mirroring, marketing publishes), through the same `tenantScoped` client or
+ * `tenantTransaction`.
+ *
+ * As the system (the connection's own role, no tenant), trusted because they write only what their statements name:
+ * - `h2o_record_change`, `h2o_enqueue_jobs`, `h2o_remove_jobs` (SECURITY DEFINER functions called from a tenant's
+ *   transaction): the audit row, outbox message and worker jobs of a change, appended with their owner's rights
+ *   while the transaction keeps the application role; the functions check each row's tenant against the setting;
+ * - the worker's built-in webhook fan-out and endpoint drains (jobs/webhook-fanout.ts, webhooks/endpoint-lock.ts,
+ *   webhooks/drain-line.ts, webhooks/attempt-log.ts): hand-written statements on the worker's own connection, each
+ *   naming the tenant and the rows by id, in as few round trips as ordering allows (one lock-and-settings statement,
+ *   prepared statements); switching roles there would cost a round trip per drain;
+ * - authentication and the principal cache (auth/), which read users, memberships and keys before any tenant is
+ *   known; audit partition upkeep and retention (audit/), which span tenants by design;
+ * - the CLI, seed and migrations.
+ */
 import type { Prisma } from "./client.ts";
 import { appSettings, withoutSettings, withSettings } from "./session-settings.ts";
 

@@ -3,7 +3,8 @@ import { query } from "../db/sql.ts";
 import { z } from "zod";
 import type pg from "pg";
 import { endpointWantsEvent } from "../webhooks/deliverer.ts";
-import { graphileJobSpec, webhookJobs, withTenantTx } from "../webhooks/store.ts";
+import { tenantScoped } from "../db/tenancy.ts";
+import { graphileJobSpec, webhookJobs } from "../webhooks/store.ts";
 import type { WebhookWorkerDeps } from "./webhook-worker.ts";
 import { tracing } from "../telemetry/hooks.ts";
 
@@ -54,11 +55,13 @@ export function fanoutTask(deps: WebhookWorkerDeps): Task {
       }
       return;
     }
-    const message = await withTenantTx(prisma, tenantId, (tx) => tx.webhookMessage.findFirst({ where: { id: messageId, tenantId } }));
+    // as the tenant, under row-level security (db/tenancy.ts): the worker reads and marks only that tenant's message
+    const db = tenantScoped(prisma, tenantId);
+    const message = await db.webhookMessage.findFirst({ where: { id: messageId } });
     if (!message || message.providerMessageId) return; // deleted with its tenant, or already sent
     const sent = await deliverer.send({ id: message.id, tenantId, eventType: message.eventType, payload: message.payload });
     const providerMessageId = sent.via === "svix" ? sent.providerMessageId : null;
-    await withTenantTx(prisma, tenantId, (tx) => tx.webhookMessage.updateMany({ where: { id: messageId, tenantId }, data: { providerMessageId, fannedOutAt: new Date() } }));
+    await db.webhookMessage.updateMany({ where: { id: messageId }, data: { providerMessageId, fannedOutAt: new Date() } });
   }
 }
 

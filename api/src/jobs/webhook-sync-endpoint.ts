@@ -1,6 +1,7 @@
 import type { Task } from "graphile-worker";
 import { z } from "zod";
-import { endpointConfig, withTenantTx } from "../webhooks/store.ts";
+import { tenantScoped } from "../db/tenancy.ts";
+import { endpointConfig } from "../webhooks/store.ts";
 import type { WebhookWorkerDeps } from "./webhook-worker.ts";
 
 export const syncEndpointPayload = z.object({ tenantId: z.uuid(), endpointId: z.uuid(), rotate: z.boolean().default(false) });
@@ -13,7 +14,8 @@ export const syncEndpointPayload = z.object({ tenantId: z.uuid(), endpointId: z.
 export function syncEndpointTask({ prisma, deliverer, settings }: WebhookWorkerDeps): Task {
   return async (raw) => {
     const { tenantId, endpointId, rotate } = syncEndpointPayload.parse(raw);
-    const row = await withTenantTx(prisma, tenantId, (tx) => tx.webhookEndpoint.findFirst({ where: { id: endpointId, tenantId } }));
+    // as the tenant, under row-level security (db/tenancy.ts)
+    const row = await tenantScoped(prisma, tenantId).webhookEndpoint.findFirst({ where: { id: endpointId } });
     if (!row) return deliverer.deleteEndpoint(tenantId, endpointId);
     const endpoint = endpointConfig(settings.box, row);
     await deliverer.upsertEndpoint(endpoint);

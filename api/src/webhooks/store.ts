@@ -83,17 +83,6 @@ export async function removeJobs(tx: RawExecutor, jobKeys: readonly string[]): P
   await tx.$executeRaw`SELECT h2o_remove_jobs(${[...jobKeys]}::text[])`;
 }
 
-/**
- * One transaction of the worker (which runs outside any request) for one tenant: `app.tenant_id` is set first,
- * so row-level security confines it to that tenant like a request. Queries inside still name the tenant.
- */
-export function withTenantTx<T>(prisma: Prisma, tenantId: string, fn: (tx: PrismaTx) => Promise<T>): Promise<T> {
-  return prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT set_config('app.tenant_id', ${tenantId}, true)`;
-    return fn(tx);
-  });
-}
-
 const DELIVER_PRIORITY = -1;
 
 /** The job identifiers, their keys and queues: one place, used by the outbox, the API and the worker. */
