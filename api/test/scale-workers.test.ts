@@ -48,12 +48,14 @@ describe("two worker processes on one database", () => {
 
   it("deliver every webhook once, in event order per endpoint, both processes taking deliveries", async () => {
     const builderId = await firstBuilderId(t);
-    const endpoints = [
-      { path: "/a", ...(await createEndpoint(t, { url: receiver.url("/a"), filterTypes: ["job.created"] })) },
-      { path: "/b", ...(await createEndpoint(t, { url: receiver.url("/b"), filterTypes: ["job.created"] })) },
-      { path: "/c", ...(await createEndpoint(t, { url: receiver.url("/c"), filterTypes: ["job.created"] })) },
-    ];
-    receiver.delay(20); // each delivery holds its endpoint a moment, so both workers have work at once
+    // more endpoints than one worker has job slots (4), each drain held a moment by every delivery: one process
+    // cannot run every endpoint's drain at once, so the other takes some (a drain empties its whole line, so with
+    // fewer endpoints one fast process could take them all)
+    const endpoints = [];
+    for (const path of ["/a", "/b", "/c", "/d", "/e", "/f", "/g", "/h"]) {
+      endpoints.push({ path, ...(await createEndpoint(t, { url: receiver.url(path), filterTypes: ["job.created"] })) });
+    }
+    receiver.delay(20);
     for (let i = 0; i < EVENTS; i++) await createJob(t, builderId, `Scale ${i}`);
     await expect.poll(() => receiver.requests.length, { timeout: 60_000, interval: 200 }).toBe(EVENTS * endpoints.length);
     await new Promise((r) => setTimeout(r, 1_000)); // nothing more arrives: no duplicates late
