@@ -158,20 +158,19 @@ type Step = { kind: "delivered"; recorded: Promise<EndpointAfter | null> } | { k
  */
 async function attempt(deps: WebhookWorkerDeps, conn: pg.PoolClient, endpoint: WebhookEndpointConfig, delivery: PendingDelivery, deadline: number): Promise<Step> {
   const { prisma, deliverer, settings, log } = deps;
+  if (deliverer.kind !== "builtin") throw new Error("webhook.deliver runs with the built-in deliverer only");
   const { tenantId } = endpoint;
   const { message } = delivery;
   const number = delivery.attempts + 1;
   for (;;) {
-    const send = () => deliverer.send({ id: message.id, tenantId, eventType: message.eventType, payload: message.payload }, [{ endpoint, attempt: number }]);
-    const result = tracing.span
+    const send = () => deliverer.attempt({ id: message.id, tenantId, eventType: message.eventType, payload: message.payload }, { endpoint, attempt: number });
+    const outcome = tracing.span
       ? await tracing.span("webhook.attempt", { "app.endpoint_id": endpoint.id, "app.message_id": message.id, "app.event_type": message.eventType, "app.attempt": number }, delivery.traceparent ?? undefined, async () => {
           const sent = await send();
-          if (sent.via === "builtin") tracing.annotate?.({ "http.response.status_code": sent.deliveries[0]?.record?.statusCode ?? undefined, "app.outcome": sent.deliveries[0]?.status });
+          tracing.annotate?.({ "http.response.status_code": sent.record?.statusCode ?? undefined, "app.outcome": sent.status });
           return sent;
         })
       : await send();
-    if (result.via !== "builtin") throw new Error("webhook.deliver runs with the built-in deliverer only");
-    const outcome = result.deliveries[0]!;
     if (outcome.status === "deferred") {
       const waitMs = outcome.nextAttemptAt!.getTime() - Date.now();
       if (waitMs > MAX_INLINE_DEFERRAL_MS || Date.now() + waitMs >= deadline) return { kind: "stopped", stop: { kind: "wait", until: outcome.nextAttemptAt! } };

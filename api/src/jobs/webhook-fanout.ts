@@ -34,7 +34,7 @@ export function fanoutTask(deps: WebhookWorkerDeps): Task {
     return tracing.span ? tracing.span("webhook.fanout", { "app.tenant_id": tenantId, "app.message_id": messageId }, traceparent, run) : run();
   };
   async function fanout(tenantId: string, messageId: string): Promise<void> {
-    if (!deliverer.fansOut) {
+    if (deliverer.kind === "builtin") {
       if (doneHere.take(messageId)) return; // fanned out by one of this process's batches: nothing to ask the database
       let fannedOut: number;
       try {
@@ -59,8 +59,7 @@ export function fanoutTask(deps: WebhookWorkerDeps): Task {
     const db = tenantScoped(prisma, tenantId);
     const message = await db.webhookMessage.findFirst({ where: { id: messageId } });
     if (!message || message.providerMessageId) return; // deleted with its tenant, or already sent
-    const sent = await deliverer.send({ id: message.id, tenantId, eventType: message.eventType, payload: message.payload });
-    const providerMessageId = sent.via === "svix" ? sent.providerMessageId : null;
+    const { providerMessageId } = await deliverer.send({ id: message.id, tenantId, eventType: message.eventType, payload: message.payload });
     await db.webhookMessage.updateMany({ where: { id: messageId }, data: { providerMessageId, fannedOutAt: new Date() } });
   }
 }

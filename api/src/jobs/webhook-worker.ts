@@ -33,14 +33,14 @@ export interface WebhookWorkerDeps {
  * The webhook side of a worker: its tasks (`webhook.fanout`, `webhook.deliver`, `webhook.sync_endpoint`) bound to
  * a deliverer (Svix when configured, the built-in one otherwise). With Svix, the event catalog is declared to it
  * first. The built-in deliverer's attempts are written by the deliver task itself, with the delivery's new state, in
- * one transaction (the recorder has nothing to do). `concurrency` is the worker's number of job slots.
+ * one statement (webhooks/attempt-log.ts). `concurrency` is the worker's number of job slots.
  */
 export async function createWebhookWorker(env: Env, databaseUrl: string, log: Logger, concurrency: number): Promise<{ tasks: TaskList; close(): Promise<void> }> {
   const settings = configureWebhooks(env);
   const prisma = createPrisma(databaseUrl, env);
   const locks = new pg.Pool({ ...poolConfig(databaseUrl, { ...env, DB_POOL_MAX: concurrency }), application_name: "h2o-acp-webhook-locks" });
   locks.on("error", (err) => log.error({ err }, "webhook lock pool: idle client error"));
-  const deliverer = createDeliverer(settings.config, { record: async () => {} }, (state) =>
+  const deliverer = createDeliverer(settings.config, (state) =>
     log.warn({ component: "webhooks", svixCircuit: CircuitState[state] }, `Svix circuit ${CircuitState[state]}`),
   );
   if (deliverer.kind === "svix") await deliverer.syncEventTypes(await detailedCatalog());

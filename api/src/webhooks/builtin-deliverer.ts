@@ -2,10 +2,10 @@ import type { WebhookConfig } from "./config.ts";
 import type {
   AttemptRecord,
   AttemptRecorder,
-  DeliveryResult,
+  BuiltinDelivery,
+  BuiltinSent,
   DeliveryTarget,
   EndpointDelivery,
-  WebhookDeliverer,
   WebhookEndpointConfig,
   WebhookMessage,
 } from "./deliverer.ts";
@@ -20,7 +20,8 @@ export const WEBHOOK_USER_AGENT = "H2O-ACP-Webhooks/1.0";
 
 export interface BuiltinDelivererOptions {
   config: Omit<WebhookConfig, "svix" | "maxPayloadBytes">;
-  recorder: AttemptRecorder;
+  /** Hears every attempt before it is answered (tests); the worker records attempts itself. */
+  recorder?: AttemptRecorder;
   /** The clock for signing timestamps and schedules; tests may pin it. */
   now?: () => Date;
   /** The jitter source of {@link nextAttemptAt}. */
@@ -29,14 +30,13 @@ export interface BuiltinDelivererOptions {
 
 /**
  * Delivers by itself: each `send` makes exactly one attempt per target (or defers it when that endpoint is at
- * its concurrency or rate limit), signs it with every active secret of the endpoint, records it through the
- * {@link AttemptRecorder} before returning, and says when the next attempt is due on the configured schedule.
+ * its concurrency or rate limit), signs it with every active secret of the endpoint, tells the
+ * {@link AttemptRecorder} (when given) before returning, and says when the next attempt is due on the configured schedule.
  * 2xx is success; anything else, a timeout, a refused address or an open circuit is a failed attempt.
  * Targets are attempted concurrently, each under its own endpoint's guards.
  */
-export class BuiltinDeliverer implements WebhookDeliverer {
+export class BuiltinDeliverer implements BuiltinDelivery {
   readonly kind = "builtin";
-  readonly fansOut = false;
   private readonly guards: EndpointGuards;
   private readonly agents: ReturnType<typeof createAgents>;
   private readonly now: () => Date;
@@ -70,8 +70,8 @@ export class BuiltinDeliverer implements WebhookDeliverer {
   /** Nothing to mirror: every attempt signs with the secrets the target carries. */
   async rotateSecret(_endpoint: WebhookEndpointConfig): Promise<void> {}
 
-  async send(message: WebhookMessage, targets: readonly DeliveryTarget[] = []): Promise<DeliveryResult> {
-    const deliveries = await Promise.all(targets.map((target) => this.deliver(message, target)));
+  async send(message: WebhookMessage, targets: readonly DeliveryTarget[]): Promise<BuiltinSent> {
+    const deliveries = await Promise.all(targets.map((target) => this.attempt(message, target)));
     return { via: "builtin", deliveries };
   }
 
@@ -84,7 +84,7 @@ export class BuiltinDeliverer implements WebhookDeliverer {
     this.agents.https.destroy();
   }
 
-  private async deliver(message: WebhookMessage, { endpoint, attempt }: DeliveryTarget): Promise<EndpointDelivery> {
+  async attempt(message: WebhookMessage, { endpoint, attempt }: DeliveryTarget): Promise<EndpointDelivery> {
     if (endpoint.tenantId !== message.tenantId) throw new Error(`endpoint ${endpoint.id} belongs to another tenant than message ${message.id}`);
     if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be 1 or more, got ${attempt}`);
     if (activeSecrets(endpoint.secrets, this.now()).length === 0) throw new Error(`endpoint ${endpoint.id} has no active signing secret`);
@@ -106,7 +106,7 @@ export class BuiltinDeliverer implements WebhookDeliverer {
         ? outcome.result
         : { startedAt: this.now(), latencyMs: 0, statusCode: null, responseBodyExcerpt: null, error: "circuit open: the endpoint keeps failing; not attempted", success: false };
     const record: AttemptRecord = { messageId: message.id, tenantId: message.tenantId, ...base, ...post };
-    await this.options.recorder.record(record);
+    await this.options.recorder?.record(record);
     if (record.success) return { ...base, status: "succeeded", record, nextAttemptAt: null };
     const next = nextAttemptAt(attempt, this.now(), config.retryScheduleMs, this.random, config.retryJitter);
     return { ...base, status: next ? "retrying" : "failed", record, nextAttemptAt: next };

@@ -1,15 +1,16 @@
 import type { CircuitState } from "cockatiel";
 import { BuiltinDeliverer } from "./builtin-deliverer.ts";
 import type { WebhookConfig } from "./config.ts";
-import type { AttemptRecorder, WebhookDeliverer } from "./deliverer.ts";
+import type { WebhookDeliverer } from "./deliverer.ts";
 import { SvixDeliverer } from "./svix-deliverer.ts";
 
 /**
  * The process's deliverer: Svix when `SVIX_API_KEY` is set (`SVIX_SERVER_URL` for a self-hosted server),
  * the built-in one otherwise. Svix calls run through a circuit breaker (WEBHOOK_BREAKER_THRESHOLD / _OPEN_MS);
- * `onSvixCircuitChange` hears its state changes. `recorder` receives the built-in deliverer's attempts; Svix keeps its own log.
+ * `onSvixCircuitChange` hears its state changes. The built-in deliverer's attempts are recorded by the worker's drain
+ * (webhooks/attempt-log.ts); Svix keeps its own log.
  */
-export function createDeliverer(config: WebhookConfig, recorder: AttemptRecorder, onSvixCircuitChange?: (state: CircuitState) => void): WebhookDeliverer {
+export function createDeliverer(config: WebhookConfig, onSvixCircuitChange?: (state: CircuitState) => void): WebhookDeliverer {
   if (config.svix) {
     return new SvixDeliverer({
       apiKey: config.svix.apiKey,
@@ -21,5 +22,5 @@ export function createDeliverer(config: WebhookConfig, recorder: AttemptRecorder
       onCircuitChange: onSvixCircuitChange,
     });
   }
-  return new BuiltinDeliverer({ config, recorder });
+  return new BuiltinDeliverer({ config });
 }

@@ -49,7 +49,11 @@ export interface AttemptRecord {
   success: boolean;
 }
 
-/** Stores attempts (a later step writes them to the database). A rejection makes `send` reject. */
+/**
+ * Hears each attempt the built-in deliverer makes, before `send` resolves (a rejection makes it reject): an observer
+ * for tests and tools. The worker does not use one: its drain writes each attempt with the delivery's new state in
+ * one statement (webhooks/attempt-log.ts).
+ */
 export interface AttemptRecorder {
   record(attempt: AttemptRecord): Promise<void>;
 }
@@ -74,11 +78,17 @@ export interface EndpointDelivery {
   nextAttemptAt: Date | null;
 }
 
-export type DeliveryResult =
-  /** Svix accepted the message and owns fan-out, retries and the attempt log from here. */
-  | { via: "svix"; providerMessageId: string }
-  /** One outcome per target, in the order of the targets. */
-  | { via: "builtin"; deliveries: EndpointDelivery[] };
+/** Svix accepted the message and owns fan-out, retries and the attempt log from here. */
+export interface SvixSent {
+  via: "svix";
+  providerMessageId: string;
+}
+
+/** One outcome per target, in the order of the targets. */
+export interface BuiltinSent {
+  via: "builtin";
+  deliveries: EndpointDelivery[];
+}
 
 /** An entry of the event catalog, as the provider needs it to let endpoints filter on it. */
 export interface EventTypeDefinition {
@@ -95,30 +105,44 @@ export interface PortalLink {
 }
 
 /**
- * Sends webhooks for one process, through Svix or by itself; both sign with the Standard Webhooks scheme and
- * the same `whsec_` secrets, so a receiver cannot tell them apart.
+ * Sends webhooks for one process, through Svix or by itself (`kind` says which, and what `send` takes and gives);
+ * both sign with the Standard Webhooks scheme and the same `whsec_` secrets, so a receiver cannot tell them apart.
  *
  * Guarantees and limits:
- * - `send` is idempotent per `message.id`: Svix dedupes on it (idempotency key and eventId); the built-in
+ * - sending is idempotent per `message.id`: Svix dedupes on it (idempotency key and eventId); the built-in
  *   deliverer sends it as `webhook-id`, so a receiver dedupes a repeated attempt.
- * - `send` is at-least-once only together with a durable caller: the worker task records the outcome and
+ * - sending is at-least-once only together with a durable caller: the worker task records the outcome and
  *   schedules `nextAttemptAt`. Nothing here retries in-process or outlives the call.
- * - `fansOut`: when true (Svix), `send` ignores `targets` and the provider picks the subscribed endpoints from
- *   the mirrored `filterTypes`; when false (built-in), the caller passes the subscribed endpoints with their
- *   attempt numbers (see {@link endpointWantsEvent}) and gets one outcome for each.
+ * - Svix fans out: `send(message)` and the provider picks the subscribed endpoints from the mirrored `filterTypes`.
+ *   The built-in deliverer does not: the caller names each endpoint with its attempt number (see
+ *   {@link endpointWantsEvent}) and gets one outcome for each.
  * - Endpoint methods mirror our database to the provider; the database stays the source of truth. They are
  *   idempotent (upsert, delete of a missing endpoint succeeds) and check the URL against the SSRF policy.
  */
-export interface WebhookDeliverer {
-  readonly kind: "builtin" | "svix";
-  readonly fansOut: boolean;
+export type WebhookDeliverer = BuiltinDelivery | SvixDelivery;
+
+/** Delivers by itself, one HTTP attempt per target. */
+export interface BuiltinDelivery extends EndpointMirror {
+  readonly kind: "builtin";
+  /** One attempt at one endpoint (or a deferral when the endpoint is at its limits): what the worker's drain makes. */
+  attempt(message: WebhookMessage, target: DeliveryTarget): Promise<EndpointDelivery>;
+  /** One attempt at each target, concurrently, each under its own endpoint's guards. */
+  send(message: WebhookMessage, targets: readonly DeliveryTarget[]): Promise<BuiltinSent>;
+}
+
+/** Hands each message to Svix, which fans it out, retries and keeps the attempt log. */
+export interface SvixDelivery extends EndpointMirror {
+  readonly kind: "svix";
+  send(message: WebhookMessage): Promise<SvixSent>;
+}
+
+interface EndpointMirror {
   /** Declares the event catalog to the provider (Svix refuses endpoint filters on unknown types); idempotent. */
   syncEventTypes(catalog: readonly EventTypeDefinition[]): Promise<void>;
   upsertEndpoint(endpoint: WebhookEndpointConfig): Promise<void>;
   deleteEndpoint(tenantId: string, endpointId: string): Promise<void>;
   /** After `rotateSecrets` was stored: makes `secrets[0]` current, older ones verifying until they expire. */
   rotateSecret(endpoint: WebhookEndpointConfig): Promise<void>;
-  send(message: WebhookMessage, targets?: readonly DeliveryTarget[]): Promise<DeliveryResult>;
   /** A link to the provider's self-service portal for a tenant's admins; `null` when there is none (built-in). */
   appPortalLink(tenantId: string): Promise<PortalLink | null>;
   close(): Promise<void>;

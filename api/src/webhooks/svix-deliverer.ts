@@ -1,6 +1,6 @@
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy, type CircuitState } from "cockatiel";
 import { ApiException, Svix, type EndpointUpdate } from "svix";
-import type { DeliveryResult, EventTypeDefinition, PortalLink, WebhookDeliverer, WebhookEndpointConfig, WebhookMessage } from "./deliverer.ts";
+import type { EventTypeDefinition, PortalLink, SvixDelivery, SvixSent, WebhookEndpointConfig, WebhookMessage } from "./deliverer.ts";
 import { expandPatterns } from "./catalog.ts";
 import { checkWebhookUrl, type UrlPolicy } from "./ssrf.ts";
 
@@ -32,9 +32,8 @@ const MAX_GRACE_SECONDS = 7 * 24 * 3600;
  * `send` (a worker crash, a replayed job) never duplicates a delivery. Svix owns fan-out, retries and the
  * attempt log from there; `send` resolves when Svix has accepted the message.
  */
-export class SvixDeliverer implements WebhookDeliverer {
+export class SvixDeliverer implements SvixDelivery {
   readonly kind = "svix";
-  readonly fansOut = true;
   private readonly svix: Svix;
   /** Tenants whose application exists: a cache of this process, never a source of truth. */
   private readonly knownApps = new Set<string>();
@@ -114,7 +113,7 @@ export class SvixDeliverer implements WebhookDeliverer {
   }
 
   /** Hands the message to Svix, idempotently; a message Svix already has (same event id) resolves to that message. */
-  async send(message: WebhookMessage): Promise<DeliveryResult> {
+  async send(message: WebhookMessage): Promise<SvixSent> {
     const created = await this.withApp(message.tenantId, async () => {
       try {
         return await this.svix.message.create(

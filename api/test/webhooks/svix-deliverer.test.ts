@@ -5,7 +5,7 @@ import { SvixDeliverer } from "../../src/webhooks/svix-deliverer.ts";
 import { rotateSecrets } from "../../src/webhooks/signing.ts";
 import { startSvixStandin, type SvixStandin } from "../support/svix-standin.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.ts";
-import { configFrom, endpointFor, MemoryRecorder, messageFor, verifies, verifyWithBoth } from "./helpers.ts";
+import { configFrom, endpointFor, messageFor, verifies, verifyWithBoth } from "./helpers.ts";
 
 let standin: SvixStandin;
 let receivers: WebhookReceiver[];
@@ -32,8 +32,8 @@ const msgPosts = () => standin.log.filter((e) => e.method === "POST" && /\/msg$/
 
 describe("the Svix deliverer (real svix client against the local stand-in)", () => {
   it("is chosen when SVIX_API_KEY is set", () => {
-    expect(createDeliverer(configFrom({ SVIX_API_KEY: "testsk_x", SVIX_SERVER_URL: standin.url }), new MemoryRecorder()).kind).toBe("svix");
-    expect(createDeliverer(configFrom(), new MemoryRecorder()).kind).toBe("builtin");
+    expect(createDeliverer(configFrom({ SVIX_API_KEY: "testsk_x", SVIX_SERVER_URL: standin.url })).kind).toBe("svix");
+    expect(createDeliverer(configFrom()).kind).toBe("builtin");
   });
 
   it("creates one application per tenant, with the tenant id as uid, once", async () => {
