@@ -90,6 +90,16 @@ describe("connections: pagination, filters, sorting, page size", () => {
     expect(changed.edges.map((e: any) => e.node.id)).toEqual([one.id]);
   });
 
+  it("searches for the text as typed: LIKE's % and _ are plain characters", async () => {
+    const [a, b] = (await jobs(`first: 2`)).edges.map((e: any) => Buffer.from(e.node.id, "base64").toString().split(":")[1]);
+    await prisma.job.update({ where: { id: a }, data: { notes: "ZQX 100% off" } });
+    await prisma.job.update({ where: { id: b }, data: { notes: "ZQX 1000 off" } });
+    expect((await jobs(`first: 10, filter: { search: "zqx 100%" }`)).totalCount).toBe(1);
+    expect((await jobs(`first: 10, filter: { search: "zqx 100" }`)).totalCount).toBe(2);
+    expect((await jobs(`first: 10, filter: { search: "ZQX_" }`)).totalCount).toBe(0);
+    expect((await jobs(`first: 10, filter: { search: "% off" }`)).totalCount).toBe(1);
+  });
+
   it("sorts by the requested key with a stable tie-break", async () => {
     const byStatus = await jobs(`first: 100, orderBy: { field: STATUS, direction: ASC }`);
     const order = ["SCHEDULED", "UNDERGROUND", "ROUGH_IN", "TOP_OUT", "TRIM", "FINAL", "COMPLETE", "ON_HOLD", "CANCELLED"];

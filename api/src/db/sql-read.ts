@@ -250,7 +250,7 @@ function filterSql(column: string, field: Field, filter: Args, param: (v: unknow
       parts.push(value.length ? `${column} = ANY(${param(value)})` : "FALSE");
     } else if (op === "contains") {
       if (typeof value !== "string" || field.type !== "String") throw new Unsupported();
-      // as Prisma sends it: the text between two %, its own % and _ left to LIKE as wildcards (test/sql-read.test.ts)
+      // as Prisma sends it: the text between two %, unescaped (the callers escape LIKE's own characters: schema/common.ts textSearch)
       const pattern = `%${value}%`;
       parts.push(`${column} ${mode === "insensitive" ? "ILIKE" : "LIKE"} ${param(pattern)}`);
     } else if (OPERATORS[op]) {

@@ -43,11 +43,16 @@ export const DateTimeRange = builder.inputType("DateTimeRange", {
 export const rangeFilter = (range: { from?: Date | null; to?: Date | null } | null | undefined) =>
   range && (range.from || range.to) ? { ...(range.from ? { gte: range.from } : {}), ...(range.to ? { lte: range.to } : {}) } : undefined;
 
-/** Case-insensitive "contains" over several text columns (btree indexes do not serve it; it runs within the tenant's rows). */
+/**
+ * Case-insensitive "contains" over several text columns (btree indexes do not serve it; it runs within the tenant's
+ * rows). The text is found as typed: Prisma puts `contains` between two `%` of a LIKE pattern without escaping it, so
+ * LIKE's own `%`, `_` and `\` are escaped here (a search for "100%" finds "100%", not "1000").
+ */
 export function textSearch<F extends string>(fields: readonly F[], search: string | null | undefined) {
   const q = search?.trim();
   if (!q) return undefined;
-  return fields.map((f) => ({ [f]: { contains: q, mode: "insensitive" as const } })) as Array<Record<F, { contains: string; mode: "insensitive" }>>;
+  const literal = q.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return fields.map((f) => ({ [f]: { contains: literal, mode: "insensitive" as const } })) as Array<Record<F, { contains: string; mode: "insensitive" }>>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
