@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { assertAddressAllowed, checkWebhookUrl, parseWebhookUrl, WebhookUrlRejectedError, type Resolver, type UrlPolicy } from "../../src/webhooks/ssrf.ts";
-import { configFrom } from "./helpers.ts";
+import { assertAddressAllowed, checkWebhookUrl, parseWebhookUrl, WebhookUrlRejectedError, type Resolver, type UrlPolicy } from "./ssrf.ts";
+import { configFrom } from "../../test/webhooks/helpers.ts";
 
 const strict: UrlPolicy = { allowHttp: false, allowLoopback: false };
 const dev: UrlPolicy = { allowHttp: true, allowLoopback: true };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { DomainEvent } from "../src/events/domain-event.ts";
-import { createDomainPubSub, reviveEvent, SubscriberOverflowError, tenantTopicFor, topicFor } from "../src/events/pubsub.ts";
+import type { DomainEvent } from "./domain-event.ts";
+import { createDomainPubSub, reviveEvent, SubscriberOverflowError, tenantTopicFor, topicFor } from "./pubsub.ts";
 
 const event = (tenantId: string, n: number): DomainEvent => ({
   id: `e${n}`,

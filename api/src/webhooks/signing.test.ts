@@ -1,7 +1,7 @@
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { Webhook as SvixWebhook } from "svix";
 import { describe, expect, it } from "vitest";
-import { activeSecrets, generateWebhookSecret, isWebhookSecret, rotateSecrets, signPayload } from "../../src/webhooks/signing.ts";
+import { activeSecrets, generateWebhookSecret, isWebhookSecret, rotateSecrets, signPayload } from "./signing.ts";
 
 const HOUR = 3_600_000;
 const verify = (secret: string, payload: string, headers: Record<string, string>) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { nextAttemptAt, SVIX_RETRY_SCHEDULE_MS } from "../../src/webhooks/retry-schedule.ts";
-import { configFrom } from "./helpers.ts";
+import { nextAttemptAt, SVIX_RETRY_SCHEDULE_MS } from "./retry-schedule.ts";
+import { configFrom } from "../../test/webhooks/helpers.ts";
 
 const now = new Date("2026-05-01T00:00:00Z");
 const delay = (d: Date | null) => (d ? d.getTime() - now.getTime() : null);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../src/errors.ts";
-import { createEnvelope, isSecretKey, redactSecrets, serializeEnvelope, WebhookPayloadTooLargeError } from "../../src/webhooks/envelope.ts";
-import { configFrom } from "./helpers.ts";
+import { AppError } from "../errors.ts";
+import { createEnvelope, isSecretKey, redactSecrets, serializeEnvelope, WebhookPayloadTooLargeError } from "./envelope.ts";
+import { configFrom } from "../../test/webhooks/helpers.ts";
 
 describe("the event envelope", () => {
   it("carries id, type, version, timestamp, tenantId and data", () => {
