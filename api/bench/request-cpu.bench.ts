@@ -1,0 +1,74 @@
+// `npm run bench -- request-cpu`: the API's own CPU per request, in process (yoga.fetch: no sockets, no autocannon,
+// no other server sharing the cores), for documents of the jobs board that differ by one thing each, so the cost of
+// each part shows: the fixed cost of a request ({ __typename }), of a list read (one column, one row), of a row, of a
+// relation. The http bench's data set and database (npm run bench -- http prepares it). Each document runs in rounds,
+// alternating with the others; the best round is printed (µs of CPU per request, user + system, at 10 in flight).
+// `--cpu-prof` (node's own flag, before the script) profiles it. Options: BENCH_REQUESTS (per round, default 2000),
+// BENCH_ROUNDS (default 5).
+import { defaultBenchUrl, exclusiveRun, prepareDataset } from "./http/dataset.ts";
+
+const BOARD = (first: number, fields: string) => `{ jobs(first: ${first}) { edges { node { ${fields} } } } }`;
+const DOCUMENTS: Record<string, string> = {
+  "{ __typename }": "{ __typename }",
+  "1 job, lot": BOARD(1, "lot"),
+  "25 jobs, lot": BOARD(25, "lot"),
+  "25 jobs, 4 columns": BOARD(25, "id status community lot"),
+  "25 jobs + builder (the board)": BOARD(25, "id status community lot builder { id name }"),
+  "100 jobs + builder": BOARD(100, "id status community lot builder { id name }"),
+};
+
+export async function run() {
+  process.env.NODE_ENV = "production"; // before graphql is loaded: its production mode skips realm checks
+  const url = process.env.BENCH_DATABASE_URL ?? defaultBenchUrl();
+  const release = await exclusiveRun(url, (line) => console.log(line));
+  try {
+    const dataset = await prepareDataset(url, Number(process.env.BENCH_JOBS ?? 50_000), (line) => console.log(line));
+    const { loadEnv } = await import("../src/env.ts");
+    const { buildApp } = await import("../src/server.ts");
+    const { createLogger } = await import("../src/logger.ts");
+    const env = loadEnv({
+      ...process.env,
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+      GRAPHQL_TRUSTED_DOCUMENTS: "off",
+      JWT_SECRET: "bench-secret-bench-secret-bench-secret-01",
+      ENCRYPTION_KEY: "ab".repeat(32),
+      REDIS_URL: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
+      DATABASE_URL: url,
+    });
+    const app = buildApp(env, { databaseUrl: url, log: createLogger("warn") });
+    const post = async (body: unknown, headers: Record<string, string> = {}) => {
+      const res = await app.yoga.fetch("http://bench/graphql", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+      const text = await res.text();
+      if (res.status !== 200 || text.includes('"errors"')) throw new Error(`request failed (${res.status}): ${text.slice(0, 300)}`);
+      return JSON.parse(text) as { data: Record<string, any> };
+    };
+    try {
+      const login = await post({ query: `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, variables: { e: "owner@all-county.example", p: "demo-password-h2o" } });
+      const headers = { authorization: `Bearer ${login.data.login.accessToken}`, "x-tenant-id": dataset.jobsTenant.slug };
+      const perRound = Number(process.env.BENCH_REQUESTS ?? 2_000);
+      const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+      const inFlight = 10;
+      const send = async (query: string, n: number) => {
+        let i = 0;
+        await Promise.all(Array.from({ length: inFlight }, async () => { while (i++ < n) await post({ query }, headers); }));
+      };
+      for (const query of Object.values(DOCUMENTS)) await send(query, 300); // warm: plans, caches, JIT
+      const best: Record<string, number> = {};
+      for (let r = 0; r < rounds; r++) {
+        for (const [name, query] of Object.entries(DOCUMENTS)) {
+          const before = process.cpuUsage();
+          await send(query, perRound);
+          const used = process.cpuUsage(before);
+          best[name] = Math.min(best[name] ?? Infinity, (used.user + used.system) / perRound);
+        }
+      }
+      console.log(`API CPU per request, in process (best of ${rounds} rounds of ${perRound}, ${inFlight} in flight):`);
+      for (const [name, us] of Object.entries(best)) console.log(`${name.padEnd(32)} ${us.toFixed(0).padStart(6)} µs`);
+    } finally {
+      await app.stop();
+    }
+  } finally {
+    await release();
+  }
+}
