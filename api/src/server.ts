@@ -7,7 +7,7 @@ import { blockFieldSuggestionsPlugin } from "@escape.tech/graphql-armor-block-fi
 import { GraphQLError } from "graphql";
 import { execute, subscribe } from "graphql";
 import { useEngine } from "@envelop/core";
-import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
+import { createYoga, useReadinessCheck, type Plugin, type YogaInitialContext } from "graphql-yoga";
 import { cookieJar } from "./auth/cookie-jar.ts";
 import { registerBacklogMetrics } from "./backlog-metrics.ts";
 import { clientIpResolver } from "./client-ip.ts";
@@ -26,6 +26,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { corsFor, useCrossSiteGuard } from "./plugins/use-cross-site-guard.ts";
 import { useIntrospectionPolicy } from "./plugins/use-introspection-policy.ts";
+import { useMetricsEndpoint } from "./plugins/use-metrics-endpoint.ts";
 import { useNoEventStream } from "./plugins/use-no-event-stream.ts";
 import { useProtection } from "./plugins/use-protection.ts";
 import { useQueryLimits } from "./plugins/use-query-limits.ts";
@@ -84,9 +85,34 @@ export function buildApp(env: Env, options: BuildOptions): App {
   const requestLimiter = new RequestLimiter({ redis, keyPrefix: env.REDIS_KEY_PREFIX });
   const clientIp = clientIpResolver(env.TRUST_PROXY);
 
+  const inFlight = new Set<Promise<void>>();
+  let closing = false;
+
+  /**
+   * Ready when the database answers and is fully migrated. Redis is reported but does not decide: without it the
+   * API degrades (live events stay on this replica, rate limits count in memory) rather than stopping.
+   */
+  async function readiness(): Promise<{ ok: boolean; detail: string; redis?: "ok" | "unreachable" }> {
+    if (closing) return { ok: false, detail: "shutting down" };
+    const redisState = redis ? withTimeout(redis.ping(), 1_000).then(() => "ok" as const, () => "unreachable" as const) : undefined;
+    const database = await databaseReadiness();
+    return redisState ? { ...database, redis: await redisState } : database;
+  }
+
+  async function databaseReadiness(): Promise<{ ok: boolean; detail: string }> {
+    try {
+      const pending = await withTimeout(pendingMigrations(prisma, expectedMigrations), 2_000);
+      return pending.length ? { ok: false, detail: `pending migrations: ${pending.join(", ")}` } : { ok: true, detail: "ready" };
+    } catch (err) {
+      return { ok: false, detail: `database unreachable: ${(err as Error).message.split("\n")[0]}` };
+    }
+  }
+
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: "/graphql",
+    // liveness (200, empty), readiness and metrics are answered by yoga's plugins before any GraphQL work
+    healthCheckEndpoint: "/healthz",
     landingPage: false,
     // MAX_BODY_BYTES is enforced before yoga (forwardToYoga reads the body with it): yoga's own limit would pipe every
     // body through one more stream per request
@@ -123,6 +149,17 @@ export function buildApp(env: Env, options: BuildOptions): App {
       // jobs board costs ~10 % less CPU per request (npm run bench -- http). First: it sets the execute function that
       // the plugins after it wrap (the operation span's)
       useEngine({ execute, subscribe }),
+      useReadinessCheck({
+        endpoint: "/readyz",
+        check: async ({ fetchAPI }) => {
+          const { ok, ...details } = await readiness();
+          return new fetchAPI.Response(JSON.stringify({ status: ok ? "ready" : "not ready", ...details }), {
+            status: ok ? 200 : 503,
+            headers: { "content-type": "application/json; charset=utf-8" },
+          });
+        },
+      }),
+      useMetricsEndpoint(metrics.registry),
       ...(options.tracing ? [options.tracing] : []),
       useCrossSiteGuard(), useNoEventStream(), useCookies(), useRejectEmptyQuery(), useTrustedDocuments(env.GRAPHQL_TRUSTED_DOCUMENTS), ...useQueryLimits(env), useRefuseBadCredentials(), useIntrospectionPolicy(env.GRAPHQL_INTROSPECTION),
       // "Did you mean …?" in validation errors spells out the schema to whoever guesses: not in production
@@ -130,25 +167,6 @@ export function buildApp(env: Env, options: BuildOptions): App {
       useProtection(requestLimiter, env),
       ...(options.plugins ?? [])],
   });
-
-  /**
-   * Ready when the database answers and is fully migrated. Redis is reported but does not decide: without it the
-   * API degrades (live events stay on this replica, rate limits count in memory) rather than stopping.
-   */
-  async function readiness(): Promise<{ ok: boolean; detail: string; redis?: "ok" | "unreachable" }> {
-    const redisState = redis ? withTimeout(redis.ping(), 1_000).then(() => "ok" as const, () => "unreachable" as const) : undefined;
-    const database = await databaseReadiness();
-    return redisState ? { ...database, redis: await redisState } : database;
-  }
-
-  async function databaseReadiness(): Promise<{ ok: boolean; detail: string }> {
-    try {
-      const pending = await withTimeout(pendingMigrations(prisma, expectedMigrations), 2_000);
-      return pending.length ? { ok: false, detail: `pending migrations: ${pending.join(", ")}` } : { ok: true, detail: "ready" };
-    } catch (err) {
-      return { ok: false, detail: `database unreachable: ${(err as Error).message.split("\n")[0]}` };
-    }
-  }
 
   // on every response: no MIME sniffing, no referrer, never framed (GraphiQL included); HSTS in production
   const securityHeaders: Array<[string, string]> = [
@@ -158,9 +176,6 @@ export function buildApp(env: Env, options: BuildOptions): App {
     ["content-security-policy", "frame-ancestors 'none'"],
     ...(env.isProduction ? ([["strict-transport-security", "max-age=31536000; includeSubDomains"]] as Array<[string, string]>) : []),
   ];
-
-  const inFlight = new Set<Promise<void>>();
-  let closing = false;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
@@ -173,24 +188,12 @@ export function buildApp(env: Env, options: BuildOptions): App {
     let route = "other";
     try {
       if (closing) res.setHeader("connection", "close");
-      if (url.pathname === "/healthz") {
-        route = "healthz";
-        sendJson(res, 200, { status: "ok" });
-      } else if (url.pathname === "/readyz") {
-        route = "readyz";
-        const r = closing ? { ok: false, detail: "shutting down" } : await readiness();
-        const { ok, ...details } = r;
-        sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "not ready", ...details });
-      } else if (url.pathname === "/metrics") {
-        route = "metrics";
-        res.writeHead(200, { "content-type": metrics.registry.contentType });
-        res.end(await metrics.registry.metrics());
+      if (YOGA_ROUTES.has(url.pathname)) {
+        route = YOGA_ROUTES.get(url.pathname)!;
+        await forwardToYoga(req, res, { requestId, ip: clientIp(req), log: requestLog });
       } else if (url.pathname === CATALOG_PATH) {
         route = "webhook-catalog";
         await serveCatalog(req, res);
-      } else if (url.pathname === "/graphql") {
-        route = "graphql";
-        await forwardToYoga(req, res, { requestId, ip: clientIp(req), log: requestLog });
       } else if (url.pathname.startsWith(EXPORTS_PREFIX)) {
         route = "export";
         await exportRoute(req, res, url, { env, limiter: requestLimiter, log: requestLog, createContext: (headers) => createContext({ requestId, log: requestLog, headers, ip: clientIp(req), services, cookies: null }) });
@@ -286,6 +289,14 @@ export function buildApp(env: Env, options: BuildOptions): App {
     },
   };
 }
+
+/** The paths yoga answers (GraphQL and GraphiQL; liveness, readiness and metrics by its plugins), by metrics route. */
+const YOGA_ROUTES = new Map([
+  ["/graphql", "graphql"],
+  ["/healthz", "healthz"],
+  ["/readyz", "readyz"],
+  ["/metrics", "metrics"],
+]);
 
 /** The status recorded (metrics, log) for a request whose client closed the connection first (nginx's 499). */
 const CLIENT_CLOSED = 499;

@@ -82,9 +82,16 @@ describe("the HTTP edge", () => {
     const health = await fetch(`${base}/healthz`, { headers: { "x-request-id": "abc-123" } });
     expect(health.status).toBe(200);
     expect(health.headers.get("x-request-id")).toBe("abc-123");
-    expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: "ready", detail: "ready" });
+    const metricsResponse = await fetch(`${base}/metrics`);
+    expect(metricsResponse.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const metrics = await metricsResponse.text();
     expect(metrics).toMatch(/http_request_duration_seconds_count\{route="graphql"/);
+    // yoga's own plugins answer these three, and each is counted under its route
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{route="healthz",method="GET",status="200"\} [1-9]/);
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{route="readyz",method="GET",status="200"\} [1-9]/);
     const random = await fetch(`${base}/healthz`, { headers: { "x-request-id": "bad id with spaces" } });
     expect(random.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
