@@ -25,7 +25,7 @@ import { runMutation } from "../src/events/pipeline.ts";
 import { createLogger } from "../src/logger.ts";
 import { configureWebhooks } from "../src/webhooks/runtime.ts";
 import { generateWebhookSecret } from "../src/webhooks/signing.ts";
-import { sealSecrets } from "../src/webhooks/store.ts";
+import { sealSecrets } from "../src/webhooks/endpoint-secrets.ts";
 import { LoginLimiter } from "../src/auth/login-limiter.ts";
 import { systemContext } from "../src/context.ts";
 import type { ReceivedRequest } from "../test/support/webhook-receiver.ts";

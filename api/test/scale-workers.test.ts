@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../src/db/client.ts";
-import { AUDIT_PARTITIONS_TASK } from "../src/jobs/audit-maintenance.ts";
+import { auditPartitionsJob } from "../src/jobs/definitions.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
 import { seedDemo } from "./support/domain.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
@@ -74,13 +74,13 @@ describe("two worker processes on one database", () => {
 
   it("run the partition upkeep once per tick, though both schedule it", async () => {
     // the cron (every minute here) fires at the next full minute, and each minute after
-    const runs = () => completed.map((tasks) => tasks.filter((task) => task === AUDIT_PARTITIONS_TASK).length);
+    const runs = () => completed.map((tasks) => tasks.filter((task) => task === auditPartitionsJob.id).length);
     await expect.poll(() => runs().reduce((a, b) => a + b, 0), { timeout: 75_000, interval: 250 }).toBeGreaterThanOrEqual(1);
     const firstTick = new Date();
     await new Promise((r) => setTimeout(r, 3_000)); // a second run for the same tick would have come by now
     expect(runs().reduce((a, b) => a + b, 0), `runs per worker: ${runs()} at ${firstTick.toISOString()}`).toBe(1);
     const [crontab] = await prisma.$queryRaw<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM graphile_worker._private_known_crontabs WHERE identifier = ${AUDIT_PARTITIONS_TASK} AND last_execution IS NOT NULL`;
+      SELECT count(*)::int AS n FROM graphile_worker._private_known_crontabs WHERE identifier = ${auditPartitionsJob.id} AND last_execution IS NOT NULL`;
     expect(crontab!.n).toBe(1);
   }, 90_000);
 });

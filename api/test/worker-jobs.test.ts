@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../src/db/client.ts";
 import { startWorker } from "../src/jobs/runner.ts";
 import { createLogger } from "../src/logger.ts";
-import { enqueueJobs } from "../src/webhooks/store.ts";
+import { enqueueJobs } from "../src/jobs/queue.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
 import { as, seedDemo } from "./support/domain.ts";
 

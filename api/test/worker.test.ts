@@ -2,7 +2,7 @@ import { quickAddJob } from "graphile-worker";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadEnv } from "../src/env.ts";
-import { startWorker, taskList } from "../src/jobs/runner.ts";
+import { startWorker } from "../src/jobs/runner.ts";
 import { createLogger } from "../src/logger.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 
@@ -16,9 +16,8 @@ describe("the worker", () => {
   it("migrates graphile-worker's schema on the application database, runs a job, and stops cleanly", async () => {
     const env = loadEnv({ NODE_ENV: "test", JWT_SECRET: "x".repeat(32), ENCRYPTION_KEY: "0".repeat(64) });
     const seen: unknown[] = [];
-    taskList["test.echo"] = async (payload) => void seen.push(payload);
     const warn = vi.spyOn(console, "warn");
-    const worker = await startWorker(env, db.url, createLogger("silent"), 1);
+    const worker = await startWorker(env, db.url, createLogger("silent"), 1, { "test.echo": async (payload) => void seen.push(payload) });
     // graphile-worker warns on a pool without error handlers for idle and for checked-out clients: it has both
     expect(warn.mock.calls.flat().join("\n")).not.toMatch(/error handlers/);
     warn.mockRestore();
@@ -27,7 +26,6 @@ describe("the worker", () => {
       await expect.poll(() => seen, { timeout: 10_000 }).toEqual([{ hello: "world" }]);
     } finally {
       await worker.stop();
-      delete taskList["test.echo"];
     }
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();

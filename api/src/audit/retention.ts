@@ -1,3 +1,4 @@
+import { asTenantOn } from "../db/rls.ts";
 import type { AuditPartition, Queryable } from "./partitions.ts";
 
 /** TenantConfig.auditRetentionDays's default (prisma/schema/system.prisma): a tenant without a configuration row. */
@@ -24,8 +25,8 @@ export function isArchivable(partition: Pick<AuditPartition, "to">, retentionDay
 
 /**
  * The longest retention (days) among the tenants with rows in `partition` (a loose index scan over its
- * (tenantId, ...) index), or null when it is empty. Each tenant's configuration is read inside a short transaction
- * that sets `app.tenant_id` to it, so the read works under row-level security for a non-superuser owner too.
+ * (tenantId, ...) index), or null when it is empty. Each tenant's configuration is read as that tenant, so the read
+ * works under row-level security whatever the connection's role.
  */
 export async function partitionRetentionDays(db: Queryable, partitionName: string): Promise<number | null> {
   const { rows: tenants } = await db.query<{ tenantId: string }>(
@@ -42,15 +43,8 @@ export async function partitionRetentionDays(db: Queryable, partitionName: strin
   return longest;
 }
 
+/** A tenant's retention, read as that tenant (db/rls.ts `asTenantOn`: APP_ROLE, under row-level security). */
 export async function tenantRetentionDays(db: Queryable, tenantId: string): Promise<number> {
-  await db.query("BEGIN");
-  try {
-    await db.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
-    const { rows } = await db.query<{ days: number }>(`SELECT "auditRetentionDays" AS days FROM "TenantConfig" WHERE "tenantId" = $1::uuid`, [tenantId]);
-    await db.query("COMMIT");
-    return rows[0]?.days ?? DEFAULT_RETENTION_DAYS;
-  } catch (err) {
-    await db.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  }
+  const { rows } = await asTenantOn(db, tenantId, () => db.query<{ days: number }>(`SELECT "auditRetentionDays" AS days FROM "TenantConfig" WHERE "tenantId" = $1::uuid`, [tenantId]));
+  return rows[0]?.days ?? DEFAULT_RETENTION_DAYS;
 }

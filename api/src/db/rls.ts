@@ -17,11 +17,12 @@
  *   naming the tenant and the rows by id, in as few round trips as ordering allows (one lock-and-settings statement,
  *   prepared statements); switching roles there would cost a round trip per drain;
  * - authentication and the principal cache (auth/), which read users, memberships and keys before any tenant is
- *   known; audit partition upkeep and retention (audit/), which span tenants by design;
+ *   known; audit partition upkeep and archival (audit/), which span tenants by design (each tenant's retention is
+ *   read as that tenant, through `asTenantOn` below);
  * - the CLI, seed and migrations.
  */
 import type { Prisma } from "./client.ts";
-import { appSettings, withoutSettings, withSettings } from "./session-settings.ts";
+import { APP_ROLE, appSettings, withoutSettings, withSettings } from "./session-settings.ts";
 
 export { APP_ROLE } from "./session-settings.ts";
 
@@ -60,4 +61,27 @@ interface TransactionDb<Tx> {
  */
 export function tenantTransaction<Tx, R>(db: TransactionDb<Tx>, tenantId: string, fn: (tx: Tx) => Promise<R>, options?: { timeout?: number }): Promise<R> {
   return withSettings(appSettings(tenantId), () => db.$transaction((tx) => withoutSettings(() => fn(tx)), options));
+}
+
+/** A plain pg connection (a worker job's, the CLI's), as `asTenantOn` uses it. */
+interface Connection {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/**
+ * `tenantTransaction` for work on a plain pg connection: `fn` runs in one transaction as APP_ROLE with
+ * `app.tenant_id` = `tenantId` (both local to the transaction, so the connection is back to its own settings after
+ * it, committed or not).
+ */
+export async function asTenantOn<R>(db: Connection, tenantId: string, fn: () => Promise<R>): Promise<R> {
+  await db.query("BEGIN");
+  try {
+    await db.query(`SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', $1, true)`, [tenantId]);
+    const result = await fn();
+    await db.query("COMMIT");
+    return result;
+  } catch (err) {
+    await db.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  }
 }

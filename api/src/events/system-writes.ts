@@ -1,4 +1,4 @@
-import { graphileJobSpec, type JobSpec } from "../webhooks/store.ts";
+import { graphileJobSpec, type JobSpec } from "../jobs/queue.ts";
 
 /** An `AuditEvent` row as the pipeline appends it (the column names of the table). */
 export interface AuditRow {

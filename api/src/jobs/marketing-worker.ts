@@ -1,17 +1,18 @@
-import { parseCronItems, type ParsedCronItem, type TaskList } from "graphile-worker";
+import type { ParsedCronItem, TaskList } from "graphile-worker";
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import { createPrisma } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import type { Logger } from "../logger.ts";
-import { INBOUND_TASK, processInbound } from "../marketing/inbound.ts";
 import { recordBreaker, type WorkerScope } from "../marketing/outcomes.ts";
-import { publishTarget, type PublishPayload } from "../marketing/publish.ts";
-import { PUBLISH_TASK } from "../marketing/queue.ts";
-import { refreshExpiringTokens } from "../marketing/refresh.ts";
-import { checkStatus, STATUS_TASK, type StatusPayload } from "../marketing/status.ts";
-import { createMarketingRuntime } from "../marketing/runtime.ts";
+import { createMarketingRuntime, type MarketingRuntime } from "../marketing/runtime.ts";
+import { marketingJobDefinitions } from "./definitions.ts";
+import { cronItemsOf, taskListOf } from "./queue.ts";
 
-export const REFRESH_TASK = "marketing.refresh_tokens";
+/** What the marketing jobs share: their Prisma client and log, and this process's providers and breakers. */
+export interface MarketingWorkerDeps {
+  scope: WorkerScope;
+  runtime: MarketingRuntime;
+}
 
 /**
  * The marketing side of a worker: `marketing.publish` (one post on one channel, marketing/publish.ts),
@@ -19,7 +20,7 @@ export const REFRESH_TASK = "marketing.refresh_tokens";
  * notification, marketing/inbound.ts) and the hourly `marketing.refresh_tokens`, with their own Prisma client and this process's circuit breakers, whose
  * transitions are recorded on the account (so it shows its breaker's state).
  */
-export function createMarketingWorker(env: Env, databaseUrl: string, log: Logger): { tasks: TaskList; cronItems: ParsedCronItem[]; close(): Promise<void> } {
+export async function createMarketingWorker(env: Env, databaseUrl: string, log: Logger): Promise<{ tasks: TaskList; cronItems: ParsedCronItem[]; close(): Promise<void> }> {
   const scope: WorkerScope = { prisma: createPrisma(databaseUrl, env), services: { env, loginLimiter: new LoginLimiter() }, log: log.child({ component: "marketing" }) };
   // one account's transitions are recorded in the order they happened (half_open then closed comes ms apart)
   const recording = new Map<string, Promise<void>>();
@@ -34,19 +35,8 @@ export function createMarketingWorker(env: Env, databaseUrl: string, log: Logger
     void next.then(() => recording.get(key) === next && recording.delete(key));
   });
   return {
-    tasks: {
-      [PUBLISH_TASK]: (payload, helpers) => publishTarget(scope, runtime, payload as PublishPayload, helpers),
-      [STATUS_TASK]: (payload, helpers) => checkStatus(scope, runtime, payload as StatusPayload, helpers),
-      [INBOUND_TASK]: async (payload) => {
-        const { notified } = await processInbound(scope, runtime, (payload as { inboundId: string }).inboundId);
-        if (notified) scope.log.info({ notified }, "platform notification turned into events");
-      },
-      [REFRESH_TASK]: async () => {
-        const counts = await refreshExpiringTokens(scope, runtime);
-        if (counts.refreshed || counts.needsReconnect || counts.failed) scope.log.info(counts, "channel account tokens refreshed");
-      },
-    },
-    cronItems: parseCronItems([{ task: REFRESH_TASK, match: "23 * * * *", identifier: REFRESH_TASK }]),
+    tasks: await taskListOf(marketingJobDefinitions, { scope, runtime }),
+    cronItems: cronItemsOf(marketingJobDefinitions, env),
     close: () => scope.prisma.$disconnect(),
   };
 }

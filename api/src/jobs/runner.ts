@@ -11,9 +11,6 @@ import { configurePipeline } from "../events/hooks.ts";
 import { startWorkerLiveness } from "./worker-liveness.ts";
 import { recordCompletions } from "./completions.ts";
 
-/** Every task the worker runs, by identifier. Each task is a definition plus handler in its own file. */
-export const taskList: TaskList = {};
-
 export interface WorkerHandle {
   runner: Runner;
   /** `SELECT 1` through the worker's own pool: resolves when the worker can reach its database */
@@ -26,15 +23,16 @@ export interface WorkerHandle {
  * `stop` waits for running jobs to finish; a job interrupted by a crash is picked up again as soon as a live worker
  * sees its worker is dead (worker-liveness.ts), not after graphile-worker's 4-hour lock timeout.
  */
-export async function startWorker(env: Env, databaseUrl: string, log: Logger, concurrency = 4): Promise<WorkerHandle> {
+/** `testTasks`: tasks a test adds to the definitions' (a job of its own to run). */
+export async function startWorker(env: Env, databaseUrl: string, log: Logger, concurrency = 4, testTasks: TaskList = {}): Promise<WorkerHandle> {
   const pool = new pg.Pool(poolConfig(databaseUrl, { ...env, DB_POOL_MAX: Math.max(env.DB_POOL_MAX, concurrency + 2) }));
   // errors of idle clients (pool) and of checked-out ones (each client): logged, never an uncaught exception
   pool.on("error", (err) => log.error({ err }, "worker pool: idle client error"));
   pool.on("connect", (client) => client.on("error", (err) => log.error({ err }, "worker pool: client error")));
   configurePipeline(env); // the worker's own changes (disabling a failing endpoint) are audited and outboxed too
   const webhooks = await createWebhookWorker(env, databaseUrl, log, concurrency);
-  const audit = auditMaintenance(env, log);
-  const marketing = createMarketingWorker(env, databaseUrl, log);
+  const audit = await auditMaintenance(env, log);
+  const marketing = await createMarketingWorker(env, databaseUrl, log);
   await audit.onStart(pool);
   const events = new EventEmitter() as unknown as WorkerEvents;
   const liveness = await startWorkerLiveness({ databaseUrl, events, log, intervalMs: env.WORKER_RECOVERY_INTERVAL_MS });
@@ -49,7 +47,8 @@ export async function startWorker(env: Env, databaseUrl: string, log: Logger, co
     // jobs finished in the same tick are marked complete in one statement. No localQueue (batched fetching): it locks
     // a batch of jobs into one process, and a second worker process then sits idle (test/scale-workers.test.ts)
     preset: { worker: { completeJobBatchDelay: 0 } },
-    taskList: { ...taskList, ...webhooks.tasks, ...audit.tasks, ...marketing.tasks },
+    // every job of jobs/definitions.ts, each side with its own dependencies
+    taskList: { ...webhooks.tasks, ...audit.tasks, ...marketing.tasks, ...testTasks },
     parsedCronItems: [...audit.cronItems, ...marketing.cronItems],
     logger: graphileLogger(log),
     events,

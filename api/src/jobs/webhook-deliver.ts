@@ -1,6 +1,5 @@
-import type { JobHelpers, Task } from "graphile-worker";
+import type { JobHelpers } from "graphile-worker";
 import type pg from "pg";
-import { z } from "zod";
 import { tracing } from "../telemetry/hooks.ts";
 import { runMutation } from "../events/pipeline.ts";
 import type { WebhookEndpointConfig } from "../webhooks/deliverer.ts";
@@ -9,11 +8,11 @@ import { headDueStatement, readLine, type DrainEndpoint, type PendingDelivery } 
 import { lockEndpoint } from "../webhooks/endpoint-lock.ts";
 import { disableEndpoint } from "../webhooks/endpoints.ts";
 import { barrierHolds, barrierHoldsStatement, beforeBarrier, type EventPosition } from "../webhooks/fanout-barrier.ts";
-import { endpointConfig, webhookJobs, type JobSpec } from "../webhooks/store.ts";
+import { endpointConfig } from "../webhooks/endpoint-secrets.ts";
+import { webhookDeliverJob } from "./definitions.ts";
+import { addJob, type JobHandler } from "./queue.ts";
 import { systemContext } from "../context.ts";
 import type { WebhookWorkerDeps } from "./webhook-worker.ts";
-
-export const deliverPayload = z.object({ tenantId: z.uuid(), endpointId: z.uuid(), traceparent: z.string().max(100).optional() });
 
 /**
  * A delivery due this much later than now counts as due: a wake-up job runs when the database's clock reaches its
@@ -61,9 +60,8 @@ type Stop = { kind: "idle" } | { kind: "held"; barrier: EventPosition } | { kind
  *   (`webhook_endpoint.disabled`: audited, sent to subscribers and to the tenant's other endpoints); its pending
  *   deliveries wait and resume, oldest first, when it is enabled again.
  */
-export function deliverTask(deps: WebhookWorkerDeps): Task {
-  return async (raw, helpers) => {
-    const { tenantId, endpointId, traceparent } = deliverPayload.parse(raw);
+export function deliverHandler(deps: WebhookWorkerDeps): JobHandler<{ tenantId: string; endpointId: string; traceparent?: string }> {
+  return async ({ tenantId, endpointId, traceparent }, helpers) => {
     const run = () => drainWhileDue(tenantId, endpointId, helpers);
     return tracing.span ? tracing.span("webhook.deliver", { "app.tenant_id": tenantId, "app.endpoint_id": endpointId }, traceparent, run) : run();
   };
@@ -80,14 +78,14 @@ export function deliverTask(deps: WebhookWorkerDeps): Task {
       }
       if (stop.kind === "yield") {
         await session.unlock();
-        return addJob(helpers, webhookJobs.deliver(tenantId, endpointId, tracing.traceparent?.()));
+        return addJob(helpers, webhookDeliverJob.jobs.now(tenantId, endpointId, tracing.traceparent?.()));
       }
       // after unlocking (same round trip), look again for what came meanwhile (its job found the endpoint locked and
       // ended); held at the barrier, only whether that barrier is gone (its fan-out's wake-up job, if still to come,
       // finds it unlocked)
       const client = session.client;
       const rows = await session.unlock(stop.kind === "held" ? barrierHoldsStatement(client, stop.barrier) : headDueStatement(client, tenantId, endpointId));
-      if (stop.kind === "wait") await addJob(helpers, webhookJobs.deliverAt(tenantId, endpointId, stop.until, tracing.traceparent?.()));
+      if (stop.kind === "wait") await addJob(helpers, webhookDeliverJob.jobs.at(tenantId, endpointId, stop.until, tracing.traceparent?.()));
       const again = stop.kind === "held" ? rows.length === 0 : rows.length > 0 && (rows[0]!.due as Date).getTime() <= Date.now() + EARLY_SLACK_MS;
       if (!again) return;
     }
@@ -210,11 +208,4 @@ function configCache({ settings }: WebhookWorkerDeps) {
     if (cached?.version !== row.version || cached.config.id !== row.id) cached = { version: row.version, config: endpointConfig(settings.box, row) };
     return cached.config;
   };
-}
-
-/** Enqueues a job through the running job's helpers (its own connection; jobs with the same key collapse). */
-export function addJob(helpers: JobHelpers, spec: JobSpec): Promise<void> {
-  return helpers
-    .addJob(spec.identifier, spec.payload, { jobKey: spec.jobKey ?? undefined, queueName: spec.queueName ?? undefined, runAt: spec.runAt ?? undefined, maxAttempts: spec.maxAttempts ?? 25, priority: spec.priority ?? undefined })
-    .then(() => undefined);
 }

@@ -1,14 +1,11 @@
-import type { Task } from "graphile-worker";
 import { query } from "../db/sql.ts";
-import { z } from "zod";
 import type pg from "pg";
 import { endpointWantsEvent } from "../webhooks/deliverer.ts";
 import { tenantScoped } from "../db/tenancy.ts";
-import { graphileJobSpec, webhookJobs } from "../webhooks/store.ts";
+import { webhookDeliverJob } from "./definitions.ts";
+import { graphileJobSpec, type JobHandler } from "./queue.ts";
 import type { WebhookWorkerDeps } from "./webhook-worker.ts";
 import { tracing } from "../telemetry/hooks.ts";
-
-export const fanoutPayload = z.object({ tenantId: z.uuid(), messageId: z.uuid(), traceparent: z.string().max(100).optional() });
 
 /**
  * `webhook.fanout`: sends one outbox message on (enqueued with it, in the mutation's transaction: webhooks/outbox.ts).
@@ -20,7 +17,7 @@ export const fanoutPayload = z.object({ tenantId: z.uuid(), messageId: z.uuid(),
  * graphile-worker (exponential backoff); with the built-in deliverer, the tenant's later messages wait for it
  * meanwhile (webhooks/fanout-barrier.ts): order over speed.
  */
-export function fanoutTask(deps: WebhookWorkerDeps): Task {
+export function fanoutHandler(deps: WebhookWorkerDeps): JobHandler<{ tenantId: string; messageId: string; traceparent?: string }> {
   const { prisma, deliverer } = deps;
   const doneHere = new FannedOutHere();
   const builtin = async (tenantId: string, messageId: string | null, limit: number) => {
@@ -28,8 +25,7 @@ export function fanoutTask(deps: WebhookWorkerDeps): Task {
     doneHere.add(ids.filter((id) => id !== messageId)); // the running job's own message has no job to come
     return ids.length;
   };
-  return async (raw) => {
-    const { tenantId, messageId, traceparent } = fanoutPayload.parse(raw);
+  return async ({ tenantId, messageId, traceparent }) => {
     const run = () => fanout(tenantId, messageId);
     return tracing.span ? tracing.span("webhook.fanout", { "app.tenant_id": tenantId, "app.message_id": messageId }, traceparent, run) : run();
   };
@@ -152,7 +148,7 @@ async function fanOutBuiltin({ locks }: WebhookWorkerDeps, tenantId: string, mes
     // 2. (one statement) the deliveries, and a drain job for every endpoint with pending deliveries: those that just
     // got one and those that had some (a drain stopped at one of these messages' barrier), in endpoint id order
     const given = new Set(deliveries.map((d) => d.endpointId));
-    const jobs = endpoints.filter((e) => e.waiting || given.has(e.id)).map((e) => graphileJobSpec(webhookJobs.deliver(tenantId, e.id, traceparent)));
+    const jobs = endpoints.filter((e) => e.waiting || given.has(e.id)).map((e) => graphileJobSpec(webhookDeliverJob.jobs.now(tenantId, e.id, traceparent)));
     if (deliveries.length || jobs.length) await query(client, { name: "h2o_fanout_deliveries", text: DELIVERIES_SQL, values: [tenantId, JSON.stringify(deliveries), JSON.stringify(jobs)] });
     await query(client, "COMMIT");
     return messages.map((m) => m.id);
@@ -168,7 +164,7 @@ type Marked = { id: string; eventType: string; occurredAt: Date; targetEndpointI
 
 /**
  * One WebhookDelivery per (message, endpoint) of `$2` (`skipDuplicates`: a resend may have made one), and the drain
- * jobs of `$3` (webhooks/store.ts `enqueueJobs`, in the same statement). Times as Prisma writes them (UTC).
+ * jobs of `$3` (as jobs/queue.ts `enqueueJobs` would, in the same statement). Times as Prisma writes them (UTC).
  */
 const DELIVERIES_SQL = `WITH created AS (
     INSERT INTO "WebhookDelivery" ("id", "tenantId", "messageId", "endpointId", "nextAttemptAt", "traceparent", "createdAt", "updatedAt")

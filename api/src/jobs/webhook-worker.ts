@@ -10,9 +10,8 @@ import { detailedCatalog } from "../webhooks/catalog-schemas.ts";
 import { createDeliverer } from "../webhooks/create-deliverer.ts";
 import type { WebhookDeliverer } from "../webhooks/deliverer.ts";
 import { configureWebhooks, type WebhookSettings } from "../webhooks/runtime.ts";
-import { deliverTask } from "./webhook-deliver.ts";
-import { fanoutTask } from "./webhook-fanout.ts";
-import { syncEndpointTask } from "./webhook-sync-endpoint.ts";
+import { webhookJobDefinitions } from "./definitions.ts";
+import { taskListOf } from "./queue.ts";
 
 /** What the webhook tasks of one worker share: their own Prisma client, the deliverer, the settings. */
 export interface WebhookWorkerDeps {
@@ -47,11 +46,7 @@ export async function createWebhookWorker(env: Env, databaseUrl: string, log: Lo
   const services: Services = { env, loginLimiter: new LoginLimiter() };
   const deps: WebhookWorkerDeps = { prisma, deliverer, settings, locks, services, log: log.child({ component: "webhooks" }) };
   return {
-    tasks: {
-      "webhook.fanout": fanoutTask(deps),
-      "webhook.deliver": deliverTask(deps),
-      "webhook.sync_endpoint": syncEndpointTask(deps),
-    },
+    tasks: await taskListOf(webhookJobDefinitions, deps),
     async close() {
       await deliverer.close();
       await prisma.$disconnect();

@@ -7,13 +7,11 @@ import type { Env } from "../env.ts";
 import { runMutation } from "../events/pipeline.ts";
 import type { ChannelPlatform } from "../generated/prisma/enums.ts";
 import type { Deauthorized, InboundNotice } from "../integrations/provider.ts";
-import { enqueueJobs } from "../webhooks/store.ts";
+import { marketingInboundJob } from "../jobs/definitions.ts";
+import { enqueueJobs } from "../jobs/queue.ts";
 import { publicAccount } from "./accounts.ts";
 import type { WorkerScope } from "./outcomes.ts";
 import { marketingRuntime, type MarketingRuntime } from "./runtime.ts";
-
-/** The task that turns a stored platform notification into domain events. */
-export const INBOUND_TASK = "marketing.inbound";
 
 /** The largest notification body read (Meta batches up to 1,000 changes; each is small). */
 export const MAX_INBOUND_BYTES = 1_048_576;
@@ -159,7 +157,7 @@ async function store(platform: ChannelPlatform, dedupKey: string, payload: unkno
   return prisma.$transaction(async (tx) => {
     const { count } = await tx.marketingInboundEvent.createMany({ data: [{ platform, dedupKey, payload: payload as never }], skipDuplicates: true });
     const row = await tx.marketingInboundEvent.findUniqueOrThrow({ where: { dedupKey }, select: { id: true } });
-    if (count) await enqueueJobs(tx, [{ identifier: INBOUND_TASK, payload: { inboundId: row.id }, jobKey: `marketing-inbound:${row.id}`, maxAttempts: 10 }]);
+    if (count) await enqueueJobs(tx, [marketingInboundJob.jobs.of(row.id)]);
     return { id: row.id, created: count > 0 };
   });
 }

@@ -4,7 +4,8 @@ import { tenantOwned, tenantScoped } from "../db/tenancy.ts";
 import { ProviderError, type PublishRequest, type Published } from "../integrations/provider.ts";
 import { BreakerOpenError } from "../integrations/resilience.ts";
 import { finishTarget, markNeedsReconnect, type WorkerScope } from "./outcomes.ts";
-import { PUBLISH_TASK, publishJobKey } from "./queue.ts";
+import { marketingPublishJob } from "../jobs/definitions.ts";
+import { addJob } from "../jobs/queue.ts";
 import { breakerKey, credentialsOf, type MarketingRuntime } from "./runtime.ts";
 import { enqueueStatusCheck } from "./status.ts";
 
@@ -46,7 +47,7 @@ export async function publishTarget(scope: WorkerScope, runtime: MarketingRuntim
   if ("unavailable" in provider) return finishTarget(scope, tenantId, targetId, { status: "failed", lastError: provider.unavailable });
   const key = breakerKey(account.platform, tenantId, account.id);
   const reschedule = (delayMs: number) =>
-    helpers.addJob(PUBLISH_TASK, payload, { runAt: new Date(Date.now() + delayMs), jobKey: publishJobKey(targetId), maxAttempts: 5 }).then(() => undefined);
+    addJob(helpers, marketingPublishJob.jobs.at(payload, new Date(Date.now() + delayMs)));
   const wait = runtime.resilience.waitMs(key);
   if (wait > 0) return reschedule(wait);
 

@@ -1,11 +1,10 @@
 import type { JobHelpers } from "graphile-worker";
+import { marketingCheckStatusJob } from "../jobs/definitions.ts";
+import { addJob } from "../jobs/queue.ts";
 import { tenantScoped } from "../db/tenancy.ts";
 import { ProviderError } from "../integrations/provider.ts";
 import { finishTarget, type WorkerScope } from "./outcomes.ts";
 import { credentialsOf, type MarketingRuntime } from "./runtime.ts";
-
-/** The task that follows a post the platform still reviews (Google local posts: PROCESSING → LIVE | REJECTED). */
-export const STATUS_TASK = "marketing.check_status";
 
 /** Looks before a post still in review is left as published (the delay doubles each time). */
 export const MAX_STATUS_CHECKS = 8;
@@ -18,7 +17,7 @@ export interface StatusPayload {
 
 export function enqueueStatusCheck(helpers: Pick<JobHelpers, "addJob">, payload: StatusPayload, baseMs: number): Promise<void> {
   const delay = baseMs * 2 ** payload.checks;
-  return helpers.addJob(STATUS_TASK, payload, { runAt: new Date(Date.now() + delay), jobKey: `marketing-status:${payload.targetId}`, maxAttempts: 3 }).then(() => undefined);
+  return addJob(helpers, marketingCheckStatusJob.jobs.at(payload, new Date(Date.now() + delay)));
 }
 
 /**

@@ -13,7 +13,7 @@ export interface PendingDelivery {
   message: EventPosition & { eventType: string; payload: string };
 }
 
-/** The endpoint's columns a drain needs (webhooks/store.ts `endpointConfig` takes them). */
+/** The endpoint's columns a drain needs (webhooks/endpoint-secrets.ts `endpointConfig` takes them). */
 export type DrainEndpoint = Pick<WebhookEndpoint, "id" | "tenantId" | "url" | "description" | "filterTypes" | "rateLimitPerSecond" | "disabled" | "secrets" | "version">;
 
 export interface Line {

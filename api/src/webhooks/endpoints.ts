@@ -3,7 +3,9 @@ import { notFound } from "../errors.ts";
 import type { ChangeOutcome, TenantTx } from "../events/pipeline.ts";
 import type { WebhookEndpoint } from "../generated/prisma/client.ts";
 import { usesSvix } from "./runtime.ts";
-import { endpointView, enqueueJobs, webhookJobs } from "./store.ts";
+import { webhookSyncEndpointJob } from "../jobs/definitions.ts";
+import { enqueueJobs } from "../jobs/queue.ts";
+import { endpointView } from "./endpoint-view.ts";
 
 export type EndpointView = ReturnType<typeof endpointView>;
 
@@ -28,7 +30,7 @@ export async function changeEndpoint(
     throw current ? staleVersion("webhook endpoint", current.version, before.version) : notFound("webhook endpoint");
   }
   const after = await tx.webhookEndpoint.findUniqueOrThrow({ where: { id } });
-  if (usesSvix()) await enqueueJobs(tx, [webhookJobs.syncEndpoint(after.tenantId, id, options.rotate)]);
+  if (usesSvix()) await enqueueJobs(tx, [webhookSyncEndpointJob.jobs.of(after.tenantId, id, options.rotate)]);
   return { result: { endpoint: after }, row: after, entityId: id, before: endpointView(before), after: endpointView(after), eventType: options.eventType };
 }
 

@@ -7,7 +7,7 @@ import { catalogTypesFor, PAYLOAD_VERSION, TEST_EVENT_TYPE } from "./catalog.ts"
 import { payloadData, referenceData } from "./catalog-schemas.ts";
 import { createEnvelope, serializeEnvelope, WebhookPayloadTooLargeError } from "./envelope.ts";
 import { maxPayloadBytes, usesSvix } from "./runtime.ts";
-import { webhookJobs } from "./store.ts";
+import { webhookFanoutJob } from "../jobs/definitions.ts";
 import { tracing } from "../telemetry/hooks.ts";
 
 /**
@@ -46,7 +46,7 @@ export async function writeMessages(writes: SystemWrites, event: DomainEvent): P
   }
   // with tracing on, the fan-out continues the mutation's trace (telemetry/tracing.ts)
   const traceparent = tracing.traceparent?.();
-  writes.jobs.push(...ids.map((id) => webhookJobs.fanout(event.tenantId, id, usesSvix(), traceparent)));
+  writes.jobs.push(...ids.map((id) => webhookFanoutJob.jobs.of({ tenantId: event.tenantId, messageId: id, traceparent }, usesSvix())));
   return ids;
 }
 

@@ -9,7 +9,7 @@ import { createEndpoint, createJob, ENDPOINT_LOG, firstBuilderId } from "./flow.
 import { sleep, verifies, verifyWithBoth } from "./helpers.ts";
 import { SECRET_ROTATION_GRACE_MS } from "../../src/webhooks/config.ts";
 import { SecretBox } from "../../src/webhooks/secret-box.ts";
-import { openSecrets } from "../../src/webhooks/store.ts";
+import { openSecrets } from "../../src/webhooks/endpoint-secrets.ts";
 
 describe("outbound webhooks, end to end (GraphQL → outbox → worker → receiver)", () => {
   let t: TestApp;

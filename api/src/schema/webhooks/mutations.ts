@@ -11,7 +11,10 @@ import { changeEndpoint, disableEndpoint } from "../../webhooks/endpoints.ts";
 import { rotateSecrets, generateWebhookSecret } from "../../webhooks/signing.ts";
 import { checkWebhookUrl, WebhookUrlRejectedError } from "../../webhooks/ssrf.ts";
 import { usesSvix, webhookSettings } from "../../webhooks/runtime.ts";
-import { endpointView, enqueueJobs, openSecrets, sealSecrets, webhookJobs } from "../../webhooks/store.ts";
+import { webhookDeliverJob, webhookSyncEndpointJob } from "../../jobs/definitions.ts";
+import { enqueueJobs } from "../../jobs/queue.ts";
+import { openSecrets, sealSecrets } from "../../webhooks/endpoint-secrets.ts";
+import { endpointView } from "../../webhooks/endpoint-view.ts";
 import { builder, type InputFields } from "../builder.ts";
 import { idOf, payloadType } from "../common.ts";
 import { manage, WebhookEndpointRef, WebhookMessageRef } from "./types.ts";
@@ -130,7 +133,7 @@ builder.mutationField("createWebhookEndpoint", (t) =>
         const row = await tx.webhookEndpoint.create({
           data: tenantOwned({ id, url, description: input.description ?? "", filterTypes, rateLimitPerSecond: input.rateLimitPerSecond ?? null, secrets: sealSecrets(box, id, [{ secret, expiresAt: null }]) }),
         });
-        if (usesSvix()) await enqueueJobs(tx, [webhookJobs.syncEndpoint(row.tenantId, id)]);
+        if (usesSvix()) await enqueueJobs(tx, [webhookSyncEndpointJob.jobs.of(row.tenantId, id)]);
         return { result: { endpoint: row, secret }, entityId: id, before: null, after: endpointView(row) };
       });
     },
@@ -177,7 +180,7 @@ builder.mutationField("enableWebhookEndpoint", (t) =>
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "webhook_endpoint", action: "updated" }, async (tx) => {
         const outcome = await changeEndpoint(tx, idOf(input.id, ["input", "id"]), { disabled: false, disabledReason: null, failingSince: null }, { eventType: "webhook_endpoint.enabled" });
-        await enqueueJobs(tx, [webhookJobs.deliver(outcome.row.tenantId, outcome.entityId)]);
+        await enqueueJobs(tx, [webhookDeliverJob.jobs.now(outcome.row.tenantId, outcome.entityId)]);
         return outcome;
       }),
   }),
@@ -195,7 +198,7 @@ builder.mutationField("deleteWebhookEndpoint", (t) =>
         const before = await tx.webhookEndpoint.findUnique({ where: { id } });
         if (!before) throw notFound("webhook endpoint");
         await tx.webhookEndpoint.deleteMany({ where: { id } });
-        if (usesSvix()) await enqueueJobs(tx, [webhookJobs.syncEndpoint(before.tenantId, id)]);
+        if (usesSvix()) await enqueueJobs(tx, [webhookSyncEndpointJob.jobs.of(before.tenantId, id)]);
         return { result: { deletedEndpointId: encodeGlobalID("WebhookEndpoint", id) }, entityId: id, before: endpointView(before), after: null };
       }),
   }),
@@ -256,7 +259,7 @@ async function requeue(tx: TenantTx, tenantId: string, pairs: Array<{ messageId:
   });
   if (again.length) await tx.webhookDelivery.updateMany({ where: { id: { in: again.map((d) => d.id) } }, data: { status: "pending", attempts: 0, nextAttemptAt: new Date() } });
   const queued = [...created, ...again];
-  await enqueueJobs(tx, [...new Set(queued.map((d) => d.endpointId))].sort().map((endpointId) => webhookJobs.deliver(tenantId, endpointId)));
+  await enqueueJobs(tx, [...new Set(queued.map((d) => d.endpointId))].sort().map((endpointId) => webhookDeliverJob.jobs.now(tenantId, endpointId)));
   return queued.map((d) => d.id);
 }
 
