@@ -222,6 +222,69 @@ describe("rate limits across replicas", () => {
     expect(allowed).toEqual([true, true, true, false, false]);
   });
 
+  /** A limiter on its own Redis connection, counting its script calls (round trips to Redis). */
+  const countedLimiter = () => {
+    const r = redis() as Redis & { h2oTakeBudgets?: (...args: unknown[]) => Promise<unknown> };
+    const limiter = new RequestLimiter({ redis: r, keyPrefix });
+    const script = r.h2oTakeBudgets!.bind(r);
+    const counted = { limiter, calls: 0 };
+    r.h2oTakeBudgets = (...args: unknown[]) => ((counted.calls += 1), script(...args));
+    return counted;
+  };
+
+  it("leases a busy subject's budget: one Redis round trip serves many requests, and the figures stay exact in one process", async () => {
+    const a = countedLimiter();
+    const subject = { key: `user:busy-${randomBytes(4).toString("hex")}`, perMinute: 6_000, costBudget: { maximum: 1_000_000, restoreRate: 20_000 } };
+    const started = Date.now();
+    const decisions = [];
+    for (let i = 0; i < 120; i++) decisions.push(await a.limiter.take(subject, 100));
+    const elapsedSeconds = (Date.now() - started) / 1000;
+    expect(decisions.every((d) => d.allowed && d.cost?.allowed)).toBe(true);
+    // a lease of 50 requests rides along with each call: 120 requests in 3 calls
+    expect(a.calls).toBe(3);
+    expect(decisions.map((d) => d.remaining)).toEqual(decisions.map((_, i) => 6_000 - (i + 1)));
+    decisions.forEach((d, i) => {
+      expect(d.cost!.currentlyAvailable).toBeGreaterThanOrEqual(1_000_000 - 100 * (i + 1));
+      expect(d.cost!.currentlyAvailable).toBeLessThanOrEqual(1_000_000 - 100 * (i + 1) + 20_000 * elapsedSeconds + 1);
+    });
+    // another replica counts a's requests and at most one lease (50 requests) it holds unused
+    const b = countedLimiter();
+    const seen = await b.limiter.take(subject, 100);
+    expect(seen.remaining).toBeLessThanOrEqual(6_000 - 121);
+    expect(seen.remaining).toBeGreaterThanOrEqual(6_000 - 121 - 50 - 50);
+  });
+
+  it("refuses as exactly as without a lease: a replica's unused points go back before Redis decides, and the other replica is refused too", async () => {
+    const [a, b] = [countedLimiter(), countedLimiter()];
+    // leases of 1,000 points (a quarter second of refill): three queries of 300 and 100 points over, which must go back
+    const subject = { key: `user:drying-${randomBytes(4).toString("hex")}`, perMinute: 100_000, costBudget: { maximum: 100_000, restoreRate: 4_000 } };
+    // a query the lease does not cover goes to Redis with the lease's points, which the other replica then sees
+    const started = Date.now();
+    await a.limiter.take(subject, 300);
+    await a.limiter.take(subject, 1_100);
+    const seenByB = (await b.limiter.take(subject, 0)).cost!.currentlyAvailable;
+    expect(seenByB).toBeGreaterThanOrEqual(100_000 - 300 - 1_100);
+    expect(seenByB).toBeLessThanOrEqual(100_000 - 300 - 1_100 + 4_000 * ((Date.now() - started) / 1000) + 1);
+    let used = 300 + 1_100;
+    let refused: Awaited<ReturnType<RequestLimiter["take"]>> | undefined;
+    const callsBefore = a.calls;
+    while (!refused && used < 1_000_000) {
+      const decision = await a.limiter.take(subject, 300);
+      if (decision.cost!.allowed) used += 300;
+      else refused = decision;
+    }
+    const elapsedSeconds = (Date.now() - started) / 1000;
+    expect(refused).toBeDefined();
+    expect(a.calls - callsBefore).toBeLessThan((used - 1_400) / 300 / 2);
+    // every point was used before the refusal, less than one query's worth: the whole bucket and what it regained
+    // meanwhile (for all but the first and last round trip's few milliseconds), no lease held back
+    expect(used).toBeGreaterThan(100_000 + 4_000 * Math.max(0, elapsedSeconds - 0.05) - 300);
+    expect(used).toBeLessThanOrEqual(100_000 + 4_000 * elapsedSeconds + 1);
+    expect(refused!.cost!.currentlyAvailable).toBeLessThan(300);
+    expect(refused!.cost!.retryAfterSeconds).toBe(1);
+    expect((await b.limiter.take(subject, 300)).cost!.allowed).toBe(false);
+  });
+
   it("keeps limiting in memory while Redis is unreachable", async () => {
     const closedPort = 1; // nothing listens there
     const limiter = new RequestLimiter({ redis: redis(closedPort), keyPrefix });

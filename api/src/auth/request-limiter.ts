@@ -68,10 +68,15 @@ const WINDOW_SECONDS = 60;
  * One round trip for both budgets of a request: the fixed one-minute request counter (rate-limiter-flexible's
  * semantics and key) and, unless the cost is negative, the cost bucket, refilled from Redis's own clock, so replicas
  * with skewed clocks agree. The cost is taken only when the request counter allowed the request and the bucket holds
- * it. Returns { requests, msUntilWindowEnds[, taken, available] }.
+ * it. A lease (RequestLimiter): points a replica returns unused go back into the bucket first; when the request was
+ * allowed, up to `wantRequests` more requests and `wantPoints` more points are taken for the replica to serve
+ * locally, the requests only while the window has room for them all, the points only while they leave the bucket at
+ * least as many for the other replicas. Returns { requests, msUntilWindowEnds, leasedRequests[, taken, available,
+ * leasedPoints] }, `requests` counting this request but not the leased ones.
  */
 const TAKE_SCRIPT = `
 local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local wantRequests, wantPoints, returned = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 redis.call('set', KEYS[1], 0, 'EX', window, 'NX')
 local requests = redis.call('incr', KEYS[1])
 local ttl = redis.call('pttl', KEYS[1])
@@ -79,7 +84,12 @@ if ttl == -1 then
   redis.call('expire', KEYS[1], window)
   ttl = window * 1000
 end
-if cost < 0 then return {requests, ttl} end
+local leasedRequests = 0
+if wantRequests > 0 and requests + wantRequests <= limit then
+  redis.call('incrby', KEYS[1], wantRequests)
+  leasedRequests = wantRequests
+end
+if cost < 0 then return {requests, ttl, leasedRequests} end
 local maximum, rate = tonumber(ARGV[4]), tonumber(ARGV[5])
 local time = redis.call('time')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -88,32 +98,68 @@ local available = maximum
 if state[1] then
   available = math.min(maximum, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate / 1000)
 end
-local taken = 0
+available = math.min(maximum, available + returned)
+local taken, leasedPoints = 0, 0
 if requests <= limit and cost <= available then
   available = available - cost
   taken = 1
+  if wantPoints > 0 and available >= 2 * wantPoints then
+    available = available - wantPoints
+    leasedPoints = wantPoints
+  end
+end
+if taken == 1 or returned > 0 then
   redis.call('hset', KEYS[2], 'a', tostring(available), 't', tostring(now))
   redis.call('pexpire', KEYS[2], math.ceil((maximum - available) * 1000 / rate) + 1000)
 end
-return {requests, ttl, taken, tostring(available)}
+return {requests, ttl, leasedRequests, taken, tostring(available), leasedPoints}
 `;
 
-type TakeReply = [number, number] | [number, number, number, string];
+type TakeReply = [number, number, number] | [number, number, number, number, string, number];
 type ScriptedRedis = Redis & { h2oTakeBudgets(requestKey: string, bucketKey: string, ...args: Array<string | number>): Promise<TakeReply> };
 
+/** How long a replica may serve a lease before it asks Redis again. */
+const LEASE_MS = 1_000;
+/** At most this many requests, and this many times a query's cost, are leased at once. */
+const LEASE_REQUESTS = 50;
+
+/** Requests and cost points a replica took from Redis ahead of use, served locally until it expires. */
+interface Lease {
+  requests: number;
+  points: number;
+  /** The subject's requests left in the window, and points in the bucket, beside this lease when it was granted. */
+  remainingBeside: number;
+  availableBeside: number;
+  expiresAt: number;
+  windowEndsAt: number;
+}
+
 /**
- * The request and cost budgets of every subject, in Redis when there is one (shared by replicas: one script, one
- * round trip per request), in memory otherwise. A Redis outage does not refuse or wave through every request: each
- * replica falls back to counting in memory (the insurance) until Redis answers again.
+ * The request and cost budgets of every subject, in Redis when there is one (shared by replicas), in memory
+ * otherwise. A Redis outage does not refuse or wave through every request: each replica falls back to counting in
+ * memory (the insurance) until Redis answers again.
  *
  * Requests: fixed one-minute windows per subject. Cost: a token bucket per subject (the model of Shopify's and
  * GitHub's GraphQL APIs): full at `maximum`, regaining `restoreRate` points a second, a query's cost taken when it
  * fits; one that does not fit is refused with the time until it would.
+ *
+ * With Redis, a busy subject does not cost a round trip per request: a replica leases, in the same script call,
+ * up to LEASE_REQUESTS requests (a twentieth of the minute's limit at most, none under 100 a minute) and points for
+ * as many queries of the cost it was asked for (a twentieth of the bucket and a quarter second of its refill at
+ * most, and only while as many stay in the bucket), and serves them locally for LEASE_MS. The imprecision this
+ * buys, per replica and subject: another replica may see up to one lease less than is truly left (refused or
+ * reported a little early), requests leased and unused are lost when the lease expires, and the reported
+ * `remaining`/`currentlyAvailable` are what was left when the lease was granted, less what this replica used
+ * since. Points leased and unused go back into the bucket with the replica's next call, so a refusal, decided in
+ * Redis, counts every point this replica holds. Small budgets (the tests', a bucket refilling a point a second) get
+ * no lease and stay exact.
  */
 export class RequestLimiter {
   /** The in-memory request counters, one per budget size (a tenant's limit is configuration, read per request). */
   private readonly counters = new Map<number, RateLimiterMemory>();
   private readonly buckets = new MemoryBuckets();
+  private readonly leases = new Map<string, Lease>();
+  private leasesSweptAt = Date.now();
   private readonly redis?: ScriptedRedis;
 
   constructor(private readonly options: { redis?: Redis; keyPrefix?: string } = {}) {
@@ -125,9 +171,13 @@ export class RequestLimiter {
   /** Takes one request, and `cost` points when given, from the subject's budgets. */
   async take(subject: RateSubject, cost?: number): Promise<RateDecision> {
     if (this.redis) {
+      const leaseKey = `${subject.perMinute}:${subject.key}`; // the keys of its request counter and cost bucket
+      const leased = this.takeLeased(leaseKey, subject, cost);
+      if (leased) return leased;
       try {
         const redis = this.redis;
-        return await (tracing.span ? tracing.span("redis h2oTakeBudgets", { "db.system": "redis", "db.operation.name": "EVALSHA" }, undefined, () => this.takeInRedis(redis, subject, cost)) : this.takeInRedis(redis, subject, cost));
+        const ask = () => this.takeInRedis(redis, leaseKey, subject, cost);
+        return await (tracing.span ? tracing.span("redis h2oTakeBudgets", { "db.system": "redis", "db.operation.name": "EVALSHA" }, undefined, ask) : ask());
       } catch {
         // Redis unreachable or failing: this replica counts alone until it answers again
       }
@@ -135,22 +185,72 @@ export class RequestLimiter {
     return this.takeInMemory(subject, cost);
   }
 
-  private async takeInRedis(redis: ScriptedRedis, subject: RateSubject, cost: number | undefined): Promise<RateDecision> {
+  /** Serves the request from this replica's lease when it holds a request and the cost; null to ask Redis. */
+  private takeLeased(leaseKey: string, subject: RateSubject, cost: number | undefined): RateDecision | null {
+    const lease = this.leases.get(leaseKey);
+    if (!lease || lease.requests < 1 || (cost ?? 0) > lease.points) return null;
+    const now = Date.now();
+    if (now >= lease.expiresAt || now >= lease.windowEndsAt) return null;
+    lease.requests -= 1;
+    lease.points -= cost ?? 0;
+    const decision = requestDecision(subject.perMinute, subject.perMinute - lease.remainingBeside - lease.requests, lease.windowEndsAt - now);
+    if (cost === undefined) return decision;
+    return { ...decision, cost: costDecision(subject.costBudget, cost, true, lease.availableBeside + lease.points) };
+  }
+
+  private async takeInRedis(redis: ScriptedRedis, leaseKey: string, subject: RateSubject, cost: number | undefined): Promise<RateDecision> {
     const prefix = this.options.keyPrefix ?? "";
+    const { perMinute, costBudget } = subject;
+    const wantRequests = perMinute >= 100 ? Math.min(LEASE_REQUESTS, Math.floor(perMinute / 20)) : 0;
+    const pointsCap = Math.floor(Math.min(costBudget.maximum / 20, costBudget.restoreRate / 4));
+    const wantPoints = cost && wantRequests > 0 ? Math.min(pointsCap, cost * wantRequests) : 0;
+    // this replica's unused points go back with this call (taken out now, so a concurrent call cannot return them too)
+    const held = this.leases.get(leaseKey);
+    const returned = cost === undefined || !held ? 0 : held.points;
+    if (held) held.points -= returned;
     // one hash slot for both keys (Redis Cluster): the subject's key is the hash tag
     const reply = await redis.h2oTakeBudgets(
-      `${prefix}rate:${subject.perMinute}:{${subject.key}}`,
+      `${prefix}rate:${perMinute}:{${subject.key}}`,
       `${prefix}cost:{${subject.key}}`,
-      subject.perMinute,
+      perMinute,
       WINDOW_SECONDS,
       cost ?? -1,
-      subject.costBudget.maximum,
-      subject.costBudget.restoreRate,
+      costBudget.maximum,
+      costBudget.restoreRate,
+      wantRequests,
+      wantPoints >= (cost ?? 0) ? wantPoints : 0,
+      returned,
     );
-    const [requests, ttl] = reply;
-    const decision = requestDecision(subject.perMinute, requests, ttl);
+    const [requests, ttl, leasedRequests] = reply;
+    const available = reply.length > 3 ? Number(reply[4]) : 0;
+    const lease = this.lease(leaseKey, { requests, ttl, leasedRequests, leasedPoints: reply.length > 3 ? Number(reply[5]) : 0, perMinute, available });
+    const decision = requestDecision(perMinute, requests, ttl);
+    if (decision.allowed) decision.remaining = lease.remainingBeside + lease.requests;
     if (cost === undefined || reply.length < 4) return decision;
-    return { ...decision, cost: costDecision(subject.costBudget, cost, reply[2] === 1, Number(reply[3])) };
+    return { ...decision, cost: costDecision(costBudget, cost, reply[3] === 1, available + lease.points) };
+  }
+
+  /** Adds what Redis leased to this replica's lease of the subject (requests left from an earlier window are void). */
+  private lease(key: string, granted: { requests: number; ttl: number; leasedRequests: number; leasedPoints: number; perMinute: number; available: number }): Lease {
+    const now = Date.now();
+    if (now - this.leasesSweptAt > 60_000) {
+      this.leasesSweptAt = now;
+      for (const [k, lease] of this.leases) if (lease.expiresAt <= now && lease.points === 0) this.leases.delete(k);
+    }
+    const windowEndsAt = now + granted.ttl;
+    const held = this.leases.get(key);
+    const sameWindow = held !== undefined && now < held.expiresAt && Math.abs(held.windowEndsAt - windowEndsAt) < 1_000;
+    const lease: Lease = {
+      requests: (sameWindow ? held.requests : 0) + granted.leasedRequests,
+      points: (held?.points ?? 0) + granted.leasedPoints,
+      remainingBeside: Math.max(0, granted.perMinute - granted.requests - granted.leasedRequests),
+      availableBeside: granted.available,
+      expiresAt: now + LEASE_MS,
+      windowEndsAt,
+    };
+    if (lease.requests > 0 || lease.points > 0) this.leases.set(key, lease);
+    else this.leases.delete(key);
+    return lease;
   }
 
   private async takeInMemory(subject: RateSubject, cost: number | undefined): Promise<RateDecision> {
