@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import { RequestLimiter } from "../src/auth/request-limiter.ts";
+import { RequestLimiter, type RateSubject } from "../src/auth/request-limiter.ts";
+
+/** The requests a replica must serve a subject in a second before it leases to it (request-limiter.ts LEASE_MIN_RATE). */
+const LEASES_NEED = 10;
 import type { Prisma } from "../src/db/client.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
 import { as, ok, seedDemo } from "./support/domain.ts";
@@ -232,32 +235,61 @@ describe("rate limits across replicas", () => {
     return counted;
   };
 
+  const nextSecond = () => new Promise((r) => setTimeout(r, 1_000 - (Date.now() % 1_000) + 5));
+  /** Takes 20 requests within one whole second, then waits for the next: the demand that earns a lease of 20. */
+  async function busySecond(limiter: RequestLimiter, subject: RateSubject, cost: number) {
+    await nextSecond();
+    for (let i = 0; i < 20; i++) await limiter.take(subject, cost);
+    await nextSecond();
+    return 20;
+  }
+
+  it("counts a caller of a few requests at a time exactly, one Redis round trip each (no lease)", async () => {
+    const a = countedLimiter();
+    const subject = { key: `user:calm-${randomBytes(4).toString("hex")}`, perMinute: 600, costBudget: { maximum: 250_000, restoreRate: 25_000 } };
+    const remaining = [];
+    for (let burst = 0; burst < 3; burst++) {
+      for (const d of await Promise.all([1, 2, 3].map(() => a.limiter.take(subject, 100)))) remaining.push(d.remaining);
+      await new Promise((r) => setTimeout(r, 1_100));
+    }
+    expect(a.calls).toBe(9);
+    expect(remaining.sort((x, y) => y - x)).toEqual([599, 598, 597, 596, 595, 594, 593, 592, 591]);
+  });
+
   it("leases a busy subject's budget: one Redis round trip serves many requests, and the figures stay exact in one process", async () => {
     const a = countedLimiter();
-    const subject = { key: `user:busy-${randomBytes(4).toString("hex")}`, perMinute: 6_000, costBudget: { maximum: 1_000_000, restoreRate: 20_000 } };
+    const subject = { key: `user:busy-${randomBytes(4).toString("hex")}`, perMinute: 100_000, costBudget: { maximum: 10_000_000, restoreRate: 20_000 } };
+    const warm = await busySecond(a.limiter, subject, 100);
+    expect(warm).toBeGreaterThan(LEASES_NEED);
+    const callsBefore = a.calls;
     const started = Date.now();
     const decisions = [];
-    for (let i = 0; i < 120; i++) decisions.push(await a.limiter.take(subject, 100));
+    for (let i = 0; i < 510; i++) decisions.push(await a.limiter.take(subject, 100));
     const elapsedSeconds = (Date.now() - started) / 1000;
     expect(decisions.every((d) => d.allowed && d.cost?.allowed)).toBe(true);
-    // a lease of 50 requests rides along with each call: 120 requests in 3 calls
-    expect(a.calls).toBe(3);
-    expect(decisions.map((d) => d.remaining)).toEqual(decisions.map((_, i) => 6_000 - (i + 1)));
+    // leases of 20 requests (the last second's demand) ride along with the calls: 510 requests in about 25
+    expect(a.calls - callsBefore).toBeLessThanOrEqual(Math.ceil(510 / 21) + 2);
+    const first = decisions[0]!;
+    expect(decisions.map((d) => d.remaining)).toEqual(decisions.map((_, i) => first.remaining - i));
     decisions.forEach((d, i) => {
-      expect(d.cost!.currentlyAvailable).toBeGreaterThanOrEqual(1_000_000 - 100 * (i + 1));
-      expect(d.cost!.currentlyAvailable).toBeLessThanOrEqual(1_000_000 - 100 * (i + 1) + 20_000 * elapsedSeconds + 1);
+      expect(d.cost!.currentlyAvailable).toBeGreaterThanOrEqual(first.cost!.currentlyAvailable - 100 * i);
+      expect(d.cost!.currentlyAvailable).toBeLessThanOrEqual(first.cost!.currentlyAvailable - 100 * i + 20_000 * elapsedSeconds + 1);
     });
-    // another replica counts a's requests and at most one lease (50 requests) it holds unused
+    // another replica counts a's requests and at most one lease it holds unused, plus what earlier leases left
+    // unused when they expired
     const b = countedLimiter();
     const seen = await b.limiter.take(subject, 100);
-    expect(seen.remaining).toBeLessThanOrEqual(6_000 - 121);
-    expect(seen.remaining).toBeGreaterThanOrEqual(6_000 - 121 - 50 - 50);
+    const used = warm + 510 + 1;
+    expect(seen.remaining).toBeLessThanOrEqual(100_000 - used);
+    expect(seen.remaining).toBeGreaterThanOrEqual(100_000 - used - 50 - 50);
   });
 
   it("refuses as exactly as without a lease: a replica's unused points go back before Redis decides, and the other replica is refused too", async () => {
     const [a, b] = [countedLimiter(), countedLimiter()];
     // leases of 1,000 points (a quarter second of refill): three queries of 300 and 100 points over, which must go back
     const subject = { key: `user:drying-${randomBytes(4).toString("hex")}`, perMinute: 100_000, costBudget: { maximum: 100_000, restoreRate: 4_000 } };
+    // busy enough for leases (points at no cost yet)
+    await busySecond(a.limiter, subject, 0);
     // a query the lease does not cover goes to Redis with the lease's points, which the other replica then sees
     const started = Date.now();
     await a.limiter.take(subject, 300);

@@ -122,6 +122,15 @@ type ScriptedRedis = Redis & { h2oTakeBudgets(requestKey: string, bucketKey: str
 const LEASE_MS = 1_000;
 /** At most this many requests, and this many times a query's cost, are leased at once. */
 const LEASE_REQUESTS = 50;
+/** A subject is leased to only after this replica served it at least this many requests in the previous second. */
+const LEASE_MIN_RATE = 10;
+
+/** How many requests of a subject this replica served in the current second and in the one before. */
+interface Demand {
+  second: number;
+  count: number;
+  previous: number;
+}
 
 /** Requests and cost points a replica took from Redis ahead of use, served locally until it expires. */
 interface Lease {
@@ -143,12 +152,14 @@ interface Lease {
  * GitHub's GraphQL APIs): full at `maximum`, regaining `restoreRate` points a second, a query's cost taken when it
  * fits; one that does not fit is refused with the time until it would.
  *
- * With Redis, a busy subject does not cost a round trip per request: a replica leases, in the same script call,
- * up to LEASE_REQUESTS requests (a twentieth of the minute's limit at most, none under 100 a minute) and points for
- * as many queries of the cost it was asked for (a twentieth of the bucket and a quarter second of its refill at
- * most, and only while as many stay in the bucket), and serves them locally for LEASE_MS. The imprecision this
- * buys, per replica and subject: another replica may see up to one lease less than is truly left (refused or
- * reported a little early), requests leased and unused are lost when the lease expires, and the reported
+ * With Redis, a busy subject does not cost a round trip per request: once this replica served it LEASE_MIN_RATE or
+ * more requests in the previous second, it leases, in the same script call, as many requests as that second's
+ * (up to LEASE_REQUESTS, and a twentieth of the minute's limit) and points for as many queries of the cost it was
+ * asked for (a twentieth of the bucket and a quarter second of its refill at most, and only while as many stay in
+ * the bucket), and serves them locally for LEASE_MS. A person on the dashboard (a few requests at a time) gets no
+ * lease and is counted exactly. The imprecision this buys, per replica and busy subject: another replica may see up
+ * to one lease less than is truly left (refused or reported a little early), requests leased and unused (at most
+ * about a second of the subject's own demand) are lost when the lease expires, and the reported
  * `remaining`/`currentlyAvailable` are what was left when the lease was granted, less what this replica used
  * since. Points leased and unused go back into the bucket with the replica's next call, so a refusal, decided in
  * Redis, counts every point this replica holds. Small budgets (the tests', a bucket refilling a point a second) get
@@ -159,6 +170,7 @@ export class RequestLimiter {
   private readonly counters = new Map<number, RateLimiterMemory>();
   private readonly buckets = new MemoryBuckets();
   private readonly leases = new Map<string, Lease>();
+  private readonly demand = new Map<string, Demand>();
   private leasesSweptAt = Date.now();
   private readonly redis?: ScriptedRedis;
 
@@ -172,6 +184,7 @@ export class RequestLimiter {
   async take(subject: RateSubject, cost?: number): Promise<RateDecision> {
     if (this.redis) {
       const leaseKey = `${subject.perMinute}:${subject.key}`; // the keys of its request counter and cost bucket
+      this.count(leaseKey);
       const leased = this.takeLeased(leaseKey, subject, cost);
       if (leased) return leased;
       try {
@@ -201,7 +214,8 @@ export class RequestLimiter {
   private async takeInRedis(redis: ScriptedRedis, leaseKey: string, subject: RateSubject, cost: number | undefined): Promise<RateDecision> {
     const prefix = this.options.keyPrefix ?? "";
     const { perMinute, costBudget } = subject;
-    const wantRequests = perMinute >= 100 ? Math.min(LEASE_REQUESTS, Math.floor(perMinute / 20)) : 0;
+    const lastSecond = this.demand.get(leaseKey)?.previous ?? 0;
+    const wantRequests = lastSecond >= LEASE_MIN_RATE ? Math.min(LEASE_REQUESTS, Math.floor(perMinute / 20), lastSecond) : 0;
     const pointsCap = Math.floor(Math.min(costBudget.maximum / 20, costBudget.restoreRate / 4));
     const wantPoints = cost && wantRequests > 0 ? Math.min(pointsCap, cost * wantRequests) : 0;
     // this replica's unused points go back with this call (taken out now, so a concurrent call cannot return them too)
@@ -230,12 +244,27 @@ export class RequestLimiter {
     return { ...decision, cost: costDecision(costBudget, cost, reply[3] === 1, available + lease.points) };
   }
 
+  /** Counts a request of the subject in this replica's demand (what sizes its leases). */
+  private count(key: string) {
+    const second = Math.floor(Date.now() / 1000);
+    const demand = this.demand.get(key);
+    if (!demand) return void this.demand.set(key, { second, count: 1, previous: 0 });
+    if (demand.second !== second) {
+      demand.previous = demand.second === second - 1 ? demand.count : 0;
+      demand.second = second;
+      demand.count = 0;
+    }
+    demand.count += 1;
+  }
+
   /** Adds what Redis leased to this replica's lease of the subject (requests left from an earlier window are void). */
   private lease(key: string, granted: { requests: number; ttl: number; leasedRequests: number; leasedPoints: number; perMinute: number; available: number }): Lease {
     const now = Date.now();
     if (now - this.leasesSweptAt > 60_000) {
       this.leasesSweptAt = now;
       for (const [k, lease] of this.leases) if (lease.expiresAt <= now && lease.points === 0) this.leases.delete(k);
+      const second = Math.floor(now / 1000);
+      for (const [k, demand] of this.demand) if (demand.second < second - 1) this.demand.delete(k);
     }
     const windowEndsAt = now + granted.ttl;
     const held = this.leases.get(key);
