@@ -42,8 +42,7 @@ export const BidsPipelineQuery = graphql(`
 		bids(first: $first, after: $after, filter: $filter, orderBy: { field: DUE_DATE, direction: ASC }) {
 			totalCount
 			pageInfo {
-				hasNextPage
-				endCursor
+				...PageInfoFields
 			}
 			edges {
 				node {

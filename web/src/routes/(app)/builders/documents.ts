@@ -32,8 +32,7 @@ export const BuildersQuery = graphql(`
 		builders(first: $first, after: $after, filter: $filter) {
 			totalCount
 			pageInfo {
-				hasNextPage
-				endCursor
+				...PageInfoFields
 			}
 			edges {
 				node {

@@ -40,8 +40,7 @@ export const JobsBoardQuery = graphql(`
 		jobs(first: $first, after: $after, filter: $filter, orderBy: { field: SCHEDULED_DATE, direction: ASC }) {
 			totalCount
 			pageInfo {
-				hasNextPage
-				endCursor
+				...PageInfoFields
 			}
 			edges {
 				node {
@@ -82,19 +81,6 @@ export const JobsBoardCountsQuery = graphql(`
 		}
 		cancelled: jobs(first: 0, filter: $cancelled) {
 			totalCount
-		}
-	}
-`);
-
-/** After a reconnect: what changed while the live connection was down (same fields as the board). */
-export const JobsCatchUpQuery = graphql(`
-	query JobsCatchUp($since: DateTime!) {
-		jobs(first: 100, filter: { updatedAfter: $since, includeArchived: true }) {
-			edges {
-				node {
-					...JobCardFields
-				}
-			}
 		}
 	}
 `);

@@ -38,8 +38,7 @@ export const DispatchQuery = graphql(`
 		serviceCalls(first: $first, after: $after, filter: $filter, orderBy: { field: PRIORITY, direction: ASC }) {
 			totalCount
 			pageInfo {
-				hasNextPage
-				endCursor
+				...PageInfoFields
 			}
 			edges {
 				node {

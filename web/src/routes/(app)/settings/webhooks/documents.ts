@@ -62,8 +62,7 @@ export const WebhookDeliveriesQuery = graphql(`
 				deliveries(first: 20, after: $after) {
 					totalCount
 					pageInfo {
-						hasNextPage
-						endCursor
+						...PageInfoFields
 					}
 					edges {
 						node {
