@@ -23,24 +23,27 @@ export const staleVersion = (entity: string, current: number, expected: number) 
  * exist for this tenant), refuses a stale `expectedVersion` or an archived row with CONFLICT, then applies `data`
  * with `version + 1` only where the version is still the expected one (so a concurrent writer that slipped in
  * between also ends in CONFLICT, never in a silent overwrite). Returns the row before and after.
+ * `expectedVersion` undefined: a change that does not depend on what a caller read (the worker disabling a failing
+ * webhook endpoint): the version read here is expected, so a concurrent writer still ends it in CONFLICT.
  */
 export async function versionedUpdate<Row extends VersionedRow>(
   delegate: VersionedDelegate<Row>,
   entity: string,
   id: string,
-  expectedVersion: number,
+  expectedVersion: number | undefined,
   change: Record<string, unknown> | ((before: Row) => Record<string, unknown>),
 ): Promise<{ before: Row; after: Row }> {
   const before = await delegate.findUnique({ where: { id } });
   if (!before) throw notFound(entity);
-  if (before.version !== expectedVersion) throw staleVersion(entity, before.version, expectedVersion);
+  const expected = expectedVersion ?? before.version;
+  if (before.version !== expected) throw staleVersion(entity, before.version, expected);
   if (before.archivedAt) throw new AppError(ErrorCode.CONFLICT, `this ${entity} is archived and can no longer change`, { details: { currentVersion: before.version } });
   const data = typeof change === "function" ? change(before) : change;
   // one statement: UPDATE ... WHERE version = expected RETURNING the row after
-  const [after] = await delegate.updateManyAndReturn({ where: { id, version: expectedVersion }, data: { ...data, version: { increment: 1 } } });
+  const [after] = await delegate.updateManyAndReturn({ where: { id, version: expected }, data: { ...data, version: { increment: 1 } } });
   if (!after) {
     const current = await delegate.findUnique({ where: { id } });
-    throw current ? staleVersion(entity, current.version, expectedVersion) : notFound(entity);
+    throw current ? staleVersion(entity, current.version, expected) : notFound(entity);
   }
   return { before, after };
 }

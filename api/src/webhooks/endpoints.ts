@@ -1,9 +1,8 @@
-import { staleVersion } from "../domain/versioned.ts";
-import { notFound } from "../errors.ts";
+import { versionedUpdate } from "../domain/versioned.ts";
 import type { ChangeOutcome, TenantTx } from "../events/pipeline.ts";
 import type { WebhookEndpoint } from "../generated/prisma/client.ts";
 import { usesSvix } from "./runtime.ts";
-import { webhookSyncEndpointJob } from "../jobs/definitions.ts";
+import { webhookDeliverJob, webhookSyncEndpointJob } from "../jobs/definitions.ts";
 import { enqueueJobs } from "../jobs/queue.ts";
 import { endpointView } from "./endpoint-view.ts";
 
@@ -20,16 +19,8 @@ export async function changeEndpoint(
   data: Partial<WebhookEndpoint> | ((before: WebhookEndpoint) => Partial<WebhookEndpoint>),
   options: { expectedVersion?: number; eventType?: string; rotate?: boolean } = {},
 ): Promise<ChangeOutcome<{ endpoint: WebhookEndpoint }, EndpointView> & { row: WebhookEndpoint }> {
-  const before = await tx.webhookEndpoint.findUnique({ where: { id } });
-  if (!before) throw notFound("webhook endpoint");
-  if (options.expectedVersion !== undefined && options.expectedVersion !== before.version) throw staleVersion("webhook endpoint", before.version, options.expectedVersion);
-  const patch = typeof data === "function" ? data(before) : data;
-  const { count } = await tx.webhookEndpoint.updateMany({ where: { id, version: before.version }, data: { ...patch, version: { increment: 1 } } });
-  if (count !== 1) {
-    const current = await tx.webhookEndpoint.findUnique({ where: { id } });
-    throw current ? staleVersion("webhook endpoint", current.version, before.version) : notFound("webhook endpoint");
-  }
-  const after = await tx.webhookEndpoint.findUniqueOrThrow({ where: { id } });
+  // the versioned update of every entity (domain/versioned.ts); no expectedVersion: the version it has now
+  const { before, after } = await versionedUpdate(tx.webhookEndpoint, "webhook endpoint", id, options.expectedVersion, data);
   if (usesSvix()) await enqueueJobs(tx, [webhookSyncEndpointJob.jobs.of(after.tenantId, id, options.rotate)]);
   return { result: { endpoint: after }, row: after, entityId: id, before: endpointView(before), after: endpointView(after), eventType: options.eventType };
 }
@@ -37,4 +28,11 @@ export async function changeEndpoint(
 /** Disables an endpoint (an admin's request, or the worker after days of failures): `webhook_endpoint.disabled`. */
 export function disableEndpoint(tx: TenantTx, id: string, reason: string, expectedVersion?: number) {
   return changeEndpoint(tx, id, { disabled: true, disabledReason: reason }, { expectedVersion, eventType: "webhook_endpoint.disabled" });
+}
+
+/** Enables an endpoint (`webhook_endpoint.enabled`) and wakes its drain: its pending deliveries resume, oldest event first. */
+export async function enableEndpoint(tx: TenantTx, id: string) {
+  const outcome = await changeEndpoint(tx, id, { disabled: false, disabledReason: null, failingSince: null }, { eventType: "webhook_endpoint.enabled" });
+  await enqueueJobs(tx, [webhookDeliverJob.jobs.now(outcome.row.tenantId, outcome.entityId)]);
+  return outcome;
 }

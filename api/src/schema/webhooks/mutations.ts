@@ -7,11 +7,12 @@ import { badInput, notFound } from "../../errors.ts";
 import { runMutation, type TenantTx } from "../../events/pipeline.ts";
 import { TEST_EVENT_TYPE, unknownPatterns } from "../../webhooks/catalog.ts";
 import { endpointWantsEvent } from "../../webhooks/deliverer.ts";
-import { changeEndpoint, disableEndpoint } from "../../webhooks/endpoints.ts";
+import { changeEndpoint, disableEndpoint, enableEndpoint } from "../../webhooks/endpoints.ts";
+import { requeue } from "../../webhooks/redelivery.ts";
 import { rotateSecrets, generateWebhookSecret } from "../../webhooks/signing.ts";
 import { checkWebhookUrl, WebhookUrlRejectedError } from "../../webhooks/ssrf.ts";
 import { usesSvix, webhookSettings } from "../../webhooks/runtime.ts";
-import { webhookDeliverJob, webhookSyncEndpointJob } from "../../jobs/definitions.ts";
+import { webhookSyncEndpointJob } from "../../jobs/definitions.ts";
 import { enqueueJobs } from "../../jobs/queue.ts";
 import { openSecrets, sealSecrets } from "../../webhooks/endpoint-secrets.ts";
 import { endpointView } from "../../webhooks/endpoint-view.ts";
@@ -178,11 +179,7 @@ builder.mutationField("enableWebhookEndpoint", (t) =>
     authScopes: manage,
     args: { input: t.arg({ type: WebhookEndpointInput, required: true, description: "The endpoint." }) },
     resolve: (_root, { input }, ctx) =>
-      runMutation(ctx, { entityType: "webhook_endpoint", action: "updated" }, async (tx) => {
-        const outcome = await changeEndpoint(tx, idOf(input.id, ["input", "id"]), { disabled: false, disabledReason: null, failingSince: null }, { eventType: "webhook_endpoint.enabled" });
-        await enqueueJobs(tx, [webhookDeliverJob.jobs.now(outcome.row.tenantId, outcome.entityId)]);
-        return outcome;
-      }),
+      runMutation(ctx, { entityType: "webhook_endpoint", action: "updated" }, (tx) => enableEndpoint(tx, idOf(input.id, ["input", "id"]))),
   }),
 );
 
@@ -244,24 +241,6 @@ builder.mutationField("sendTestWebhook", (t) =>
     },
   }),
 );
-
-/** Makes each (message, endpoint) pair pending again with a full retry schedule, and wakes the endpoints' drains (they take them by event time). */
-async function requeue(tx: TenantTx, tenantId: string, pairs: Array<{ messageId: string; endpointId: string; occurredAt: Date }>, includeSucceeded: boolean): Promise<string[]> {
-  if (!pairs.length) return [];
-  const existing = await tx.webhookDelivery.findMany({ where: { OR: pairs.map((p) => ({ messageId: p.messageId, endpointId: p.endpointId })) } });
-  const byPair = new Map(existing.map((d) => [`${d.messageId}:${d.endpointId}`, d]));
-  const missing = pairs.filter((p) => !byPair.has(`${p.messageId}:${p.endpointId}`));
-  const again = existing.filter((d) => d.status === "failed" || (includeSucceeded && d.status === "succeeded"));
-  const created = await tx.webhookDelivery.createManyAndReturn({
-    data: missing.map((p) => tenantOwned({ messageId: p.messageId, endpointId: p.endpointId, nextAttemptAt: p.occurredAt })),
-    skipDuplicates: true,
-    select: { id: true, endpointId: true, messageId: true },
-  });
-  if (again.length) await tx.webhookDelivery.updateMany({ where: { id: { in: again.map((d) => d.id) } }, data: { status: "pending", attempts: 0, nextAttemptAt: new Date() } });
-  const queued = [...created, ...again];
-  await enqueueJobs(tx, [...new Set(queued.map((d) => d.endpointId))].sort().map((endpointId) => webhookDeliverJob.jobs.now(tenantId, endpointId)));
-  return queued.map((d) => d.id);
-}
 
 builder.mutationField("resendWebhookMessage", (t) =>
   t.field({
