@@ -217,7 +217,9 @@ export class RequestLimiter {
     const lastSecond = this.demand.get(leaseKey)?.previous ?? 0;
     const wantRequests = lastSecond >= LEASE_MIN_RATE ? Math.min(LEASE_REQUESTS, Math.floor(perMinute / 20), lastSecond) : 0;
     const pointsCap = Math.floor(Math.min(costBudget.maximum / 20, costBudget.restoreRate / 4));
-    const wantPoints = cost && wantRequests > 0 ? Math.min(pointsCap, cost * wantRequests) : 0;
+    // a lease smaller than one query of this cost would never serve one
+    const leasable = cost && wantRequests > 0 ? Math.min(pointsCap, cost * wantRequests) : 0;
+    const wantPoints = cost && leasable >= cost ? leasable : 0;
     // this replica's unused points go back with this call (taken out now, so a concurrent call cannot return them too)
     const held = this.leases.get(leaseKey);
     const returned = cost === undefined || !held ? 0 : held.points;
@@ -232,7 +234,7 @@ export class RequestLimiter {
       costBudget.maximum,
       costBudget.restoreRate,
       wantRequests,
-      wantPoints >= (cost ?? 0) ? wantPoints : 0,
+      wantPoints,
       returned,
     );
     const [requests, ttl, leasedRequests] = reply;

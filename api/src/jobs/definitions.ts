@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { Env } from "../env.ts";
 import type { AuditWorkerDeps } from "./audit-maintenance.ts";
 import type { MarketingWorkerDeps } from "./marketing-worker.ts";
 import { defineJob } from "./queue.ts";
@@ -141,7 +140,7 @@ export const marketingRefreshTokensJob = defineJob({
 export const auditPartitionsJob = defineJob({
   id: "audit.partitions",
   payload: z.object({}).passthrough(),
-  cron: (env) => (env as Pick<Env, "AUDIT_PARTITIONS_CRON">).AUDIT_PARTITIONS_CRON,
+  cron: (env) => env.AUDIT_PARTITIONS_CRON,
   handler: async () => (await import("./audit-maintenance.ts")).partitionsHandler,
 });
 

@@ -1,6 +1,7 @@
 import type { JobHelpers, TaskList } from "graphile-worker";
 import { parseCronItems, type ParsedCronItem } from "graphile-worker";
 import type { z } from "zod";
+import type { Env } from "../env.ts";
 
 /**
  * The worker's queue: the only module that enqueues and removes jobs. A job is made from its definition
@@ -39,15 +40,18 @@ export interface JobDefinition<P, D, B extends Record<string, (...args: never[])
   payload: z.ZodType<P>;
   jobs: { [K in keyof B]: (...args: Parameters<B[K]>) => JobSpec };
   /** A crontab schedule (graphile-worker's syntax), for jobs that run on one. */
-  cron?: (env: Record<string, unknown>) => string;
+  cron?: (env: CronEnv) => string;
   handler: () => Promise<(deps: D) => JobHandler<P>>;
 }
+
+/** What schedules may depend on. */
+export type CronEnv = Pick<Env, "AUDIT_PARTITIONS_CRON">;
 
 export function defineJob<P extends Record<string, unknown>, D, B extends Record<string, (...args: never[]) => JobOptions<P>> = Record<never, never>>(definition: {
   id: string;
   payload: z.ZodType<P>;
   jobs?: B;
-  cron?: (env: Record<string, unknown>) => string;
+  cron?: (env: CronEnv) => string;
   handler: () => Promise<(deps: D) => JobHandler<P>>;
 }): JobDefinition<P, D, B> {
   const jobs = Object.fromEntries(
@@ -75,7 +79,7 @@ export async function taskListOf<D>(definitions: readonly TaskDefinition<D>[], d
 }
 
 /** The schedules of the definitions that have one. */
-export function cronItemsOf(definitions: readonly { id: string; cron?: (env: Record<string, unknown>) => string }[], env: Record<string, unknown>): ParsedCronItem[] {
+export function cronItemsOf(definitions: readonly { id: string; cron?: (env: CronEnv) => string }[], env: CronEnv): ParsedCronItem[] {
   return parseCronItems(definitions.filter((d) => d.cron).map((d) => ({ task: d.id, match: d.cron!(env), identifier: d.id })));
 }
 

@@ -21,9 +21,9 @@ export interface WorkerHandle {
 /**
  * Starts graphile-worker on the application database (its schema `graphile_worker` is migrated on start).
  * `stop` waits for running jobs to finish; a job interrupted by a crash is picked up again as soon as a live worker
- * sees its worker is dead (worker-liveness.ts), not after graphile-worker's 4-hour lock timeout.
+ * sees its worker is dead (worker-liveness.ts), not after graphile-worker's 4-hour lock timeout. `testTasks`: tasks a
+ * test adds to the definitions' (a job of its own to run).
  */
-/** `testTasks`: tasks a test adds to the definitions' (a job of its own to run). */
 export async function startWorker(env: Env, databaseUrl: string, log: Logger, concurrency = 4, testTasks: TaskList = {}): Promise<WorkerHandle> {
   const pool = new pg.Pool(poolConfig(databaseUrl, { ...env, DB_POOL_MAX: Math.max(env.DB_POOL_MAX, concurrency + 2) }));
   // errors of idle clients (pool) and of checked-out ones (each client): logged, never an uncaught exception

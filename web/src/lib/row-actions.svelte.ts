@@ -11,7 +11,8 @@ export interface MutationOutcome<T> {
  * every list screen keeps it:
  * - `busy`: the id of the row whose action is in flight (its controls show it, `aria-busy`), null when none;
  * - `message`: the last refusal, in words (shown beside the list, `role="alert"`), cleared when the next action
- *   starts; a version CONFLICT gets `conflictHint` after it and runs `onConflict` (the screen reads its rows again);
+ *   starts; a version CONFLICT gets `conflictHint` after it and runs `onConflict` (the screen reads its rows again),
+ *   when given;
  * - `notice`: what the last action did, for a polite live region.
  */
 export class RowActions {
@@ -29,9 +30,9 @@ export class RowActions {
 		this.busy = null;
 		const error: ErrorMessage | null = toErrorMessage(result.error);
 		if (error) {
-			const conflict = error.code === 'CONFLICT' && this.options.onConflict;
+			const conflict = error.code === 'CONFLICT';
 			this.message = conflict && this.options.conflictHint ? `${error.message} ${this.options.conflictHint}` : error.message;
-			if (conflict) this.options.onConflict!();
+			if (conflict) this.options.onConflict?.();
 			return undefined;
 		}
 		this.notice = typeof done === 'function' ? done(result.data as T) : done;
