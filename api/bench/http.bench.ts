@@ -5,7 +5,7 @@
 // security) as three processes, and runs autocannon against each in turn (API, baseline, PostGraphile), per scenario
 // and connection count; PostGraphile only in the scenarios it answers (jobs-board, jobs-board-no-count, node,
 // typename-user), and not at all with --no-postgraphile. Prints req/s, p50/p99, CPU ms per request (/proc), SQL
-// statements per request (counted at the pg driver in each process), the API's resident memory, and the API/baseline
+// statements per request (counted at the pg driver in each process), resident memory (at start, idle, and the API's at the end of each run), and the API/baseline
 // and PostGraphile/baseline ratios of the same run; writes the same as JSON under bench-results/.
 // Environment: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/h2o_bench_<migrations hash>),
 // BENCH_REDIS_URL, BENCH_DURATION, BENCH_CONNECTIONS, BENCH_SCENARIOS, BENCH_JOBS (50000), DB_POOL_MAX (10),
@@ -23,6 +23,9 @@ import { HEADER, PG_HEADER, row, summary, table, writeJson, type ScenarioReport 
 import { postgraphileAnswers, postgraphileNodeId, scenarios, type Fixtures } from "./http/scenarios.ts";
 import { verifyStatementCount } from "./http/verify-statements.ts";
 
+
+/** How long the servers sit without requests before their idle memory is read. */
+const IDLE_SECONDS = 15;
 
 function options() {
   const { values } = parseArgs({
@@ -99,10 +102,17 @@ async function measureAll(o: ReturnType<typeof options>) {
   const api = await launchApi(settings);
   const baseline = await launchBaseline(settings);
   const postgraphile = o.postgraphile && o.scenarios.some(postgraphileAnswers) ? await launchPostGraphile(settings) : null;
-  const rssIdleMiB = { api: rssMiB(api.pid), baseline: rssMiB(baseline.pid), ...(postgraphile ? { postgraphile: rssMiB(postgraphile.pid) } : {}) };
+  // resident memory right after start (start-up's garbage still in the heap), then idle: after IDLE_SECONDS without a
+  // request, when V8's memory reducer has run (it waits for a few seconds of low allocation)
+  const rssOf = () => ({ api: rssMiB(api.pid), baseline: rssMiB(baseline.pid), ...(postgraphile ? { postgraphile: rssMiB(postgraphile.pid) } : {}) });
+  const rssStartMiB = rssOf();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+  const rssIdleMiB = rssOf();
+  const mib = (at: Record<string, number>, who: string) => `${at[who]!.toFixed(0)} MiB`;
   console.log(
-    `API pid ${api.pid}, RSS idle ${rssIdleMiB.api.toFixed(0)} MiB; baseline pid ${baseline.pid}, RSS idle ${rssIdleMiB.baseline.toFixed(0)} MiB` +
-      (postgraphile ? `; PostGraphile pid ${postgraphile.pid}, RSS idle ${rssIdleMiB.postgraphile!.toFixed(0)} MiB` : "") +
+    `resident memory at start / idle (${IDLE_SECONDS} s without requests): API (pid ${api.pid}) ${mib(rssStartMiB, "api")} / ${mib(rssIdleMiB, "api")}; ` +
+      `baseline (pid ${baseline.pid}) ${mib(rssStartMiB, "baseline")} / ${mib(rssIdleMiB, "baseline")}` +
+      (postgraphile ? `; PostGraphile (pid ${postgraphile.pid}) ${mib(rssStartMiB, "postgraphile")} / ${mib(rssIdleMiB, "postgraphile")}` : "") +
       `; server logs: ${logFile}`,
   );
   const reports: ScenarioReport[] = [];
@@ -145,7 +155,7 @@ async function measureAll(o: ReturnType<typeof options>) {
   if (mismatched.length) console.log(`\nWARNING: the baseline's or PostGraphile's data differed from the API's in ${mismatched.join(", ")}: those ratios compare different answers`);
   console.log("the baseline's changeJobStatus does less than the API's: no row-level security, no actor label in the audit row (api/bench/baseline/change-job-status.ts)");
   const options_ = { ...o, scenarios: o.scenarios.map((s) => s.name) };
-  const file = writeJson({ started, options: options_, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, rssIdleMiB, reports });
+  const file = writeJson({ started, options: options_, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, rssStartMiB, rssIdleMiB, reports });
   console.log(`results: ${file}`);
   if (settings.cpuProfileDir) console.log(`API CPU profile (open in Chrome DevTools or speedscope): ${settings.cpuProfileDir}`);
 }

@@ -1,12 +1,16 @@
 // `npm run bench -- request-cpu`: the API's own CPU per request, in process (yoga.fetch: no sockets, no autocannon,
 // no other server sharing the cores), for documents of the jobs board that differ by one thing each, so the cost of
 // each part shows: the fixed cost of a request ({ __typename }), of a list read (one column, one row), of a row, of a
-// relation. The http bench's data set and database (npm run bench -- http prepares it). Each document runs in rounds,
+// relation; and of a change through the mutation pipeline (changeJobStatus: its transaction, audit row, outbox message
+// and worker job, publish). The http bench's data set and database (npm run bench -- http prepares it). Each document runs in rounds,
 // alternating with the others; the best round is printed (µs of CPU per request, user + system, at 10 in flight).
 // `--cpu-prof` (node's own flag, before the script) profiles it. Options: BENCH_REQUESTS (per round, default 2000),
-// BENCH_ROUNDS (default 5).
+// BENCH_ROUNDS (default 5), BENCH_ONLY (run only the documents whose names contain it: `BENCH_ONLY=changeJobStatus`).
 import { defaultBenchUrl, exclusiveRun, prepareDataset } from "./http/dataset.ts";
+import { CHANGE_JOB_STATUS, nextStatus } from "./http/scenarios.ts";
 
+/** Stands for the mutation in DOCUMENTS: its body is made per request (the job's id, version and next status). */
+const CHANGE = "mutation";
 const BOARD = (first: number, fields: string) => `{ jobs(first: ${first}) { edges { node { ${fields} } } } }`;
 const DOCUMENTS: Record<string, string> = {
   "{ __typename }": "{ __typename }",
@@ -15,9 +19,12 @@ const DOCUMENTS: Record<string, string> = {
   "25 jobs, 4 columns": BOARD(25, "id status community lot"),
   "25 jobs + builder (the board)": BOARD(25, "id status community lot builder { id name }"),
   "100 jobs + builder": BOARD(100, "id status community lot builder { id name }"),
+  "changeJobStatus (the pipeline)": CHANGE,
 };
 
 export async function run() {
+  const only = process.env.BENCH_ONLY;
+  if (only) for (const name of Object.keys(DOCUMENTS)) if (!name.includes(only)) delete DOCUMENTS[name];
   process.env.NODE_ENV = "production"; // before graphql is loaded: its production mode skips realm checks
   const url = process.env.BENCH_DATABASE_URL ?? defaultBenchUrl();
   const release = await exclusiveRun(url, (line) => console.log(line));
@@ -49,18 +56,35 @@ export async function run() {
       const perRound = Number(process.env.BENCH_REQUESTS ?? 2_000);
       const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
       const inFlight = 10;
+      // the mutation's jobs: each in-flight sender moves its own jobs SCHEDULED <-> ON_HOLD, so no move conflicts
+      const pool = await post({ query: `{ jobs(first: 100, filter: { status: [SCHEDULED, ON_HOLD] }) { edges { node { id status version } } } }` }, headers);
+      const jobs = (pool.data.jobs.edges as { node: { id: string; status: string; version: number } }[]).map((e) => ({ ...e.node, status: e.node.status.toLowerCase() }));
+      if (jobs.length < inFlight) throw new Error(`the data set has ${jobs.length} scheduled or on-hold jobs; ${inFlight} are needed`);
+      const move = async (sender: number, turn: number) => {
+        const own = jobs.filter((_, k) => k % inFlight === sender);
+        const job = own[turn % own.length]!;
+        const status = nextStatus(job as never);
+        const res = await post({ query: CHANGE_JOB_STATUS, variables: { input: { id: job.id, expectedVersion: job.version, status: status.toUpperCase() } } }, headers);
+        const moved = res.data.changeJobStatus.job as { version: number };
+        job.version = moved.version;
+        job.status = status;
+      };
       const send = async (query: string, n: number) => {
         let i = 0;
-        await Promise.all(Array.from({ length: inFlight }, async () => { while (i++ < n) await post({ query }, headers); }));
+        await Promise.all(
+          Array.from({ length: inFlight }, async (_, sender) => {
+            for (let turn = 0; i++ < n; turn++) await (query === CHANGE ? move(sender, turn) : post({ query }, headers));
+          }),
+        );
       };
       for (const query of Object.values(DOCUMENTS)) await send(query, 300); // warm: plans, caches, JIT
       const best: Record<string, number> = {};
       for (let r = 0; r < rounds; r++) {
         for (const [name, query] of Object.entries(DOCUMENTS)) {
           const before = process.cpuUsage();
-          await send(query, perRound);
+          await send(query, query === CHANGE ? Math.ceil(perRound / 4) : perRound);
           const used = process.cpuUsage(before);
-          best[name] = Math.min(best[name] ?? Infinity, (used.user + used.system) / perRound);
+          best[name] = Math.min(best[name] ?? Infinity, (used.user + used.system) / (query === CHANGE ? Math.ceil(perRound / 4) : perRound));
         }
       }
       console.log(`API CPU per request, in process (best of ${rounds} rounds of ${perRound}, ${inFlight} in flight):`);

@@ -1,8 +1,10 @@
+import { boundHeapGrowth } from "./heap-growth.ts";
 import { loadEnvOrExit } from "./env.ts";
 import { installCrashPolicy } from "./crash-policy.ts";
 import { createLogger } from "./logger.ts";
 import { buildApp } from "./server.ts";
 
+boundHeapGrowth();
 const env = loadEnvOrExit();
 if (!env.DATABASE_URL) (console.error("DATABASE_URL: required by the API process (npm start sets it for the embedded database)"), process.exit(2));
 // OpenTelemetry only when asked for: the SDK is not even loaded otherwise

@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { boundHeapGrowth } from "./heap-growth.ts";
 import { loadEnvOrExit } from "./env.ts";
 import { installCrashPolicy } from "./crash-policy.ts";
 import { createLogger } from "./logger.ts";
@@ -6,6 +7,7 @@ import { startWorker } from "./jobs/runner.ts";
 import { connectPubSub } from "./events/pubsub.ts";
 
 // the worker seals and opens secrets; it signs no tokens
+boundHeapGrowth();
 const env = loadEnvOrExit(["ENCRYPTION_KEY"]);
 if (!env.DATABASE_URL) (console.error("DATABASE_URL: required by the worker process (npm start sets it for the embedded database)"), process.exit(2));
 // OpenTelemetry only when asked for: the SDK is not even loaded otherwise
