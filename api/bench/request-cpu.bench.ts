@@ -3,10 +3,13 @@
 // each part shows: the fixed cost of a request ({ __typename }), of a list read (one column, one row), of a row, of a
 // relation; and of a change through the mutation pipeline (changeJobStatus: its transaction, audit row, outbox message
 // and worker job, publish). The http bench's data set and database (npm run bench -- http prepares it). Each document runs in rounds,
-// alternating with the others; the best round is printed (µs of CPU per request, user + system, at 10 in flight).
+// alternating with the others; the best round is printed (µs of CPU per request, user + system, at 10 in flight), with
+// the CPU PostgreSQL's processes used in that round per request (from /proc: the server's whole work, so keep the
+// machine otherwise quiet).
 // `--cpu-prof` (node's own flag, before the script) profiles it. Options: BENCH_REQUESTS (per round, default 2000),
 // BENCH_ROUNDS (default 5), BENCH_ONLY (run only the documents whose names contain it: `BENCH_ONLY=changeJobStatus`).
 import { defaultBenchUrl, exclusiveRun, prepareDataset } from "./http/dataset.ts";
+import { postgresCpuMs } from "./http/processes.ts";
 import { CHANGE_JOB_STATUS, nextStatus } from "./http/scenarios.ts";
 
 /** Stands for the mutation in DOCUMENTS: its body is made per request (the job's id, version and next status). */
@@ -78,17 +81,21 @@ export async function run() {
         );
       };
       for (const query of Object.values(DOCUMENTS)) await send(query, 300); // warm: plans, caches, JIT
-      const best: Record<string, number> = {};
+      const best: Record<string, { api: number; pg: number }> = {};
       for (let r = 0; r < rounds; r++) {
         for (const [name, query] of Object.entries(DOCUMENTS)) {
+          const n = query === CHANGE ? Math.ceil(perRound / 4) : perRound;
+          const pgBefore = postgresCpuMs();
           const before = process.cpuUsage();
-          await send(query, query === CHANGE ? Math.ceil(perRound / 4) : perRound);
+          await send(query, n);
           const used = process.cpuUsage(before);
-          best[name] = Math.min(best[name] ?? Infinity, (used.user + used.system) / (query === CHANGE ? Math.ceil(perRound / 4) : perRound));
+          const api = (used.user + used.system) / n;
+          if (api < (best[name]?.api ?? Infinity)) best[name] = { api, pg: ((postgresCpuMs() - pgBefore) * 1000) / n };
         }
       }
-      console.log(`API CPU per request, in process (best of ${rounds} rounds of ${perRound}, ${inFlight} in flight):`);
-      for (const [name, us] of Object.entries(best)) console.log(`${name.padEnd(32)} ${us.toFixed(0).padStart(6)} µs`);
+      console.log(`CPU per request, in process (best of ${rounds} rounds of ${perRound}, a quarter of that for the mutation, ${inFlight} in flight):`);
+      console.log(`${"".padEnd(32)} ${"API".padStart(8)} ${"PostgreSQL".padStart(12)}`);
+      for (const [name, { api, pg }] of Object.entries(best)) console.log(`${name.padEnd(32)} ${api.toFixed(0).padStart(5)} µs ${pg.toFixed(0).padStart(9)} µs`);
     } finally {
       await app.stop();
     }

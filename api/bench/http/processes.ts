@@ -3,7 +3,7 @@
 // the SQL statement count from the counter's side port.
 import { spawn, type ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildIfChanged } from "../../src/build/cached-build.ts";
@@ -188,4 +188,23 @@ export async function settle(server: Server, quietMs = 150): Promise<number> {
     last = now;
   }
   return last;
+}
+
+/** CPU time (user + system, ms) used so far by every PostgreSQL process of this machine (the server and its backends). */
+export function postgresCpuMs(): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // ended meanwhile
+    }
+    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    if (!name.startsWith("postgres") && !name.startsWith("postmaster")) continue;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
 }

@@ -23,6 +23,8 @@
  */
 import type { Prisma } from "./client.ts";
 import { APP_ROLE, appSettings, withoutSettings, withSettings } from "./session-settings.ts";
+import { pinnedTransaction } from "./settings-pool.ts";
+import { readScopeOf } from "./sql-read.ts";
 
 export { APP_ROLE } from "./session-settings.ts";
 
@@ -54,12 +56,24 @@ interface TransactionDb<Tx> {
   $transaction<R>(fn: (tx: Tx) => Promise<R>, options?: { timeout?: number; maxWait?: number }): Promise<R>;
 }
 
+/** How long a tenant transaction may run before it is rolled back (Prisma's interactive transactions' default). */
+const DEFAULT_TRANSACTION_TIMEOUT_MS = 5_000;
+
 /**
- * One interactive transaction as APP_ROLE with `app.tenant_id` = `tenantId`: its connection is switched (if it has
- * to be) before BEGIN. `fn` itself runs outside the tenant's scope, so the operations it starts on another client
- * (the root client: system work) keep their own settings; those on `tx` run in the transaction.
+ * One transaction as APP_ROLE with `app.tenant_id` = `tenantId`: its connection is switched (if it has to be) before
+ * BEGIN. `fn` itself runs outside the tenant's scope, so the operations it starts on another client (the root
+ * client: system work) keep their own settings; those on `tx` run in the transaction.
+ * For a tenant-scoped client of this tenant (db/tenancy.ts `tenantScoped`, as every request's and the worker's), the
+ * transaction is a plain pg one on a connection of the client's pool, and `tx` is `db` itself: while `fn` runs, its
+ * operations go to that connection (db/settings-pool.ts `pinnedTransaction`), at a fraction of an interactive Prisma
+ * transaction's cost; any other client gets Prisma's interactive transaction.
  */
 export function tenantTransaction<Tx, R>(db: TransactionDb<Tx>, tenantId: string, fn: (tx: Tx) => Promise<R>, options?: { timeout?: number }): Promise<R> {
+  const scope = readScopeOf(db);
+  if (scope) {
+    if (scope.tenantId !== tenantId) throw new Error("tenantTransaction: the client is scoped to another tenant");
+    return pinnedTransaction(scope.pool(), appSettings(tenantId), () => withoutSettings(() => fn(db as unknown as Tx)), options?.timeout ?? DEFAULT_TRANSACTION_TIMEOUT_MS);
+  }
   return withSettings(appSettings(tenantId), () => db.$transaction((tx) => withoutSettings(() => fn(tx)), options));
 }
 

@@ -61,6 +61,9 @@ export interface ReadScope {
 
 const scopes = new WeakMap<object, ReadScope>();
 
+/** How `db` (a tenant-scoped client, db/tenancy.ts) reads; undefined for any other object. */
+export const readScopeOf = (db: object): ReadScope | undefined => scopes.get(db);
+
 /** Records how `db` (a tenant-scoped client, db/tenancy.ts) reads, for `readMany`. */
 export function registerReadScope(db: object, scope: ReadScope): void {
   scopes.set(db, scope);

@@ -10,7 +10,7 @@ import { pipelineHooks } from "./hooks.ts";
 import { actorOf } from "../auth/actor.ts";
 import { invalidatePrincipalsFor } from "../auth/principal-invalidation.ts";
 
-/** The interactive-transaction client of the request's tenant-scoped Prisma client. */
+/** The client a change runs its operations on: the request's tenant-scoped Prisma client, inside the change's transaction. */
 export type TenantTx = Omit<TenantDb, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
 /** What a mutation's change reports back to the pipeline. */
@@ -41,8 +41,9 @@ export const TRANSACTION_TIMEOUT_MS = 10_000;
 
 /**
  * The one path of every change (ARCHITECTURE.md, "The path of a change"). Guarantees:
- * 1. ONE interactive transaction on the request's tenant-scoped client, as the application role with
- *    `app.tenant_id` set (db/rls.ts's tenantTransaction): the change runs under row-level security;
+ * 1. ONE transaction for the request's tenant-scoped client, as the application role with `app.tenant_id` set
+ *    (db/rls.ts's tenantTransaction: a pg transaction the client's operations are pinned to while it runs): the
+ *    change runs under row-level security;
  * 2. `change(tx)` runs in it, then each TransactionalHook of the process's list (events/hooks.ts `pipelineHooks`,
  *    or `ctx.services.hooks`), in order, with the domain event; then the
  *    system writes the hooks collected (audit row, outbox messages, their jobs) in one statement,
