@@ -66,12 +66,13 @@ interface CachedApiKey {
 }
 
 async function authenticateApiKey(presented: string): Promise<Authentication> {
-  const refused = none(invalidCredentials("invalid, expired or revoked API key"));
+  // made only when refusing: an error captures a stack trace, a cost every accepted request would pay
+  const refused = () => none(invalidCredentials("invalid, expired or revoked API key"));
   const parsed = parseApiKey(presented.trim());
-  if (!parsed) return refused;
+  if (!parsed) return refused();
   const key = await principalCache.resolve(`k:${parsed.prefix}`, () => lookUpApiKey(parsed.prefix));
   // the hash and the expiry are checked on every request, cached or not
-  if (!key || !safeEqualHex(key.keyHash, parsed.hash) || (key.expiresAt && key.expiresAt <= new Date())) return refused;
+  if (!key || !safeEqualHex(key.keyHash, parsed.hash) || (key.expiresAt && key.expiresAt <= new Date())) return refused();
   recordKeyUse(key.principal.apiKeyId);
   return { principal: key.principal, tenant: key.tenant, permissions: key.permissions, expiresAt: key.expiresAt, error: null };
 }
