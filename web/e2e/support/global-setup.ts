@@ -12,6 +12,7 @@ import buildTemplateDatabase from '../../../api/test/support/global-setup.ts';
 import { googleEnv, startGoogleStandin, type GoogleStandin } from '../../../api/test/support/google-standin.ts';
 import { metaEnv, startMetaStandin, type MetaStandin } from '../../../api/test/support/meta-standin.ts';
 import { freePort } from '../../../api/test/support/ports.ts';
+import pg from 'pg';
 import type { E2EEnvironment } from './environment.ts';
 import { run, spawnLogged, stopProcess, waitForHttp } from './processes.ts';
 import { webBuildIsStale } from './web-build.ts';
@@ -142,6 +143,7 @@ export default async function setup(project: TestProject) {
 			MARKETING_HTTP_BACKOFF_MS: '50'
 		};
 		await run(node, ['--import', 'tsx', 'api/src/cli.ts', 'seed'], { cwd: repoRoot, env: { ...apiEnv, LOG_LEVEL: 'warn' } });
+		await unlimitRequests(db.url);
 		say(`database ${db.name} seeded`);
 
 		api = new ApiServer(apiPort, apiEnv);
@@ -167,4 +169,23 @@ export default async function setup(project: TestProject) {
 		process.off('exit', killAll);
 		await teardown();
 	};
+}
+
+/**
+ * The seeded tenants' request and query-cost budgets raised out of reach: every e2e file runs against one API with the
+ * same few demo users, several files at once, so a user here makes far more requests a minute than a person does,
+ * and a refusal (RATE_LIMITED) would fail whichever screen met it. The budgets themselves are tested in api/test
+ * (protection, cost-budget); the screens that show them are not affected (no e2e test reads their values).
+ */
+async function unlimitRequests(databaseUrl: string): Promise<void> {
+	const client = new pg.Client({ connectionString: databaseUrl });
+	await client.connect();
+	try {
+		// the highest values the tenant settings accept (api/src/schema/tenant.ts), so the settings screen stays valid
+		await client.query(
+			`UPDATE "TenantConfig" SET "rateLimitPerMinute" = 100000, "apiKeyRateLimitPerMinute" = 100000, "queryCostBudget" = 100000000, "queryCostRestoreRate" = 10000000`
+		);
+	} finally {
+		await client.end();
+	}
 }
