@@ -63,10 +63,11 @@ export async function run() {
       const pool = await post({ query: `{ jobs(first: 100, filter: { status: [SCHEDULED, ON_HOLD] }) { edges { node { id status version } } } }` }, headers);
       const jobs = (pool.data.jobs.edges as { node: { id: string; status: string; version: number } }[]).map((e) => ({ ...e.node, status: e.node.status.toLowerCase() }));
       if (jobs.length < inFlight) throw new Error(`the data set has ${jobs.length} scheduled or on-hold jobs; ${inFlight} are needed`);
+      const owned = Array.from({ length: inFlight }, (_, sender) => jobs.filter((_, k) => k % inFlight === sender));
       const move = async (sender: number, turn: number) => {
-        const own = jobs.filter((_, k) => k % inFlight === sender);
+        const own = owned[sender]!;
         const job = own[turn % own.length]!;
-        const status = nextStatus(job as never);
+        const status = nextStatus(job);
         const res = await post({ query: CHANGE_JOB_STATUS, variables: { input: { id: job.id, expectedVersion: job.version, status: status.toUpperCase() } } }, headers);
         const moved = res.data.changeJobStatus.job as { version: number };
         job.version = moved.version;

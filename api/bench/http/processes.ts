@@ -192,19 +192,14 @@ export async function settle(server: Server, quietMs = 150): Promise<number> {
 
 /** CPU time (user + system, ms) used so far by every PostgreSQL process of this machine (the server and its backends). */
 export function postgresCpuMs(): number {
-  let ticks = 0;
+  let ms = 0;
   for (const pid of readdirSync("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
-    let stat: string;
     try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (/^(postgres|postmaster)/.test(readFileSync(`/proc/${pid}/comm`, "utf8"))) ms += cpuMs(Number(pid));
     } catch {
-      continue; // ended meanwhile
+      // ended meanwhile
     }
-    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-    if (!name.startsWith("postgres") && !name.startsWith("postmaster")) continue;
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
   }
-  return (ticks * 1000) / CLOCK_TICKS;
+  return ms;
 }

@@ -7,7 +7,7 @@ const PIN = Symbol("pinned transaction");
 interface PrismaRequest {
   transaction?: unknown;
   [SETTINGS]?: SessionSettings;
-  [PIN]?: object;
+  [PIN]?: { readonly key: string };
 }
 
 interface RequestLoader {
@@ -37,20 +37,12 @@ export function keepSettingsThroughBatching(client: object): void {
   if (!options || typeof options.batchBy !== "function" || typeof options.singleLoader !== "function" || typeof options.batchLoader !== "function")
     throw new Error("Prisma's request batching is not the one db/prisma-batching.ts knows: check it before upgrading Prisma");
   const { batchBy, singleLoader, batchLoader } = options as RequestLoader;
-  const pinIds = new WeakMap<object, number>();
-  let pinCount = 0;
-  const pinKey = (pin: object | undefined) => {
-    if (!pin) return "";
-    let id = pinIds.get(pin);
-    if (id === undefined) pinIds.set(pin, (id = ++pinCount));
-    return `|pin:${id}`;
-  };
   options.batchBy = (request) => {
     const settings = currentSettings();
     request[SETTINGS] = settings;
     request[PIN] = currentPin();
     const key = batchBy(request);
-    return key === undefined || request.transaction ? key : `${settings.key}${pinKey(request[PIN])}|${key}`;
+    return key === undefined || request.transaction ? key : `${settings.key}${request[PIN] ? `|${request[PIN].key}` : ""}|${key}`;
   };
   options.singleLoader = (request) => withPin(request[PIN], () => withSettings(request[SETTINGS] ?? currentSettings(), () => singleLoader(request)));
   options.batchLoader = (requests) => {

@@ -111,8 +111,12 @@ export class SettingsPool extends pg.Pool {
   }
 }
 
+let pinCount = 0;
+
 /** The connection of a transaction run by `pinnedTransaction`, while it runs. */
 class Pin {
+  /** Tells this transaction apart from every other of the process (db/prisma-batching.ts batches by it). */
+  readonly key = `pin:${++pinCount}`;
   open = true;
   constructor(
     readonly pool: SettingsPool,
@@ -150,10 +154,10 @@ function pinOf(pool: SettingsPool): Pin | undefined {
 }
 
 /** The pinned transaction the code running now is in (for db/prisma-batching.ts, which must keep it through Prisma's batching). */
-export const currentPin = (): object | undefined => pins.getStore();
+export const currentPin = (): { readonly key: string } | undefined => pins.getStore();
 
 /** Runs `fn` in the pinned transaction `pin` (one captured by `currentPin`); undefined: outside any. */
-export function withPin<T>(pin: object | undefined, fn: () => T): T {
+export function withPin<T>(pin: { readonly key: string } | undefined, fn: () => T): T {
   return pin ? pins.run(pin as Pin, fn) : pins.exit(fn);
 }
 
