@@ -15,9 +15,10 @@ type CookieStoreRequest = Request & {
 export function cookieJar(request: Request, secure: boolean): CookieJar | null {
   const store = (request as CookieStoreRequest).cookieStore;
   if (!store) return null;
-  const sent = parseCookies(request.headers.get("cookie") ?? "");
+  // parsed when first read (refresh and logout read one cookie; every other request reads none)
+  let sent: Record<string, string | undefined> | undefined;
   return {
-    get: (name) => sent[name],
+    get: (name) => (sent ??= parseCookies(request.headers.get("cookie") ?? ""))[name],
     set: (name, value, { maxAgeSeconds }) =>
       store.set({ name, value, path: "/", expires: Date.now() + maxAgeSeconds * 1000, httpOnly: true, secure, sameSite: "lax", domain: null }),
     clear: (name) => store.delete({ name, path: "/", domain: null }),
