@@ -42,4 +42,4 @@ COPY --from=build /app/web/build ./web/build
 USER node
 EXPOSE 4000 3000
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--max-semi-space-size=32", "api/dist/main.js"]
+CMD ["node", "api/dist/main.js"]

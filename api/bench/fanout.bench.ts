@@ -5,7 +5,6 @@
 // The server runs as production does (the compiled api/dist/main.js, NODE_ENV=production, built first when its
 // sources changed). FANOUT_PROFILE=<dir> writes its CPU profile there.
 import { spawn } from "node:child_process";
-import { API_NODE_FLAGS } from "../src/heap-growth.ts";
 import { cpus } from "node:os";
 import WebSocket from "ws";
 import { loadEnv, repoRoot } from "../src/env.ts";
@@ -60,7 +59,7 @@ export async function run() {
   await prisma.$disconnect();
   const port = await freePort();
   await buildIfChanged(apiBuild);
-  const server = spawn(process.execPath, [...(process.env.FANOUT_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.FANOUT_PROFILE}`] : []), ...API_NODE_FLAGS, "api/dist/main.js"], {
+  const server = spawn(process.execPath, [...(process.env.FANOUT_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.FANOUT_PROFILE}`] : []), "api/dist/main.js"], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", LOG_LEVEL: "error", GRAPHQL_TRUSTED_DOCUMENTS: "off", MALLOC_ARENA_MAX: "2", API_PORT: String(port), DATABASE_URL: db.url, JWT_SECRET: TEST_JWT_SECRET, ENCRYPTION_KEY: "0".repeat(64),
       // one user on one address opens every connection here: the per-client limits would refuse them

@@ -11,7 +11,6 @@ import { buildIfChanged, type CachedBuild } from "./build/cached-build.ts";
 import { apiBuild, webBuild } from "./build/targets.ts";
 import { seedIfEmpty } from "./seed-on-start.ts";
 import { Supervisor } from "./supervisor.ts";
-import { API_NODE_FLAGS } from "./heap-growth.ts";
 
 const dev = process.argv.includes("--dev");
 const withoutWeb = process.argv.includes("--no-web");
@@ -48,7 +47,7 @@ const tsx = ["--import", "tsx"];
 const launch = (name: string, command: string, args: string[], extraEnv: Record<string, string> = {}, cwd = repoRoot) =>
   supervisor.start({ name, command, args, cwd, env: { ...childEnv, ...extraEnv } });
 
-launch("api", process.execPath, [...API_NODE_FLAGS, ...(dev ? [...tsx, "api/src/main.ts"] : ["api/dist/main.js"])]);
+launch("api", process.execPath, dev ? [...tsx, "api/src/main.ts"] : ["api/dist/main.js"]);
 launch("worker", process.execPath, dev ? [...tsx, "api/src/worker.ts"] : ["api/dist/worker.js"]);
 const webEnv = { PUBLIC_API_URL: apiUrl, HOST: "127.0.0.1", PORT: String(env.WEB_PORT), ORIGIN: `http://127.0.0.1:${env.WEB_PORT}` };
 if (!withoutWeb) {

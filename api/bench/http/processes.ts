@@ -9,7 +9,6 @@ import { fileURLToPath } from "node:url";
 import { buildIfChanged } from "../../src/build/cached-build.ts";
 import { apiBuild } from "../../src/build/targets.ts";
 import { repoRoot } from "../../src/env.ts";
-import { API_NODE_FLAGS } from "../../src/heap-growth.ts";
 import { freePort } from "../../test/support/ports.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,8 +49,7 @@ export async function launchApi(s: ServerSettings): Promise<Server> {
   const port = await freePort();
   const profile = s.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${s.cpuProfileDir}`] : [];
   const flags = (process.env.BENCH_API_NODE_FLAGS ?? "").split(" ").filter(Boolean); // experiments: V8/node flags for the API only
-  // the flags production starts it with first, so an experiment's own (BENCH_API_NODE_FLAGS) can override them
-  return start("api", port, [...API_NODE_FLAGS, ...flags, ...profile, ...entry], {
+  return start("api", port, [...flags, ...profile, ...entry], {
     NODE_ENV: "production",
     API_HOST: "127.0.0.1",
     API_PORT: String(port),
