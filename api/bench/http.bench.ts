@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { repoRoot } from "../src/env.ts";
 import { defaultBenchUrl, exclusiveRun, poolState, prepareDataset, type Dataset } from "./http/dataset.ts";
 import { compare, comparePostGraphile, JobLeases, measure, statementsPerRequest } from "./http/load.ts";
-import { launchApi, launchBaseline, launchPostGraphile, rssMiB, type ServerSettings } from "./http/processes.ts";
+import { anonMiB, launchApi, launchBaseline, launchPostGraphile, rssMiB, type ServerSettings } from "./http/processes.ts";
 import { login } from "./http/sessions.ts";
 import { HEADER, PG_HEADER, row, summary, table, writeJson, type ScenarioReport } from "./http/report.ts";
 import { postgraphileAnswers, postgraphileNodeId, scenarios, type Fixtures } from "./http/scenarios.ts";
@@ -108,9 +108,10 @@ async function measureAll(o: ReturnType<typeof options>) {
   const rssStartMiB = rssOf();
   await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
   const rssIdleMiB = rssOf();
+  const anonIdleMiB = anonMiB(api.pid);
   const mib = (at: Record<string, number>, who: string) => `${at[who]!.toFixed(0)} MiB`;
   console.log(
-    `resident memory at start / idle (${IDLE_SECONDS} s without requests): API (pid ${api.pid}) ${mib(rssStartMiB, "api")} / ${mib(rssIdleMiB, "api")}; ` +
+    `resident memory at start / idle (${IDLE_SECONDS} s without requests): API (pid ${api.pid}) ${mib(rssStartMiB, "api")} / ${mib(rssIdleMiB, "api")} (${anonIdleMiB.toFixed(0)} MiB its own: RssAnon); ` +
       `baseline (pid ${baseline.pid}) ${mib(rssStartMiB, "baseline")} / ${mib(rssIdleMiB, "baseline")}` +
       (postgraphile ? `; PostGraphile (pid ${postgraphile.pid}) ${mib(rssStartMiB, "postgraphile")} / ${mib(rssIdleMiB, "postgraphile")}` : "") +
       `; server logs: ${logFile}`,
@@ -155,7 +156,7 @@ async function measureAll(o: ReturnType<typeof options>) {
   if (mismatched.length) console.log(`\nWARNING: the baseline's or PostGraphile's data differed from the API's in ${mismatched.join(", ")}: those ratios compare different answers`);
   console.log("the baseline's changeJobStatus does less than the API's: no row-level security, no actor label in the audit row (api/bench/baseline/change-job-status.ts)");
   const options_ = { ...o, scenarios: o.scenarios.map((s) => s.name) };
-  const file = writeJson({ started, options: options_, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, rssStartMiB, rssIdleMiB, reports });
+  const file = writeJson({ started, options: options_, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, rssStartMiB, rssIdleMiB, anonIdleMiB, reports });
   console.log(`results: ${file}`);
   if (settings.cpuProfileDir) console.log(`API CPU profile (open in Chrome DevTools or speedscope): ${settings.cpuProfileDir}`);
 }

@@ -162,7 +162,20 @@ export function cpuMs(pid: number): number {
 
 /** Resident memory of a process, in MiB (VmRSS of /proc/<pid>/status). */
 export function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  return statusMiB(pid, "VmRSS");
+}
+
+/**
+ * The process's own part of its resident memory, in MiB (RssAnon: heap, stacks, malloc'd memory): VmRSS also counts
+ * the pages of files it maps (the node binary and its libraries, shared with every node process), and how many of
+ * those are resident varies from one day to the next (30-50 MiB here).
+ */
+export function anonMiB(pid: number): number {
+  return statusMiB(pid, "RssAnon");
+}
+
+function statusMiB(pid: number, field: string): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${field}:`));
   return Number(line?.match(/(\d+)/)?.[1] ?? Number.NaN) / 1024;
 }
 
