@@ -150,9 +150,9 @@ export function buildApp(env: Env, options: BuildOptions): App {
       // the plugins after it wrap (the operation span's)
       useEngine({ execute, subscribe }),
       onPathOnly(
-        "/readyz",
+        READINESS_PATH,
         useReadinessCheck({
-          endpoint: "/readyz",
+          endpoint: READINESS_PATH,
           check: async ({ fetchAPI }) => {
             const { ok, ...details } = await readiness();
             return new fetchAPI.Response(JSON.stringify({ status: ok ? "ready" : "not ready", ...details }), {
@@ -304,11 +304,13 @@ function onPathOnly(path: string, plugin: Plugin): Plugin {
   return { ...plugin, onRequest: (payload) => (payload.url.pathname === path ? onRequest(payload) : undefined) };
 }
 
+const READINESS_PATH = "/readyz";
+
 /** The paths yoga answers (GraphQL and GraphiQL; liveness, readiness and metrics by its plugins), by metrics route. */
 const YOGA_ROUTES = new Map([
   ["/graphql", "graphql"],
   ["/healthz", "healthz"],
-  ["/readyz", "readyz"],
+  [READINESS_PATH, "readyz"],
   ["/metrics", "metrics"],
 ]);
 

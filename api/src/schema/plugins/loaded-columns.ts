@@ -71,16 +71,20 @@ export class LoadedColumnsPlugin<Types extends SchemaTypes> extends BasePlugin<T
     // the related type's own selection (prismaNode `select: { id: true }`): what its unwrapped fields (the global id) read
     const keys = base && typeof base === "object" ? Object.keys(base as object).filter((k) => (base as Record<string, unknown>)[k] === true) : [];
     const typeName = target.name;
-    const columnsBeneath = new WeakMap<FieldNode, string[] | null>();
+    // per field node: the columns the related row must have (its keys, then those selected beneath), or null
+    const needed = new WeakMap<FieldNode, string[] | null>();
+    const neededFor = (info: GraphQLResolveInfo): string[] | null => {
+      const beneath = this.columnsBeneath(typeName, info);
+      return beneath && [...keys, ...beneath];
+    };
     const answers = (value: Record<string, unknown>, info: GraphQLResolveInfo): boolean => {
       const node = info.fieldNodes[0]!;
-      let columns = info.fieldNodes.length === 1 ? columnsBeneath.get(node) : undefined;
+      let columns = info.fieldNodes.length === 1 ? needed.get(node) : undefined;
       if (columns === undefined) {
-        columns = this.columnsBeneath(typeName, info);
-        if (info.fieldNodes.length === 1) columnsBeneath.set(node, columns);
+        columns = neededFor(info);
+        if (info.fieldNodes.length === 1) needed.set(node, columns);
       }
       if (!columns) return false;
-      for (const key of keys) if (value[key] === undefined) return false;
       for (const key of columns) if (value[key] === undefined) return false;
       return true;
     };
