@@ -29,7 +29,8 @@ const postEventType: Partial<Record<MarketingPostStatus, string>> = {
 
 /**
  * The end of one channel's publication, through the pipeline as the system (one transaction: the target, the
- * post's aggregate status, the audit row, the outbox; then the live event). The event is
+ * post's aggregate status, the audit row, the outbox; then the live event). Channels of one post finish one after
+ * the other (the post's row is locked first), so the last one always sees the others' outcomes. The event is
  * `marketing_post.published | partially_published | failed` when the post reached that state, else
  * `marketing_post.status_changed`.
  */
@@ -37,6 +38,10 @@ export async function finishTarget(scope: WorkerScope, tenantId: string, targetI
   const ctx = await systemContext(tenantId, "marketing", scope.log, scope.services, scope.prisma);
   if (!ctx) return;
   await runMutation(ctx, { entityType: "marketing_post", action: "status_changed" }, async (tx) => {
+    // the post's row first, locked: two channels finishing at once would otherwise each read the other as still
+    // publishing (READ COMMITTED: neither sees the other's uncommitted target) and leave the post PUBLISHING for good.
+    // The statements after the lock see every channel committed before it
+    await tx.$queryRaw`SELECT 1 FROM "MarketingPost" WHERE "id" = (SELECT "postId" FROM "MarketingPostTarget" WHERE "id" = ${targetId}::uuid) FOR UPDATE`;
     const target = await tx.marketingPostTarget.update({ where: { id: targetId }, data: { ...data, publishedAt: data.status === "published" ? new Date() : undefined } });
     const before = await tx.marketingPost.findUniqueOrThrow({ where: { id: target.postId } });
     const targets = await tx.marketingPostTarget.findMany({ where: { postId: target.postId }, select: { status: true } });

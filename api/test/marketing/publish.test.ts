@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type WorkerHandle } from "../../src/jobs/runner.ts";
 import { createLogger } from "../../src/logger.ts";
+import { finishTarget } from "../../src/marketing/outcomes.ts";
 import { as } from "../support/domain.ts";
 import { connectFacebook, CREATE_POST, postState, schedulePost, startMarketing, type MarketingHarness } from "./helpers.ts";
 
@@ -140,5 +141,23 @@ describe("publishing posts to a Facebook Page through the worker", () => {
     expect(retry.errors).toBeUndefined();
     await published(post.id).toBe("PUBLISHED");
     expect(h.meta.posts.filter((p) => p.message === "Token test")).toHaveLength(1);
+  });
+
+  it("channels of one post finishing at the same moment: the post reaches its final status every time", async () => {
+    const tenant = await h.prisma.tenant.findUniqueOrThrow({ where: { slug: "all_county" } });
+    const scope = { prisma: h.prisma, services: { env: h.t.env, loginLimiter: undefined as never }, log: createLogger("silent") };
+    const accounts = await Promise.all([1, 2, 3].map((n) =>
+      h.prisma.channelAccount.create({ data: { tenantId: tenant.id, platform: "facebook", externalId: `together-${n}`, name: `Page ${n}`, tokenKeyId: "none" } })));
+    for (let round = 0; round < 8; round++) {
+      const post = await h.prisma.marketingPost.create({ data: { tenantId: tenant.id, text: `Together ${round}`, status: "publishing" } });
+      const targets = await Promise.all(
+        accounts.map((a) => h.prisma.marketingPostTarget.create({ data: { tenantId: tenant.id, postId: post.id, channelAccountId: a.id, status: "publishing", idempotencyKey: crypto.randomUUID() } })),
+      );
+      // the last two finish together: without the post's lock each reads the other as still publishing
+      await finishTarget(scope, tenant.id, targets[0]!.id, { status: "published", externalPostId: `x${round}` });
+      await Promise.all(targets.slice(1).map((t, i) => finishTarget(scope, tenant.id, t.id, i ? { status: "failed", lastError: "refused" } : { status: "published", externalPostId: `y${round}` })));
+      const after = await h.prisma.marketingPost.findUniqueOrThrow({ where: { id: post.id } });
+      expect(after.status, `round ${round}`).toBe("partially_published");
+    }
   });
 });
