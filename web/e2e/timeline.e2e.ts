@@ -92,14 +92,23 @@ describe('the dispatch timeline', () => {
 
 	it('shows a version conflict instead of overwriting another dispatcher’s change', async () => {
 		const page = await newPage({ user: 'dispatcher@h2o.example' });
+		// the live feed goes through a relay that can hold back what the server sends. Going offline instead would
+		// drop the socket, and the page re-syncs when it reconnects (it must): the test then raced the reconnection
+		let holding = false;
+		const held: unknown[] = [];
+		await page.routeWebSocket(/\/graphql/, (socket) => {
+			const server = socket.connectToServer();
+			socket.onMessage((message) => server.send(message));
+			server.onMessage((message) => (holding ? held.push(message) : socket.send(message)));
+		});
 		await page.goto(`/service-calls/timeline?day=${DAY}`);
 		const block = row(page, 'Dana Brooks').getByRole('button', { name: new RegExp(names.booked) });
 		await block.waitFor();
-		// the page goes offline from the live feed (it keeps its stale version), the call changes elsewhere
-		await page.context().setOffline(true);
+		// the call changes elsewhere; its live event is held, so the page keeps its stale version
+		holding = true;
 		const before = await read(ids.booked);
 		await api('mutation ($input: UpdateServiceCallInput!) { updateServiceCall(input: $input) { serviceCall { id } } }', { input: { id: ids.booked, expectedVersion: before.version, problem: 'Changed elsewhere' } });
-		await page.context().setOffline(false);
+		await expect.poll(() => held.length, { timeout: 10_000 }).toBeGreaterThan(0);
 		await block.focus();
 		await page.keyboard.press('Enter');
 		await page.keyboard.press('ArrowRight');
@@ -107,5 +116,6 @@ describe('the dispatch timeline', () => {
 		await page.getByRole('alert').filter({ hasText: /reloaded/ }).waitFor({ timeout: 10_000 });
 		const after = await read(ids.booked);
 		expect([after.assignedTechnician, after.windowStart]).toEqual(['Dana Brooks', at(9)]);
+		expect(after.version).toBe(before.version + 1);
 	});
 });
