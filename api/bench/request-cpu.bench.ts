@@ -1,7 +1,7 @@
 // `npm run bench -- request-cpu`: the API's own CPU per request, in process (yoga.fetch: no sockets, no autocannon,
 // no other server sharing the cores), for documents of the jobs board that differ by one thing each, so the cost of
 // each part shows: the fixed cost of a request ({ __typename }), of a list read (one column, one row), of a row, of a
-// relation; and of a change through the mutation pipeline (changeJobStatus: its transaction, audit row, outbox message
+// relation; of a node lookup (node(id:) of a job with the board's fields); and of a change through the mutation pipeline (changeJobStatus: its transaction, audit row, outbox message
 // and worker job, publish). The http bench's data set and database (npm run bench -- http prepares it). Each document runs in rounds,
 // alternating with the others; the best round is printed (µs of CPU per request, user + system, at 10 in flight), with
 // the CPU PostgreSQL's processes used in that round per request (from /proc: the server's whole work, so keep the
@@ -81,6 +81,9 @@ export async function run() {
           }),
         );
       };
+      // node(id:): a job of the board by its id, with the board's fields
+      const NODE = "node(id:) job + builder";
+      if (!only || NODE.includes(only)) DOCUMENTS[NODE] = `{ node(id: "${jobs[0]!.id}") { id ... on Job { status community lot builder { id name } } } }`;
       for (const query of Object.values(DOCUMENTS)) await send(query, 300); // warm: plans, caches, JIT
       const best: Record<string, { api: number; pg: number }> = {};
       for (let r = 0; r < rounds; r++) {

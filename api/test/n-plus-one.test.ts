@@ -102,6 +102,30 @@ describe("no N+1: a request's SQL statement count does not grow with page size",
     }
   });
 
+  it("looks nodes up by id in one statement however many (nodes(ids:) of 5 and 40 jobs with their builder), each answered with its row or null", async () => {
+    const NODE = "id status community lot builder { id name }";
+    const page = (await ok(t, `{ jobs(first: 40) { edges { node { ${NODE} } } } }`)).jobs.edges.map((e: any) => e.node);
+    const missing = Buffer.from("Job:00000000-0000-4000-8000-000000000000").toString("base64");
+    const others = (await ok(t, `{ serviceCalls(first: 1) { edges { node { id } } } }`, {}, "h2o")).serviceCalls.edges.map((e: any) => e.node.id);
+    for (const n of [5, 40]) {
+      const ids = page.slice(0, n).map((j: any) => j.id);
+      statements.length = 0;
+      const data = await ok(t, `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Job { status community lot builder { id name } } } }`, { ids: [...ids.slice(0, 2), missing, ...ids.slice(2)] });
+      // the same rows as the list read, in the order asked, null for an id with no row
+      expect(data.nodes).toEqual([...page.slice(0, 2), null, ...page.slice(2, n)]);
+      const reads = selectsFrom(statements, "Job");
+      expect(reads, statements.join("\n")).toHaveLength(1);
+      expect(reads[0]).toMatch(/"id" = ANY\(\$1\)/);
+      // only the selected columns, the builder joined in the same statement
+      expect(columnsOf(reads[0]!, "Job")).toEqual(["community", "id", "lot", "status"]);
+      expect(selectsFrom(statements, "Builder")).toEqual(reads);
+    }
+    // node(id:) reads the same way; another tenant's object is null (its row is not visible)
+    const one = await ok(t, `query($id: ID!) { node(id: $id) { id ... on Job { ${NODE.replace("id ", "")} } } }`, { id: page[0].id });
+    expect(one.node).toEqual(page[0]);
+    expect((await ok(t, `query($id: ID!) { node(id: $id) { id } }`, { id: others[0] })).node).toBeNull();
+  });
+
   it("reads only the selected columns (and the keys ids, cursors and relations need) of every domain type", async () => {
     // a board's list read joins its to-one relations in the same statement: the foreign key is in the join, not read
     const cases = [

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seed } from "../../prisma/seed.ts";
 import { generateLargeDataset } from "../scripts/generate-large-dataset.ts";
-import { createPrisma, type Prisma } from "../src/db/client.ts";
-import { compile, readMany } from "../src/db/sql-read.ts";
+import { createPrisma, observeSql, type Prisma } from "../src/db/client.ts";
+import { tenantTransaction } from "../src/db/rls.ts";
+import { compile, readMany, readUnique } from "../src/db/sql-read.ts";
 import { tenantScoped, type TenantDb } from "../src/db/tenancy.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 
@@ -113,9 +114,12 @@ describe("the boards' list reads in SQL (db/sql-read.ts)", () => {
   const tenants: Record<string, string> = {};
   const picks: Picks = { builderIds: [], words: [], dates: [] };
   const ids: Record<string, string[]> = {};
+  const statements: string[] = [];
+  let stopObserving: () => void;
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    stopObserving = observeSql((st) => void (statements.length < 10_000 && statements.push(st.sql)));
     prisma = createPrisma(db.url, POOL);
     await seed(prisma, { info: () => undefined });
     await generateLargeDataset(prisma, { jobsTenant: "all_county", serviceCallsTenant: "h2o", builders: 30, jobs: 1_500, bids: 600, serviceCalls: 1_200 });
@@ -137,6 +141,7 @@ describe("the boards' list reads in SQL (db/sql-read.ts)", () => {
   }, 120_000);
 
   afterAll(async () => {
+    stopObserving?.();
     await prisma?.$disconnect();
     await db?.drop();
   });
@@ -166,6 +171,39 @@ describe("the boards' list reads in SQL (db/sql-read.ts)", () => {
       expect(withRows).toBeGreaterThan(120);
     });
   }
+
+  it("looks rows up by id (readUnique: node(id:), nodes(ids:)) exactly as Prisma's findUnique, one statement for the lookups of a tick", async () => {
+    const rnd = new Random(5);
+    for (const filter of [true, false]) {
+      for (const board of BOARDS) {
+        const client = tenantScoped(prisma, tenants.all_county!, { filter });
+        const select = randomArgs(rnd, board, picks, ids[board.model]!).select as Args;
+        // both tenants' rows (the other's are null, as for Prisma) and an id with no row
+        const some = [...Array.from({ length: 12 }, () => rnd.pick(ids[board.model]!)), ids[board.model]!.at(-1)!];
+        statements.length = 0;
+        const viaSql = await Promise.all(some.map((id) => readUnique(client, board.model, { select, where: { id } }, () => Promise.reject(new Error("fell back")))));
+        expect(statements.filter((st) => st.startsWith("SELECT") && !st.includes("set_config")), `${board.model}: ${JSON.stringify(select)}`).toHaveLength(1);
+        const viaPrisma = await Promise.all(some.map((id) => delegate(client, board.model).findUnique({ select, where: { id } })));
+        expect(viaSql, `${board.model}: ${JSON.stringify(select)}`).toEqual(viaPrisma);
+        expect(viaSql.filter(Boolean).length).toBeGreaterThan(0);
+        expect(viaSql.at(-1)).toBeNull();
+      }
+    }
+    // inside a transaction, a lookup runs on its connection: it sees the transaction's own change
+    const client = tenantScoped(prisma, tenants.all_county!);
+    const job = await client.job.findFirstOrThrow({ select: { id: true, lot: true } });
+    const seen = await tenantTransaction(client, tenants.all_county!, async (tx) => {
+      await tx.job.update({ where: { id: job.id }, data: { lot: "in the transaction" } });
+      return readUnique(client, "Job", { select: { id: true, lot: true }, where: { id: job.id } }, () => Promise.reject(new Error("fell back")));
+    });
+    expect(seen).toEqual({ id: job.id, lot: "in the transaction" });
+    await client.job.update({ where: { id: job.id }, data: { lot: job.lot } });
+    // anything else is Prisma's: another where, include, no acting tenant
+    const fallback = () => Promise.resolve("fell back");
+    expect(await readUnique(client, "Job", { select: { id: true }, where: { id: job.id, archivedAt: null } }, fallback)).toBe("fell back");
+    expect(await readUnique(client, "Job", { include: { builder: true }, where: { id: job.id } }, fallback)).toBe("fell back");
+    expect(await readUnique(tenantScoped(prisma, null), "Job", { select: { id: true }, where: { id: job.id } }, fallback)).toBe("fell back");
+  });
 
   it("finds rows: the comparison is not between two empty lists", async () => {
     const client = tenantScoped(prisma, tenants.all_county!);

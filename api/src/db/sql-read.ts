@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
+import DataLoader from "dataloader";
 import pg from "pg";
 import { getDatamodel } from "../generated/pothos-types.ts";
 import { tracing } from "../telemetry/hooks.ts";
 import { appSettings, withSettings } from "./session-settings.ts";
-import type { SettingsPool } from "./settings-pool.ts";
+import { currentPin, type SettingsPool } from "./settings-pool.ts";
 
 /**
  * The list read of the boards (jobs, bids, service calls, builders) as one hand-compiled SQL statement instead of
@@ -82,6 +83,83 @@ export function readMany<A extends Args, R>(db: object, model: string, args: A, 
   if (!compiled) return fallback(args);
   return run(scope!, compiled) as Promise<R>;
 }
+
+/**
+ * `findUnique({ select, where: { id } })` on `model` through `db` (the node lookups of plugin-prisma: `node(id:)`,
+ * `nodes(ids:)`), compiled as `readMany` compiles a list read, and batched: the lookups started in one tick with the
+ * same statement (the same selection, through the same client: the same tenant and settings) are one
+ * `WHERE "id" = ANY($1)` read, each answered with its row or null. Inside a pinned transaction a lookup is a
+ * statement of its own on that transaction's connection (a batch never mixes connections). Anything else (another
+ * `where`, `include`, a selection `compile` does not cover, no acting tenant) is `fallback`: Prisma's own call.
+ */
+export function readUnique<R>(db: object, model: string, args: Args, fallback: () => Promise<R>): Promise<R> {
+  const scope = scopes.get(db);
+  const where = args.where as Args | undefined;
+  if (!scope || !where || typeof where.id !== "string" || Object.keys(where).length !== 1) return fallback();
+  if (scope.tenantId === null && models.get(model)?.tenantScoped) return fallback();
+  for (const key of Object.keys(args)) if (key !== "select" && key !== "where" && args[key] !== undefined) return fallback();
+  const compiled = compile(model, { select: args.select, where: { id: { in: [where.id] } } }, scope);
+  // the rows are matched to the lookups by id: the statement must read it (plugin-prisma always selects the key)
+  if (!compiled || typeof compiled.shape.parts[compiled.shape.keys.indexOf("id")] !== "number") return fallback();
+  if (currentPin()) return run(scope, compiled).then((rows) => (rows[0] ?? null) as R);
+  return lookupsOf(scope, compiled).load(where.id) as Promise<R>;
+}
+
+const lookupLoaders = new WeakMap<ReadScope, Map<string, DataLoader<string, Row | null>>>();
+
+/** One loader per client and statement text; it caches nothing (a row is read again by the next request). */
+function lookupsOf(scope: ReadScope, compiled: Compiled): DataLoader<string, Row | null> {
+  let loaders = lookupLoaders.get(scope);
+  if (!loaders) lookupLoaders.set(scope, (loaders = new Map()));
+  let loader = loaders.get(compiled.text);
+  if (!loader) {
+    if (loaders.size >= 1_000) loaders.clear();
+    loader = new DataLoader<string, Row | null>(
+      async (ids) => {
+        // $1 is the ids (the only parameter of the `where`); the rest (the tenant filter) is the same for every lookup
+        const rows = await run(scope, { ...compiled, values: [ids, ...compiled.values.slice(1)] });
+        const byId = new Map<unknown, Row>();
+        for (const row of rows) byId.set(row.id, row);
+        return ids.map((id) => byId.get(id) ?? null);
+      },
+      { cache: false },
+    );
+    loaders.set(compiled.text, loader);
+  }
+  return loader;
+}
+
+/**
+ * What plugin-prisma reads through (builder.ts `prisma.client`): the request's client `db`, whose delegates'
+ * `findUnique` go through `readUnique`; everything else is `db`'s own. One per client, made once.
+ */
+export function readingClient<T extends object>(db: T): T {
+  let reading = readingClients.get(db);
+  if (!reading) {
+    const delegates = new Map<PropertyKey, object>();
+    reading = new Proxy(db, {
+      get(target, key) {
+        const own = Reflect.get(target, key) as unknown;
+        if (typeof key !== "string" || !delegateModels.has(key) || !own) return own;
+        let delegate = delegates.get(key);
+        if (!delegate) {
+          const model = delegateModels.get(key)!;
+          const base = own as { findUnique(args: Args): Promise<unknown> };
+          const findUnique = (args: Args) => readUnique(db, model, args, () => base.findUnique(args));
+          delegate = new Proxy(base, { get: (d, k) => (k === "findUnique" ? findUnique : Reflect.get(d, k)) });
+          delegates.set(key, delegate);
+        }
+        return delegate;
+      },
+    });
+    readingClients.set(db, reading);
+  }
+  return reading as T;
+}
+
+const readingClients = new WeakMap<object, object>();
+/** Prisma's delegate name (`job`) to its model (`Job`). */
+const delegateModels = new Map([...models.keys()].map((name) => [name[0]!.toLowerCase() + name.slice(1), name]));
 
 export interface Compiled {
   text: string;

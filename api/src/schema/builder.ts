@@ -7,6 +7,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { DateResolver, DateTimeResolver } from "graphql-scalars";
 import type { Action } from "../auth/permissions.ts";
 import type { Context } from "../context.ts";
+import { readingClient } from "../db/sql-read.ts";
 import { isTenantScoped } from "../db/tenancy.ts";
 import { startupNodeEnv } from "../env.ts";
 import { hasCapability, type Capability } from "../domain/capabilities.ts";
@@ -64,8 +65,9 @@ export const builder = new SchemaBuilder<{
   },
   zod: { validationError },
   prisma: {
-    // The request's tenant-scoped client (see context.ts): every model query plugin-prisma makes is confined to the tenant.
-    client: (ctx) => ctx.db as unknown as PrismaClient,
+    // The request's tenant-scoped client (see context.ts): every model query plugin-prisma makes is confined to the tenant;
+    // its node lookups by id are batched statements of db/sql-read.ts
+    client: (ctx) => readingClient(ctx.db) as unknown as PrismaClient,
     dmmf: getDatamodel(),
     exposeDescriptions: true,
     filterConnectionTotalCount: true,
