@@ -3,7 +3,7 @@ import { seed } from "../../prisma/seed.ts";
 import { generateLargeDataset } from "../scripts/generate-large-dataset.ts";
 import { createPrisma, observeSql, type Prisma } from "../src/db/client.ts";
 import { tenantTransaction } from "../src/db/rls.ts";
-import { compile, readMany, readUnique } from "../src/db/sql-read.ts";
+import { compile, readMany, readUnique, type Lookups } from "../src/db/sql-read.ts";
 import { tenantScoped, type TenantDb } from "../src/db/tenancy.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 
@@ -181,7 +181,8 @@ describe("the boards' list reads in SQL (db/sql-read.ts)", () => {
         // both tenants' rows (the other's are null, as for Prisma) and an id with no row
         const some = [...Array.from({ length: 12 }, () => rnd.pick(ids[board.model]!)), ids[board.model]!.at(-1)!];
         statements.length = 0;
-        const viaSql = await Promise.all(some.map((id) => readUnique(client, board.model, { select, where: { id } }, () => Promise.reject(new Error("fell back")))));
+        const lookups: Lookups = new Map(); // one request's batches
+        const viaSql = await Promise.all(some.map((id) => readUnique(client, board.model, { select, where: { id } }, () => Promise.reject(new Error("fell back")), lookups)));
         expect(statements.filter((st) => st.startsWith("SELECT") && !st.includes("set_config")), `${board.model}: ${JSON.stringify(select)}`).toHaveLength(1);
         const viaPrisma = await Promise.all(some.map((id) => delegate(client, board.model).findUnique({ select, where: { id } })));
         expect(viaSql, `${board.model}: ${JSON.stringify(select)}`).toEqual(viaPrisma);
@@ -189,6 +190,12 @@ describe("the boards' list reads in SQL (db/sql-read.ts)", () => {
         expect(viaSql.at(-1)).toBeNull();
       }
     }
+    // lookups of different requests (their own batches) are never one statement
+    const someJobs = ids.Job!.slice(0, 3);
+    const jobs = tenantScoped(prisma, tenants.all_county!);
+    statements.length = 0;
+    await Promise.all(someJobs.map((id) => readUnique(jobs, "Job", { select: { id: true }, where: { id } }, () => Promise.reject(new Error("fell back")), new Map())));
+    expect(statements.filter((st) => st.startsWith("SELECT") && !st.includes("set_config"))).toHaveLength(3);
     // inside a transaction, a lookup runs on its connection: it sees the transaction's own change
     const client = tenantScoped(prisma, tenants.all_county!);
     const job = await client.job.findFirstOrThrow({ select: { id: true, lot: true } });

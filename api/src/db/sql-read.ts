@@ -84,15 +84,19 @@ export function readMany<A extends Args, R>(db: object, model: string, args: A, 
   return run(scope!, compiled) as Promise<R>;
 }
 
+/** The batches of one request's node lookups: a loader per statement text (see `readUnique`). */
+export type Lookups = Map<string, DataLoader<string, Row | null>>;
+
 /**
  * `findUnique({ select, where: { id } })` on `model` through `db` (the node lookups of plugin-prisma: `node(id:)`,
- * `nodes(ids:)`), compiled as `readMany` compiles a list read, and batched: the lookups started in one tick with the
- * same statement (the same selection, through the same client: the same tenant and settings) are one
- * `WHERE "id" = ANY($1)` read, each answered with its row or null. Inside a pinned transaction a lookup is a
- * statement of its own on that transaction's connection (a batch never mixes connections). Anything else (another
- * `where`, `include`, a selection `compile` does not cover, no acting tenant) is `fallback`: Prisma's own call.
+ * `nodes(ids:)`), compiled as `readMany` compiles a list read, and batched in `lookups` (one request's, from
+ * `readingClient`): the lookups started in one tick with the same statement (the same selection, through the same
+ * client: the same tenant and settings) are one `WHERE "id" = ANY($1)` read, each answered with its row or null.
+ * Inside a pinned transaction a lookup is a statement of its own on that transaction's connection (a batch never
+ * mixes connections). Anything else (another `where`, `include`, a selection `compile` does not cover, no acting
+ * tenant) is `fallback`: Prisma's own call.
  */
-export function readUnique<R>(db: object, model: string, args: Args, fallback: () => Promise<R>): Promise<R> {
+export function readUnique<R>(db: object, model: string, args: Args, fallback: () => Promise<R>, lookups: Lookups = new Map()): Promise<R> {
   const scope = scopes.get(db);
   const where = args.where as Args | undefined;
   if (!scope || !where || typeof where.id !== "string" || Object.keys(where).length !== 1) return fallback();
@@ -102,18 +106,8 @@ export function readUnique<R>(db: object, model: string, args: Args, fallback: (
   // the rows are matched to the lookups by id: the statement must read it (plugin-prisma always selects the key)
   if (!compiled || typeof compiled.shape.parts[compiled.shape.keys.indexOf("id")] !== "number") return fallback();
   if (currentPin()) return run(scope, compiled).then((rows) => (rows[0] ?? null) as R);
-  return lookupsOf(scope, compiled).load(where.id) as Promise<R>;
-}
-
-const lookupLoaders = new WeakMap<ReadScope, Map<string, DataLoader<string, Row | null>>>();
-
-/** One loader per client and statement text; it caches nothing (a row is read again by the next request). */
-function lookupsOf(scope: ReadScope, compiled: Compiled): DataLoader<string, Row | null> {
-  let loaders = lookupLoaders.get(scope);
-  if (!loaders) lookupLoaders.set(scope, (loaders = new Map()));
-  let loader = loaders.get(compiled.text);
+  let loader = lookups.get(compiled.text);
   if (!loader) {
-    if (loaders.size >= 1_000) loaders.clear();
     loader = new DataLoader<string, Row | null>(
       async (ids) => {
         // $1 is the ids (the only parameter of the `where`); the rest (the tenant filter) is the same for every lookup
@@ -124,40 +118,36 @@ function lookupsOf(scope: ReadScope, compiled: Compiled): DataLoader<string, Row
       },
       { cache: false },
     );
-    loaders.set(compiled.text, loader);
+    lookups.set(compiled.text, loader);
   }
-  return loader;
+  return loader.load(where.id) as Promise<R>;
 }
 
 /**
- * What plugin-prisma reads through (builder.ts `prisma.client`): the request's client `db`, whose delegates'
- * `findUnique` go through `readUnique`; everything else is `db`'s own. One per client, made once.
+ * What plugin-prisma reads through during one request (builder.ts `prisma.client`, called once per request
+ * context): the request's client `db`, whose delegates' `findUnique` go through `readUnique` with the request's own
+ * batches; everything else is `db`'s own.
  */
 export function readingClient<T extends object>(db: T): T {
-  let reading = readingClients.get(db);
-  if (!reading) {
-    const delegates = new Map<PropertyKey, object>();
-    reading = new Proxy(db, {
-      get(target, key) {
-        const own = Reflect.get(target, key) as unknown;
-        if (typeof key !== "string" || !delegateModels.has(key) || !own) return own;
-        let delegate = delegates.get(key);
-        if (!delegate) {
-          const model = delegateModels.get(key)!;
-          const base = own as { findUnique(args: Args): Promise<unknown> };
-          const findUnique = (args: Args) => readUnique(db, model, args, () => base.findUnique(args));
-          delegate = new Proxy(base, { get: (d, k) => (k === "findUnique" ? findUnique : Reflect.get(d, k)) });
-          delegates.set(key, delegate);
-        }
-        return delegate;
-      },
-    });
-    readingClients.set(db, reading);
-  }
-  return reading as T;
+  const lookups: Lookups = new Map();
+  const delegates = new Map<string, object>();
+  return new Proxy(db, {
+    get(target, key) {
+      const own = Reflect.get(target, key) as unknown;
+      if (typeof key !== "string" || !own || !delegateModels.has(key)) return own;
+      let delegate = delegates.get(key);
+      if (!delegate) {
+        const model = delegateModels.get(key)!;
+        const base = own as { findUnique(args: Args): Promise<unknown> };
+        const findUnique = (args: Args) => readUnique(db, model, args, () => base.findUnique(args), lookups);
+        delegate = new Proxy(base, { get: (d, k) => (k === "findUnique" ? findUnique : Reflect.get(d, k)) });
+        delegates.set(key, delegate);
+      }
+      return delegate;
+    },
+  });
 }
 
-const readingClients = new WeakMap<object, object>();
 /** Prisma's delegate name (`job`) to its model (`Job`). */
 const delegateModels = new Map([...models.keys()].map((name) => [name[0]!.toLowerCase() + name.slice(1), name]));
 
