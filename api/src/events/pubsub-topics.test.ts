@@ -45,6 +45,34 @@ describe("the domain pubsub", () => {
     expect((await fast.next()).value.id).toBe("e6");
   });
 
+  it("filters as events arrive: a refused event is never queued nor counted toward the bound; a filter that throws ends the subscription with its error", async () => {
+    const ps = createDomainPubSub();
+    const even = ps.subscribe(topicFor("t1", "job"), { maxQueued: 3, keep: (e) => Number(e.id.slice(1)) % 2 === 0 });
+    // six events, three kept: past the bound of 3 if the refused ones were queued or counted
+    for (let n = 1; n <= 6; n++) ps.publish(topicFor("t1", "job"), event("t1", n));
+    expect([(await even.next()).value.id, (await even.next()).value.id, (await even.next()).value.id]).toEqual(["e2", "e4", "e6"]);
+    // a pending next() is answered by the next kept event, not by a refused one
+    const pending = even.next();
+    ps.publish(topicFor("t1", "job"), event("t1", 7));
+    ps.publish(topicFor("t1", "job"), event("t1", 8));
+    expect((await pending).value.id).toBe("e8");
+    await even.return();
+
+    const faulty = ps.subscribe(topicFor("t1", "job"), {
+      keep: (e) => {
+        if (e.id === "e2") throw new Error("filter failed");
+        return true;
+      },
+    });
+    const waiting = faulty.next();
+    ps.publish(topicFor("t1", "job"), event("t1", 1));
+    expect((await waiting).value.id).toBe("e1");
+    const next = faulty.next();
+    ps.publish(topicFor("t1", "job"), event("t1", 2)); // publish itself does not throw
+    await expect(next).rejects.toThrow("filter failed");
+    expect(await faulty.next()).toEqual({ value: undefined, done: true });
+  });
+
   it("revives the dates of an event that crossed Redis as JSON, and only those", () => {
     const revived = reviveEvent(JSON.parse(JSON.stringify(event("t1", 1))));
     expect(revived).toEqual(event("t1", 1));

@@ -104,20 +104,8 @@ export const either = (e: DomainEvent, column: string, values: readonly unknown[
 /** `events` of the acting tenant's `topic` that pass `keep`, until the client stops or falls too far behind. */
 export function liveEvents(ctx: Context, topic: (tenantId: string) => DomainTopic | TenantTopic, keep: (e: DomainEvent) => boolean): AsyncIterableIterator<DomainEvent> {
   if (!ctx.tenant) throw unauthenticated("subscriptions need an acting tenant");
-  const source = pubsub.subscribe(topic(ctx.tenant.id), { maxQueued: ctx.services.env.WS_MAX_QUEUED_EVENTS });
-  return {
-    async next() {
-      for (;;) {
-        const r = await source.next();
-        if (r.done || keep(r.value)) return r;
-      }
-    },
-    return: () => source.return(),
-    throw: (err) => source.throw(err),
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  // the subscription filters as events arrive (events/pubsub.ts): its own iterator is what graphql-js consumes
+  return pubsub.subscribe(topic(ctx.tenant.id), { maxQueued: ctx.services.env.WS_MAX_QUEUED_EVENTS, keep });
 }
 
 export const catchUp = (query: string) =>
