@@ -78,10 +78,19 @@ type Row = Record<string, unknown>;
  * `fallback` (the same call through Prisma).
  */
 export function readMany<A extends Args, R>(db: object, model: string, args: A, fallback: (args: A) => Promise<R>): Promise<R> {
-  const scope = scopes.get(db);
-  const compiled = scope && (scope.tenantId !== null || !models.get(model)?.tenantScoped) ? compile(model, args, scope) : null;
+  const scope = sqlScope(db, model);
+  const compiled = scope ? compile(model, args, scope) : null;
   if (!compiled) return fallback(args);
   return run(scope!, compiled) as Promise<R>;
+}
+
+/**
+ * How `db` reads `model` in SQL, or undefined when it does not: `db` is not a tenant-scoped client, or it has no
+ * acting tenant and `model` is tenant-scoped (Prisma's call then refuses, as it must).
+ */
+function sqlScope(db: object, model: string): ReadScope | undefined {
+  const scope = scopes.get(db);
+  return scope && (scope.tenantId !== null || !models.get(model)?.tenantScoped) ? scope : undefined;
 }
 
 /** The batches of one request's node lookups: a loader per statement text (see `readUnique`). */
@@ -97,10 +106,9 @@ export type Lookups = Map<string, DataLoader<string, Row | null>>;
  * tenant) is `fallback`: Prisma's own call.
  */
 export function readUnique<R>(db: object, model: string, args: Args, fallback: () => Promise<R>, lookups: Lookups = new Map()): Promise<R> {
-  const scope = scopes.get(db);
+  const scope = sqlScope(db, model);
   const where = args.where as Args | undefined;
   if (!scope || !where || typeof where.id !== "string" || Object.keys(where).length !== 1) return fallback();
-  if (scope.tenantId === null && models.get(model)?.tenantScoped) return fallback();
   for (const key of Object.keys(args)) if (key !== "select" && key !== "where" && args[key] !== undefined) return fallback();
   const compiled = compile(model, { select: args.select, where: { id: { in: [where.id] } } }, scope);
   // the rows are matched to the lookups by id: the statement must read it (plugin-prisma always selects the key)
