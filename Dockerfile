@@ -9,8 +9,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY api/package.json api/
 COPY web/package.json web/
-# no install scripts (as package.json's allowScripts says: none is needed); the Prisma client is generated below
-RUN npm ci --include=dev --ignore-scripts
+COPY patches ./patches
+# no install scripts (as package.json's allowScripts says: none is needed); our patches to dependencies (patches/) are
+# applied, and the Prisma client is generated below
+RUN npm ci --include=dev --ignore-scripts && npx patch-package
 COPY . .
 RUN npm run generate -w api && node --import tsx api/src/build/run.ts --force
 
@@ -20,7 +22,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY api/package.json api/
 COPY web/package.json web/
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY patches ./patches
+RUN npm ci --omit=dev --ignore-scripts && npx patch-package && npm cache clean --force
 
 # 3. runtime: production dependencies, the built code, migrations; tini as PID 1 forwards signals (graceful
 # shutdown on `docker stop`) and reaps children; a non-root user

@@ -66,7 +66,9 @@ describe("the production image (Dockerfile)", () => {
     const modules = copies.find((c) => c.args === "/app ./")!;
     const from = modules.flags.find((f) => f.startsWith("--from="))!.slice("--from=".length);
     expect(runs(all.find((s) => s.name === from)!)).toMatch(/npm ci --omit=dev/);
-    expect(all.find((s) => s.name === from)!.instructions.filter((i) => i.keyword === "COPY").every((c) => /package(-lock)?\.json/.test(c.args))).toBe(true);
+    // the manifests, and our patches to dependencies (patches/, applied by patch-package after npm ci)
+    expect(all.find((s) => s.name === from)!.instructions.filter((i) => i.keyword === "COPY").every((c) => /package(-lock)?\.json|^patches /.test(c.args))).toBe(true);
+    expect(runs(all.find((s) => s.name === from)!)).toMatch(/npm ci --omit=dev --ignore-scripts && npx patch-package/);
     expect(runs(runtime)).not.toMatch(/npm (ci|install)/);
     // the builds come from the build stage; no whole-context copy (sources, tests, .env) into the image
     const build = all.find((s) => /npm ci --include=dev/.test(runs(s)))!.name;
