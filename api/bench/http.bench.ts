@@ -1,5 +1,5 @@
 // The request path, measured against its floor: `npm run bench -- http [--duration S] [--connections 1,10,50]
-// [--scenario a,b] [--no-postgraphile] [--verify-statements] [--cpu-prof]`. Seeds (or reuses) a large data set in a
+// [--scenario a,b] [--rounds N] [--no-postgraphile] [--verify-statements] [--cpu-prof]`. Seeds (or reuses) a large data set in a
 // dedicated database, starts the API in production mode, the baseline (api/bench/baseline/: bare node:http + pg, same
 // rows, same JSON) and PostGraphile V5 (api/bench/postgraphile/: amber preset, same pool, same JWT, same row-level
 // security) as three processes, and runs autocannon against each in turn (API, baseline, PostGraphile), per scenario
@@ -19,7 +19,7 @@ import { defaultBenchUrl, exclusiveRun, poolState, prepareDataset, type Dataset 
 import { compare, comparePostGraphile, JobLeases, measure, statementsPerRequest } from "./http/load.ts";
 import { anonMiB, launchApi, launchBaseline, launchPostGraphile, rssMiB, type ServerSettings } from "./http/processes.ts";
 import { login } from "./http/sessions.ts";
-import { HEADER, PG_HEADER, row, summary, table, writeJson, type ScenarioReport } from "./http/report.ts";
+import { HEADER, PG_HEADER, roundsSummary, row, summary, table, writeJson, type ScenarioReport } from "./http/report.ts";
 import { postgraphileAnswers, postgraphileNodeId, scenarios, type Fixtures } from "./http/scenarios.ts";
 import { verifyStatementCount } from "./http/verify-statements.ts";
 
@@ -38,6 +38,7 @@ function options() {
       scenario: { type: "string" },
       "verify-statements": { type: "boolean" },
       "cpu-prof": { type: "boolean" },
+      rounds: { type: "string" },
     },
   });
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -45,7 +46,10 @@ function options() {
   const wanted = list(str(values.scenario) ?? process.env.BENCH_SCENARIOS ?? "");
   const unknown = wanted.filter((w) => !scenarios.some((s) => s.name === w));
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${scenarios.map((s) => s.name).join(", ")}`);
+  const rounds = Number(str(values.rounds) ?? process.env.BENCH_HTTP_ROUNDS ?? 1);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number of at least 1, not ${str(values.rounds) ?? process.env.BENCH_HTTP_ROUNDS}`);
   return {
+    rounds,
     seconds: Number(str(values.duration) ?? process.env.BENCH_DURATION ?? 10),
     connections: list(str(values.connections) ?? process.env.BENCH_CONNECTIONS ?? "1,10,50").map(Number),
     scenarios: wanted.length ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios,
@@ -135,12 +139,15 @@ async function measureAll(o: ReturnType<typeof options>) {
       for (const m of mismatches) console.log(`  MISMATCH ${m}`);
       const report: ScenarioReport = { scenario: scenario.name, sqlPerRequest, mismatches, runs: [] };
       for (const connections of o.connections) {
-        const apiRun = await measure(api, scenario, fx, await leases(), connections, o.seconds);
-        const baseRun = await measure(baseline, scenario, fx, await leases(), connections, o.seconds);
-        const pgRun = pg ? await measure(pg, scenario, fx, await leases(), connections, o.seconds) : undefined;
-        report.runs.push({ api: apiRun, baseline: baseRun, ratio: apiRun.rps / baseRun.rps, ...(pgRun ? { postgraphile: pgRun, postgraphileRatio: pgRun.rps / baseRun.rps } : {}) });
-        const lines = table([pg ? [...HEADER, ...PG_HEADER] : HEADER, row(apiRun, baseRun, pgRun)]).split("\n");
-        console.log((report.runs.length === 1 ? lines : lines.slice(1)).join("\n"));
+        // --rounds: the API, the baseline and PostGraphile in turn, again and again, so each ratio has a spread
+        for (let round = 1; round <= o.rounds; round++) {
+          const apiRun = await measure(api, scenario, fx, await leases(), connections, o.seconds);
+          const baseRun = await measure(baseline, scenario, fx, await leases(), connections, o.seconds);
+          const pgRun = pg ? await measure(pg, scenario, fx, await leases(), connections, o.seconds) : undefined;
+          report.runs.push({ api: apiRun, baseline: baseRun, ratio: apiRun.rps / baseRun.rps, ...(pgRun ? { postgraphile: pgRun, postgraphileRatio: pgRun.rps / baseRun.rps } : {}) });
+          const lines = table([pg ? [...HEADER, ...PG_HEADER] : HEADER, row(apiRun, baseRun, pgRun)]).split("\n");
+          console.log((report.runs.length === 1 ? lines : lines.slice(1)).join("\n"));
+        }
       }
       reports.push(report);
     }
@@ -152,6 +159,7 @@ async function measureAll(o: ReturnType<typeof options>) {
   console.log(
     `\n=== summary (API/baseline: the API's req/s over the baseline's, measured right after it; PG/baseline: PostGraphile's over the same baseline run, measured right after it)\n${summary(reports)}`,
   );
+  if (o.rounds > 1) console.log(`\n=== median of ${o.rounds} rounds (in brackets: the lowest and the highest round)\n${roundsSummary(reports)}`);
   const mismatched = reports.filter((r) => r.mismatches.length).map((r) => r.scenario);
   if (mismatched.length) console.log(`\nWARNING: the baseline's or PostGraphile's data differed from the API's in ${mismatched.join(", ")}: those ratios compare different answers`);
   console.log("the baseline's changeJobStatus does less than the API's: no row-level security, no actor label in the audit row (api/bench/baseline/change-job-status.ts)");

@@ -84,6 +84,42 @@ export function summary(reports: ScenarioReport[]): string {
   return table(rows) + (marked ? `\n${FEW_NOTE}` : "");
 }
 
+/** The middle value (the mean of the two middle ones for an even count), the lowest and the highest; NaN for none. */
+export function spread(values: number[]): { median: number; min: number; max: number } {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!sorted.length) return { median: Number.NaN, min: Number.NaN, max: Number.NaN };
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted.at(-1)! };
+}
+
+/**
+ * With --rounds N: one line per scenario and connection count, the median over its rounds of the API/baseline and
+ * PostGraphile/baseline ratios, of API/PostGraphile (req/s of the two in the same round), and of each server's CPU per
+ * request. On a shared machine a single round can move by a quarter; the median and its range say what holds.
+ */
+export function roundsSummary(reports: ScenarioReport[]): string {
+  const pg = reports.some((r) => r.runs.some((run) => run.postgraphile));
+  const ratio = (values: number[]) => {
+    const s = spread(values);
+    return Number.isNaN(s.median) ? "-" : `${f(s.median, 2)}× (${f(s.min, 2)}–${f(s.max, 2)})`;
+  };
+  const ms = (values: number[]) => (values.length ? f(spread(values).median, 2) : "-");
+  const rows = [["scenario", "connections", "rounds", "API/baseline", "API CPU ms/req", "baseline CPU ms/req", ...(pg ? ["PG/baseline", "API/PG", "PG CPU ms/req"] : [])]];
+  for (const r of reports) {
+    for (const connections of [...new Set(r.runs.map((run) => run.api.connections))]) {
+      const runs = r.runs.filter((run) => run.api.connections === connections);
+      const withPg = runs.filter((run) => run.postgraphile?.requests);
+      rows.push([
+        r.scenario, String(connections), String(runs.length),
+        ratio(runs.map((run) => run.ratio)), ms(runs.map((run) => run.api.cpuMsPerRequest)), ms(runs.map((run) => run.baseline.cpuMsPerRequest)),
+        ...(pg ? [ratio(withPg.map((run) => run.postgraphileRatio!)), ratio(withPg.map((run) => run.api.rps / run.postgraphile!.rps)), ms(withPg.map((run) => run.postgraphile!.cpuMsPerRequest))] : []),
+      ]);
+    }
+  }
+  return table(rows);
+}
+
 /** Writes the results to bench-results/http-<time>.json (gitignored); returns the path. */
 export function writeJson(result: unknown): string {
   const dir = path.join(repoRoot, "bench-results");
