@@ -3,7 +3,7 @@ import { seed } from "../../prisma/seed.ts";
 import { generateLargeDataset } from "../scripts/generate-large-dataset.ts";
 import { createPrisma, observeSql, type Prisma } from "../src/db/client.ts";
 import { tenantTransaction } from "../src/db/rls.ts";
-import { compile, readMany, readUnique, type Lookups } from "../src/db/sql-read.ts";
+import { compile, compileUpdate, readMany, readUnique, updateVersioned, type Lookups } from "../src/db/sql-read.ts";
 import { tenantScoped, type TenantDb } from "../src/db/tenancy.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 
@@ -252,5 +252,125 @@ describe("the boards' list reads in SQL (db/sql-read.ts)", () => {
     // a client with no acting tenant reads tenant-scoped rows through Prisma, which refuses
     const none = tenantScoped(prisma, null);
     await expect(readMany(none, "Job", { select: { id: true } }, (args) => none.job.findMany(args as never))).rejects.toThrow(/no acting tenant/);
+  });
+  /** The scalar columns of a versioned model, and a random value of each one's type (null for an optional one). */
+  const COLUMNS: Record<"Job" | "ServiceCall" | "Builder", Record<string, { type: string; optional?: boolean }>> = {
+    Job: {
+      community: { type: "String" }, lot: { type: "String", optional: true }, plan: { type: "String", optional: true }, status: { type: "JobStatus" },
+      scheduledDate: { type: "DateTime" }, completedAt: { type: "DateTime", optional: true }, notes: { type: "String", optional: true },
+      amountCents: { type: "Int", optional: true }, archivedAt: { type: "DateTime", optional: true }, updatedAt: { type: "DateTime" }, createdAt: { type: "DateTime" },
+    },
+    ServiceCall: {
+      customerName: { type: "String" }, problem: { type: "String" }, priority: { type: "ServiceCallPriority" }, status: { type: "ServiceCallStatus" },
+      windowStart: { type: "DateTime", optional: true }, windowEnd: { type: "DateTime", optional: true }, assignedTechnician: { type: "String", optional: true },
+      archivedAt: { type: "DateTime", optional: true }, updatedAt: { type: "DateTime" },
+    },
+    Builder: { name: { type: "String" }, phone: { type: "String", optional: true }, active: { type: "Boolean" }, archivedAt: { type: "DateTime", optional: true } },
+  };
+
+  class Rollback extends Error {
+    constructor(readonly value: unknown) {
+      super("rollback");
+    }
+  }
+  /** `fn` in a pinned transaction of `client`, rolled back: what it returned. */
+  const rolledBack = (client: TenantDb, tenantId: string, fn: () => Promise<unknown>) =>
+    tenantTransaction(client, tenantId, async () => {
+      throw new Rollback(await fn());
+    }).catch((err: unknown) => {
+      if (err instanceof Rollback) return err.value;
+      throw err;
+    });
+
+  it("updates a row by id and version (updateVersioned) exactly as Prisma's updateManyAndReturn, over random changes; reads it (readUnique, no select) as findUnique", async () => {
+    const rnd = new Random(11);
+    const enums: Record<string, string[]> = {};
+    for (const name of ["JobStatus", "ServiceCallPriority", "ServiceCallStatus"]) {
+      enums[name] = (await prisma.$queryRawUnsafe<Array<{ v: string }>>(`SELECT unnest(enum_range(NULL::"${name}"))::text AS v`)).map((r) => r.v);
+    }
+    const value = (type: string): unknown => {
+      if (enums[type]) return rnd.pick(enums[type]!);
+      if (type === "String") return rnd.pick(picks.words) + rnd.int(0, 99);
+      if (type === "Int") return rnd.int(-5_000, 2_000_000);
+      if (type === "Boolean") return rnd.chance(0.5);
+      return new Date(Date.UTC(2020 + rnd.int(0, 8), rnd.int(0, 11), rnd.int(1, 28), rnd.int(0, 23), rnd.int(0, 59), rnd.int(0, 59), rnd.int(0, 999)));
+    };
+    let compared = 0;
+    for (const filter of [true, false]) {
+      for (const model of ["Job", "ServiceCall", "Builder"] as const) {
+        for (let i = 0; i < 12; i++) {
+          const id = rnd.pick(ids[model]!.slice(0, -1));
+          const owner = model === "Builder" ? tenants.all_county! : ((await prisma.$queryRawUnsafe<Array<{ t: string }>>(`SELECT "tenantId"::text AS t FROM "${model}" WHERE id = $1::uuid`, id))[0]!.t);
+          const client = tenantScoped(prisma, owner, { filter });
+          const current = await delegate(client, model).findUnique({ where: { id } });
+          // the row read as versionedUpdate reads it
+          expect(await readUnique(client, model, { where: { id } }, () => Promise.reject(new Error("fell back")))).toEqual(current);
+          const data: Args = {};
+          for (const [column, { type, optional }] of Object.entries(COLUMNS[model])) {
+            if (rnd.chance(0.3)) data[column] = optional && rnd.chance(0.3) ? null : value(type);
+            else if (rnd.chance(0.05)) data[column] = undefined;
+          }
+          data.version = { increment: 1 };
+          // now its version, or a stale one (no row)
+          const version = rnd.chance(0.8) ? current.version : current.version + 1;
+          const args = { where: { id, version }, data };
+          const started = Date.now();
+          statements.length = 0;
+          const viaSql = (await rolledBack(client, owner, () => updateVersioned(client, model, args, () => Promise.reject(new Error("fell back"))))) as Args[];
+          expect(statements.filter((st) => st.startsWith("UPDATE"))).toHaveLength(1);
+          const viaPrisma = (await rolledBack(client, owner, () => delegate(client, model).updateManyAndReturn(args))) as Args[];
+          expect(viaSql.length, JSON.stringify(args)).toBe(viaPrisma.length);
+          if (!viaSql.length) continue;
+          compared++;
+          const [sqlRow, prismaRow] = [viaSql[0]!, viaPrisma[0]!];
+          // @updatedAt: now (the client's clock) unless the change sets it
+          if (data.updatedAt === undefined) {
+            expect((sqlRow.updatedAt as Date).getTime()).toBeGreaterThanOrEqual(started);
+            expect((sqlRow.updatedAt as Date).getTime()).toBeLessThanOrEqual(Date.now());
+            delete sqlRow.updatedAt;
+            delete prismaRow.updatedAt;
+          }
+          expect(sqlRow, `${model}: ${JSON.stringify(args)}`).toEqual(prismaRow);
+          expect(sqlRow.version).toBe(current.version + 1);
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(40);
+
+    // committed: what it returned is what is stored
+    const jobs = tenantScoped(prisma, tenants.all_county!);
+    const job = await jobs.job.findFirstOrThrow({ where: { archivedAt: null } });
+    const [after] = (await tenantTransaction(jobs, tenants.all_county!, () =>
+      updateVersioned(jobs, "Job", { where: { id: job.id, version: job.version }, data: { lot: "committed", version: { increment: 1 } } }, () => Promise.reject(new Error("fell back"))),
+    )) as Args[];
+    expect(await jobs.job.findUnique({ where: { id: job.id } })).toEqual(after);
+    expect(after).toMatchObject({ lot: "committed", version: job.version + 1 });
+
+    // another tenant's row: nothing, with the tenant filter and with row-level security alone
+    for (const filter of [true, false]) {
+      const h2o = tenantScoped(prisma, tenants.h2o!, { filter });
+      const rows = await rolledBack(h2o, tenants.h2o!, () =>
+        updateVersioned(h2o, "Job", { where: { id: job.id, version: job.version + 1 }, data: { lot: "not yours", version: { increment: 1 } } }, () => Promise.reject(new Error("fell back"))),
+      );
+      expect(rows).toEqual([]);
+    }
+    expect(await jobs.job.findUnique({ where: { id: job.id } })).toMatchObject({ lot: "committed" });
+    // the first wall, as Prisma's tenant filter: in the statement when the filter is on (row-level security is the second)
+    const update = { where: { id: job.id, version: 1 }, data: { lot: "x" } };
+    expect(compileUpdate("Job", update, { tenantId: tenants.h2o!, filter: true })!.text).toMatch(/ AND "tenantId" = \$\d+ RETURNING /);
+    expect(compileUpdate("Job", update, { tenantId: tenants.h2o!, filter: false })!.text).not.toContain('"tenantId" =');
+
+    // Prisma's: outside a transaction, no acting tenant, a value compiled here does not cover, id or tenantId in the data
+    const fallback = () => Promise.resolve("fell back");
+    expect(await updateVersioned(jobs, "Job", { where: { id: job.id, version: 1 }, data: { lot: "x" } }, fallback)).toBe("fell back");
+    const inTx = (args: Args, model = "Job") => rolledBack(jobs, tenants.all_county!, () => updateVersioned(jobs, model, args, fallback));
+    expect(await inTx({ where: { id: job.id, version: 1 }, data: { lot: "x" } })).not.toBe("fell back");
+    for (const data of [{ scheduledDate: "2026-01-01" }, { lot: 5 }, { tenantId: tenants.h2o }, { id: job.id }, { amountCents: 1.5 }, { community: null }, { scheduledDate: null }, { status: { set: "complete" } }, { builder: { connect: { id: job.builderId } } }]) {
+      expect(await inTx({ where: { id: job.id, version: 1 }, data }), JSON.stringify(data)).toBe("fell back");
+    }
+    expect(await inTx({ where: { id: job.id, version: 1 }, data: { notes: "x" } }, "Bid")).toBe("fell back");
+    expect(compileUpdate("Bid", { where: { id: job.id, version: 1 }, data: { notes: "x" } }, { tenantId: tenants.all_county!, filter: true })).toBeNull();
+    const none = tenantScoped(prisma, null);
+    expect(await updateVersioned(none, "Job", { where: { id: job.id, version: 1 }, data: { lot: "x" } }, fallback)).toBe("fell back");
   });
 });

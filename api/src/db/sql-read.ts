@@ -36,6 +36,7 @@ interface Field {
   type: string;
   isList: boolean;
   isRequired: boolean;
+  isUpdatedAt?: boolean;
   relationFromFields?: string[];
 }
 interface Model {
@@ -110,7 +111,9 @@ export function readUnique<R>(db: object, model: string, args: Args, fallback: (
   const where = args.where as Args | undefined;
   if (!scope || !where || typeof where.id !== "string" || Object.keys(where).length !== 1) return fallback();
   for (const key of Object.keys(args)) if (key !== "select" && key !== "where" && args[key] !== undefined) return fallback();
-  const compiled = compile(model, { select: args.select, where: { id: { in: [where.id] } } }, scope);
+  // no select: Prisma's default, every scalar column (a model with a column compile does not read falls back)
+  const select = args.select ?? allScalars(models.get(model)!);
+  const compiled = compile(model, { select, where: { id: { in: [where.id] } } }, scope);
   // the rows are matched to the lookups by id: the statement must read it (plugin-prisma always selects the key)
   if (!compiled || typeof compiled.shape.parts[compiled.shape.keys.indexOf("id")] !== "number") return fallback();
   if (currentPin()) return run(scope, compiled).then((rows) => (rows[0] ?? null) as R);
@@ -154,6 +157,72 @@ export function readingClient<T extends object>(db: T): T {
       return delegate;
     },
   });
+}
+
+/**
+ * `updateManyAndReturn({ where: { id, version }, data })` on `model` through `db` inside a pinned transaction (the
+ * versioned update of a mutation, domain/versioned.ts): one `UPDATE … WHERE id AND version [AND tenant] RETURNING`
+ * every scalar column, on the transaction's connection, rows in Prisma's shape; Prisma's own call otherwise.
+ * What Prisma does around the statement is done here too: an `@updatedAt` column the data does not set is set to now
+ * (the client's clock, as Prisma), the tenant filter is in the `where` when it is on, and `undefined` in the data
+ * changes nothing. Only plain values are compiled (a string, a whole number, a number, a boolean, a valid Date, or
+ * null for an optional column; `{ increment: n }` for an Int); anything else, `id` or `tenantId` in the data, or a
+ * model with a column `compile` does not read, falls back. test/sql-read.test.ts compares both over random changes.
+ */
+export function updateVersioned<R>(db: object, model: string, args: Args, fallback: () => Promise<R>): Promise<R> {
+  const scope = sqlScope(db, model);
+  if (!scope || !currentPin()) return fallback();
+  const compiled = compileUpdate(model, args, scope);
+  return compiled ? (run(scope, compiled) as Promise<R>) : fallback();
+}
+
+export function compileUpdate(model: string, args: Args, scope: Pick<ReadScope, "tenantId" | "filter">): Compiled | null {
+  const m = models.get(model);
+  const where = args.where as Args | undefined;
+  const data = args.data as Args | undefined;
+  if (!m || !where || !data || typeof data !== "object" || Object.keys(args).some((k) => k !== "where" && k !== "data" && args[k] !== undefined)) return null;
+  if (Object.keys(where).length !== 2 || typeof where.id !== "string" || !Number.isInteger(where.version)) return null;
+  const values: unknown[] = [];
+  const param = (value: unknown) => `$${values.push(value instanceof Date ? value.toISOString() : value)}`;
+  const sets: string[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (value === undefined) continue;
+    const field = m.fields.get(key);
+    if (!field || field.kind === "object" || field.isList || key === "id" || key === "tenantId") return null;
+    if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+      const increment = (value as Args).increment;
+      if (field.type !== "Int" || Object.keys(value).length !== 1 || !Number.isInteger(increment)) return null;
+      sets.push(`${ident(key)} = ${ident(key)} + ${param(increment)}`);
+    } else if (fits(field, value)) sets.push(`${ident(key)} = ${param(value)}`);
+    else return null;
+  }
+  const now = new Date();
+  for (const field of m.fields.values()) if (field.isUpdatedAt && data[field.name] === undefined) sets.push(`${ident(field.name)} = ${param(now)}`);
+  if (!sets.length) return null;
+  const conditions = [`"id" = ${param(where.id)}`, `"version" = ${param(where.version)}`];
+  if (m.tenantScoped && scope.filter) conditions.push(`"tenantId" = ${param(scope.tenantId)}`);
+  const shape: Shape = { keys: [], parts: [] };
+  for (const field of m.fields.values()) {
+    if (field.kind === "object") continue;
+    if (field.isList || (field.kind === "scalar" && !SCALARS.has(field.type))) return null;
+    shape.parts.push(shape.keys.push(field.name) - 1);
+  }
+  const text = `UPDATE ${ident(model)} SET ${sets.join(", ")} WHERE ${conditions.join(" AND ")} RETURNING ${shape.keys.map(ident).join(", ")}`;
+  return { text, values, shape, reverse: false };
+}
+
+/** Whether `value` is one Prisma takes as it is for `field` (a scalar or enum column, not a list). */
+function fits(field: Field, value: unknown): boolean {
+  if (value === null) return !field.isRequired;
+  if (field.kind === "enum") return typeof value === "string";
+  switch (field.type) {
+    case "String": return typeof value === "string";
+    case "Int": return Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31 - 1;
+    case "Float": return typeof value === "number" && Number.isFinite(value);
+    case "Boolean": return typeof value === "boolean";
+    case "DateTime": return value instanceof Date && !Number.isNaN(value.getTime());
+    default: return false;
+  }
 }
 
 /** Prisma's delegate name (`job`) to its model (`Job`). */

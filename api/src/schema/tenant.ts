@@ -2,7 +2,7 @@ import { z } from "zod";
 import { tenantOwned } from "../db/tenancy.ts";
 import { capabilities, capabilityColumn } from "../domain/capabilities.ts";
 import { version } from "../domain/validation.ts";
-import { versionedUpdate } from "../domain/versioned.ts";
+import { versioned, versionedUpdate } from "../domain/versioned.ts";
 import { runMutation } from "../events/pipeline.ts";
 import type { TenantConfig } from "../generated/prisma/client.ts";
 import { defaultConfig } from "../domain/tenants.ts";
@@ -112,7 +112,7 @@ builder.mutationField("updateTenantConfig", (t) =>
         for (const c of capabilities) if (input.capabilities?.[c] != null) data[capabilityColumn[c]] = input.capabilities[c];
         for (const k of ["rateLimitPerMinute", "apiKeyRateLimitPerMinute", "queryCostBudget", "queryCostRestoreRate", "auditRetentionDays", "webhooksEnabled"] as const)
           if (input[k] != null) data[k] = input[k];
-        const { before, after } = await versionedUpdate(tx.tenantConfig, "tenant configuration", current.id, input.expectedVersion, data);
+        const { before, after } = await versionedUpdate(versioned(tx, "tenantConfig"), "tenant configuration", current.id, input.expectedVersion, data);
         return { result: { tenantConfig: after }, entityId: after.id, before, after };
       }),
   }),

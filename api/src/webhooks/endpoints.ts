@@ -1,4 +1,4 @@
-import { versionedUpdate } from "../domain/versioned.ts";
+import { versioned, versionedUpdate } from "../domain/versioned.ts";
 import type { ChangeOutcome, TenantTx } from "../events/pipeline.ts";
 import type { WebhookEndpoint } from "../generated/prisma/client.ts";
 import { usesSvix } from "./runtime.ts";
@@ -20,7 +20,7 @@ export async function changeEndpoint(
   options: { expectedVersion?: number; eventType?: string; rotate?: boolean } = {},
 ): Promise<ChangeOutcome<{ endpoint: WebhookEndpoint }, EndpointView> & { row: WebhookEndpoint }> {
   // the versioned update of every entity (domain/versioned.ts); no expectedVersion: the version it has now
-  const { before, after } = await versionedUpdate(tx.webhookEndpoint, "webhook endpoint", id, options.expectedVersion, data);
+  const { before, after } = await versionedUpdate(versioned(tx, "webhookEndpoint"), "webhook endpoint", id, options.expectedVersion, data);
   if (usesSvix()) await enqueueJobs(tx, [webhookSyncEndpointJob.jobs.of(after.tenantId, id, options.rotate)]);
   return { result: { endpoint: after }, row: after, entityId: id, before: endpointView(before), after: endpointView(after), eventType: options.eventType };
 }

@@ -3,7 +3,7 @@ import { activeBuilderId } from "../../domain/builders.ts";
 import { bidAmount, lineItem, lineItemsOf } from "../../domain/bid-line-items.ts";
 import { bidStatus } from "../../domain/bid-status.ts";
 import { cents, longText, text, version } from "../../domain/validation.ts";
-import { versionedUpdate } from "../../domain/versioned.ts";
+import { versioned, versionedUpdate } from "../../domain/versioned.ts";
 import { badInput } from "../../errors.ts";
 import { runMutation } from "../../events/pipeline.ts";
 import type { BidStatus } from "../../generated/prisma/enums.ts";
@@ -107,7 +107,7 @@ builder.mutationField("updateBid", (t) =>
         const data = patchOf(input, columns, ["project", "dueDate", "plans"]);
         if (input.builderId === null) throw badInput("cannot be cleared", ["input", "builderId"]);
         if (input.builderId) data.builderId = await activeBuilderId(tx, input.builderId);
-        const { before, after } = await versionedUpdate(tx.bid, "bid", idOf(input.id, ["input", "id"]), input.expectedVersion, (bid) => {
+        const { before, after } = await versionedUpdate(versioned(tx, "bid"), "bid", idOf(input.id, ["input", "id"]), input.expectedVersion, (bid) => {
           const items = input.lineItems === undefined ? lineItemsOf(bid.lineItems) : (input.lineItems ?? []);
           const amountCents = bidAmount(items, input.amountCents, bid.amountCents);
           return { ...data, ...(input.lineItems !== undefined ? { lineItems: items } : {}), amountCents };
@@ -125,7 +125,7 @@ builder.mutationField("changeBidStatus", (t) =>
     args: { input: t.arg({ type: ChangeBidStatusInput, required: true, description: "The move." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "bid", action: "status_changed" }, async (tx) => {
-        const { before, after } = await versionedUpdate(tx.bid, "bid", idOf(input.id, ["input", "id"]), input.expectedVersion, (bid) => {
+        const { before, after } = await versionedUpdate(versioned(tx, "bid"), "bid", idOf(input.id, ["input", "id"]), input.expectedVersion, (bid) => {
           bidStatus.assert(bid.status, input.status);
           return { status: input.status, ...statusDates(input.status) };
         });
@@ -142,7 +142,7 @@ builder.mutationField("archiveBid", (t) =>
     args: { input: t.arg({ type: ArchiveBidInput, required: true, description: "The bid." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "bid", action: "archived" }, async (tx) => {
-        const { before, after } = await versionedUpdate(tx.bid, "bid", idOf(input.id, ["input", "id"]), input.expectedVersion, { archivedAt: new Date() });
+        const { before, after } = await versionedUpdate(versioned(tx, "bid"), "bid", idOf(input.id, ["input", "id"]), input.expectedVersion, { archivedAt: new Date() });
         return { result: { bid: after }, entityId: after.id, before, after };
       }),
   }),

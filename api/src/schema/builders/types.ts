@@ -1,6 +1,6 @@
 import type { Capability } from "../../domain/capabilities.ts";
 import { email, longText, phone, postalCode, text, toE164, usState, version } from "../../domain/validation.ts";
-import { versionedUpdate } from "../../domain/versioned.ts";
+import { versioned, versionedUpdate } from "../../domain/versioned.ts";
 import { runMutation } from "../../events/pipeline.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { readMany } from "../../db/sql-read.ts";
@@ -185,7 +185,7 @@ builder.mutationField("updateBuilder", (t) =>
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "builder", action: "updated" }, async (tx) => {
         const data = normalize(patchOf(input, fields, ["name", "active"]));
-        const { before, after } = await versionedUpdate(tx.builder, "builder", idOf(input.id, ["input", "id"]), input.expectedVersion, data);
+        const { before, after } = await versionedUpdate(versioned(tx, "builder"), "builder", idOf(input.id, ["input", "id"]), input.expectedVersion, data);
         return { result: { builder: after }, entityId: after.id, before, after };
       }),
   }),
@@ -199,7 +199,7 @@ builder.mutationField("archiveBuilder", (t) =>
     args: { input: t.arg({ type: ArchiveBuilderInput, required: true, description: "The builder." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "builder", action: "archived" }, async (tx) => {
-        const { before, after } = await versionedUpdate(tx.builder, "builder", idOf(input.id, ["input", "id"]), input.expectedVersion, {
+        const { before, after } = await versionedUpdate(versioned(tx, "builder"), "builder", idOf(input.id, ["input", "id"]), input.expectedVersion, {
           archivedAt: new Date(),
           active: false,
         });

@@ -2,7 +2,7 @@ import { tenantOwned } from "../../db/tenancy.ts";
 import { activeBuilderId } from "../../domain/builders.ts";
 import { jobStatus } from "../../domain/job-status.ts";
 import { cents, longText, postalCode, text, usState, version } from "../../domain/validation.ts";
-import { versionedUpdate } from "../../domain/versioned.ts";
+import { versioned, versionedUpdate } from "../../domain/versioned.ts";
 import { badInput } from "../../errors.ts";
 import { runMutation } from "../../events/pipeline.ts";
 import { builder, type InputFields } from "../builder.ts";
@@ -88,7 +88,7 @@ builder.mutationField("updateJob", (t) =>
         const data = upperState(patchOf(input, columns, ["community", "scheduledDate"]));
         if (input.builderId === null) throw badInput("cannot be cleared", ["input", "builderId"]);
         if (input.builderId) data.builderId = await activeBuilderId(tx, input.builderId);
-        const { before, after } = await versionedUpdate(tx.job, "job", idOf(input.id, ["input", "id"]), input.expectedVersion, data);
+        const { before, after } = await versionedUpdate(versioned(tx, "job"), "job", idOf(input.id, ["input", "id"]), input.expectedVersion, data);
         return { result: { job: after }, entityId: after.id, before, after };
       }),
   }),
@@ -102,7 +102,7 @@ builder.mutationField("changeJobStatus", (t) =>
     args: { input: t.arg({ type: ChangeJobStatusInput, required: true, description: "The move." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "job", action: "status_changed" }, async (tx) => {
-        const { before, after } = await versionedUpdate(tx.job, "job", idOf(input.id, ["input", "id"]), input.expectedVersion, (job) => {
+        const { before, after } = await versionedUpdate(versioned(tx, "job"), "job", idOf(input.id, ["input", "id"]), input.expectedVersion, (job) => {
           jobStatus.assert(job.status, input.status);
           return { status: input.status, completedAt: input.status === "complete" ? new Date() : job.completedAt };
         });
@@ -119,7 +119,7 @@ builder.mutationField("archiveJob", (t) =>
     args: { input: t.arg({ type: ArchiveJobInput, required: true, description: "The job." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "job", action: "archived" }, async (tx) => {
-        const { before, after } = await versionedUpdate(tx.job, "job", idOf(input.id, ["input", "id"]), input.expectedVersion, { archivedAt: new Date() });
+        const { before, after } = await versionedUpdate(versioned(tx, "job"), "job", idOf(input.id, ["input", "id"]), input.expectedVersion, { archivedAt: new Date() });
         return { result: { job: after }, entityId: after.id, before, after };
       }),
   }),

@@ -1,7 +1,7 @@
 import { tenantOwned } from "../../db/tenancy.ts";
 import { serviceCallStatus } from "../../domain/service-call-status.ts";
 import { email, longText, phone, postalCode, text, toE164, usState, version } from "../../domain/validation.ts";
-import { versionedUpdate } from "../../domain/versioned.ts";
+import { versioned, versionedUpdate } from "../../domain/versioned.ts";
 import { badInput } from "../../errors.ts";
 import { runMutation } from "../../events/pipeline.ts";
 import type { ServiceCall } from "../../generated/prisma/client.ts";
@@ -106,7 +106,7 @@ builder.mutationField("updateServiceCall", (t) =>
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "service_call", action: "updated" }, async (tx) => {
         const data = normalize(patchOf(input, columns, ["customerName", "customerPhone", "addressLine1", "problem", "priority"]));
-        const { before, after } = await versionedUpdate(tx.serviceCall, "service call", idOf(input.id, ["input", "id"]), input.expectedVersion, (call) => {
+        const { before, after } = await versionedUpdate(versioned(tx, "serviceCall"), "service call", idOf(input.id, ["input", "id"]), input.expectedVersion, (call) => {
           checkWindow({ ...call, ...data } as ServiceCall);
           return data;
         });
@@ -123,7 +123,7 @@ builder.mutationField("changeServiceCallStatus", (t) =>
     args: { input: t.arg({ type: ChangeServiceCallStatusInput, required: true, description: "The move." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "service_call", action: "status_changed" }, async (tx) => {
-        const { before, after } = await versionedUpdate(tx.serviceCall, "service call", idOf(input.id, ["input", "id"]), input.expectedVersion, (call) =>
+        const { before, after } = await versionedUpdate(versioned(tx, "serviceCall"), "service call", idOf(input.id, ["input", "id"]), input.expectedVersion, (call) =>
           statusChange(call, input.status),
         );
         return { result: { serviceCall: after }, entityId: after.id, before, after };
@@ -139,7 +139,7 @@ builder.mutationField("archiveServiceCall", (t) =>
     args: { input: t.arg({ type: ArchiveServiceCallInput, required: true, description: "The service call." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, { entityType: "service_call", action: "archived" }, async (tx) => {
-        const { before, after } = await versionedUpdate(tx.serviceCall, "service call", idOf(input.id, ["input", "id"]), input.expectedVersion, {
+        const { before, after } = await versionedUpdate(versioned(tx, "serviceCall"), "service call", idOf(input.id, ["input", "id"]), input.expectedVersion, {
           archivedAt: new Date(),
         });
         return { result: { serviceCall: after }, entityId: after.id, before, after };
