@@ -16,8 +16,8 @@ export interface Versioned<Row> {
 
 /**
  * `tx`'s delegate `key` (`"job"`) as `versionedUpdate` takes it: inside a pinned transaction of a tenant-scoped
- * client, the row before and the update are then statements of db/sql-read.ts (about a third of a mutation's
- * Prisma client time each), else Prisma's.
+ * client, the row before and the update are then statements of db/sql-read.ts, else Prisma's (its client was about
+ * a tenth of changeJobStatus's API CPU: npm run bench -- http --scenario change-job-status).
  */
 export function versioned<T extends object, K extends keyof T & string>(tx: T, key: K): { db: T; model: string; delegate: T[K] } {
   return { db: tx, model: key.charAt(0).toUpperCase() + key.slice(1), delegate: tx[key] };
