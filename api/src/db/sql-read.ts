@@ -20,10 +20,11 @@ import { currentPin, type SettingsPool } from "./settings-pool.ts";
  *   (APP_ROLE and the tenant, db/settings-pool.ts), so row-level security holds, and it carries the same tenant
  *   filter as the tenant-scoped client (db/tenancy.ts) when that filter is on;
  * - anything outside the subset compiled here (include mode, list relations, `_count`, relation filters, operators
- *   other than those below, nullable sort keys, non-scalar columns) returns null from `compile`, and the caller's
+ *   other than those below, nullable sort keys, columns `readable` does not cover) returns null from `compile`, and the caller's
  *   Prisma query runs instead. test/sql-read.test.ts compares both paths row for row over randomized arguments.
  *
- * Supported: `select` of scalar and enum fields and of to-one relations by their foreign key (any depth);
+ * Supported: `select` of scalar and enum fields, JSON and lists of strings (selected, not filtered on), and of
+ * to-one relations by their foreign key (any depth);
  * `where` with equality (null as IS NULL), `in`, `gt`/`gte`/`lt`/`lte`/`equals`, case-insensitive `contains`,
  * `AND` and `OR`; `orderBy` a list of `{ field: "asc" | "desc" }` on required scalar fields ending with the
  * primary key; `take` (negative: backwards, as Prisma), `skip`, and `cursor: { id }` with Prisma's semantics
@@ -166,8 +167,9 @@ export function readingClient<T extends object>(db: T): T {
  * What Prisma does around the statement is done here too: an `@updatedAt` column the data does not set is set to now
  * (the client's clock, as Prisma), the tenant filter is in the `where` when it is on, and `undefined` in the data
  * changes nothing. Only plain values are compiled (a string, a whole number, a number, a boolean, a valid Date, or
- * null for an optional column; `{ increment: n }` for an Int); anything else, `id` or `tenantId` in the data, or a
- * model with a column `compile` does not read, falls back. test/sql-read.test.ts compares both over random changes.
+ * null for an optional column; `{ increment: n }` for an Int; a list of strings set whole; plain JSON, not null);
+ * anything else, `id` or `tenantId` in the data, or a model with a column `readable` does not cover, falls back.
+ * test/sql-read.test.ts compares both over random changes.
  */
 export function updateVersioned<R>(db: object, model: string, args: Args, fallback: () => Promise<R>): Promise<R> {
   const scope = sqlScope(db, model);
@@ -188,8 +190,16 @@ export function compileUpdate(model: string, args: Args, scope: Pick<ReadScope, 
   for (const [key, value] of Object.entries(data)) {
     if (value === undefined) continue;
     const field = m.fields.get(key);
-    if (!field || field.kind === "object" || field.isList || key === "id" || key === "tenantId") return null;
-    if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    if (!field || field.kind === "object" || !readable(field) || key === "id" || key === "tenantId") return null;
+    if (field.isList) {
+      // a String[] set whole (Prisma's `{ set }`, `{ push }` fall back); pg sends a JS array as an array literal
+      if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) return null;
+      sets.push(`${ident(key)} = ${param(value)}`);
+    } else if (field.type === "Json") {
+      // plain JSON only: null (Prisma asks for DbNull or JsonNull there), Dates and class instances fall back
+      if (value === null || !plainJson(value)) return null;
+      sets.push(`${ident(key)} = ${param(JSON.stringify(value))}::jsonb`);
+    } else if (value !== null && typeof value === "object" && !(value instanceof Date)) {
       const increment = (value as Args).increment;
       if (field.type !== "Int" || Object.keys(value).length !== 1 || !Number.isInteger(increment)) return null;
       sets.push(`${ident(key)} = ${ident(key)} + ${param(increment)}`);
@@ -204,11 +214,32 @@ export function compileUpdate(model: string, args: Args, scope: Pick<ReadScope, 
   const shape: Shape = { keys: [], parts: [] };
   for (const field of m.fields.values()) {
     if (field.kind === "object") continue;
-    if (field.isList || (field.kind === "scalar" && !SCALARS.has(field.type))) return null;
+    if (!readable(field)) return null;
     shape.parts.push(shape.keys.push(field.name) - 1);
   }
   const text = `UPDATE ${ident(model)} SET ${sets.join(", ")} WHERE ${conditions.join(" AND ")} RETURNING ${shape.keys.map(ident).join(", ")}`;
   return { text, values, shape, reverse: false };
+}
+
+/**
+ * Whether a column reads as Prisma reads it: a scalar of SCALARS or an enum, JSON (pg parses jsonb as Prisma does),
+ * or a list of strings (text[]; pg has no parser for a list of enums).
+ */
+function readable(field: Field): boolean {
+  if (field.kind === "object") return false;
+  if (field.isList) return field.kind === "scalar" && field.type === "String";
+  return field.kind === "enum" || SCALARS.has(field.type) || field.type === "Json";
+}
+
+/** A JSON value made of nothing but strings, finite numbers, booleans, null, arrays and plain objects. */
+function plainJson(value: unknown, depth = 0): boolean {
+  if (depth > 64) return false;
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every((v) => plainJson(v, depth + 1));
+  if (typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && Object.values(value).every((v) => plainJson(v, depth + 1));
 }
 
 /** Whether `value` is one Prisma takes as it is for `field` (a scalar or enum column, not a list). */
@@ -274,7 +305,7 @@ function build(model: string, args: Args, scope: Pick<ReadScope, "tenantId" | "f
     for (const [key, wanted] of Object.entries(select)) {
       if (wanted === false || wanted === undefined) continue;
       const field = m.fields.get(key);
-      if (!field || field.isList) throw new Unsupported();
+      if (!field || (field.isList && field.kind === "object")) throw new Unsupported();
       if (field.kind === "object") {
         const from = field.relationFromFields;
         const target = models.get(field.type);
@@ -289,7 +320,7 @@ function build(model: string, args: Args, scope: Pick<ReadScope, "tenantId" | "f
         shape.keys.push(key);
         shape.parts.push({ nullWhen, shape: inner });
       } else {
-        if (wanted !== true || (field.kind === "scalar" && !SCALARS.has(field.type))) throw new Unsupported();
+        if (wanted !== true || !readable(field)) throw new Unsupported();
         columns.push(`${alias}.${ident(key)}`);
         shape.keys.push(key);
         shape.parts.push(columns.length - 1);
