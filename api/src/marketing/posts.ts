@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "../context.ts";
 import { tenantOwned } from "../db/tenancy.ts";
-import { versionedUpdate } from "../domain/versioned.ts";
+import { versioned, versionedUpdate } from "../domain/versioned.ts";
 import { badInput, conflict, notFound } from "../errors.ts";
 import { runMutation, type TenantTx } from "../events/pipeline.ts";
-import type { ChannelPlatform, MarketingPost, MarketingPostStatus } from "../generated/prisma/client.ts";
+import type { ChannelPlatform, MarketingPostStatus } from "../generated/prisma/client.ts";
 import { enqueuePublish, removePublish } from "./queue.ts";
 
 /** What each platform takes in a post, checked here and shown by the composer (`marketingTextLimits`). */
@@ -116,7 +116,7 @@ export function updatePost(ctx: Context, id: string, expectedVersion: number, in
     };
     const channels = input.channelAccountIds ?? current.targets.map((t) => t.channelAccountId);
     await checkPost(tx, merged, channels);
-    const { before, after } = await versionedUpdate<MarketingPost>(tx.marketingPost as never, "marketing post", id, expectedVersion, { ...merged, status: statusOf(merged.scheduledAt) });
+    const { before, after } = await versionedUpdate(versioned(tx, "marketingPost"), "marketing post", id, expectedVersion, { ...merged, status: statusOf(merged.scheduledAt) });
     await removePublish(tx, current.targets.map((t) => t.id));
     const targets = await setTargets(tx, id, channels);
     if (after.scheduledAt) await enqueuePublish(tx, ctx.tenant!.id, targets.map((t) => t.id), after.scheduledAt);
@@ -127,7 +127,7 @@ export function updatePost(ctx: Context, id: string, expectedVersion: number, in
 /** Cancels a draft or scheduled post: its jobs are removed, its channels cancelled. */
 export function cancelPost(ctx: Context, id: string, expectedVersion: number) {
   return runMutation(ctx, { entityType: "marketing_post", action: "status_changed" }, async (tx) => {
-    const { before, after } = await versionedUpdate<MarketingPost>(tx.marketingPost as never, "marketing post", id, expectedVersion, (post) => {
+    const { before, after } = await versionedUpdate(versioned(tx, "marketingPost"), "marketing post", id, expectedVersion, (post) => {
       if (post.status !== "draft" && post.status !== "scheduled") throw conflict(`a ${post.status} post can no longer be cancelled`);
       return { status: "cancelled" };
     });
