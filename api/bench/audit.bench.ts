@@ -18,7 +18,7 @@ import type { Context } from "../src/context.ts";
 import { connectDb, disconnectDb, observeSql, type ObservedSql } from "../src/db/client.ts";
 import { migrateDeploy } from "../src/db/migrate.ts";
 import { tenantScoped } from "../src/db/tenancy.ts";
-import { versionedUpdate } from "../src/domain/versioned.ts";
+import { versioned, versionedUpdate } from "../src/domain/versioned.ts";
 import { loadEnv } from "../src/env.ts";
 import { runMutation } from "../src/events/pipeline.ts";
 import { createLogger } from "../src/logger.ts";
@@ -241,7 +241,7 @@ async function writeShareBench(url: string, db: pg.Client, tenantId: string) {
   const mutate = () => {
     const id = jobs[i++ % jobs.length]!;
     return runMutation(ctx, { entityType: "job", action: "updated" }, async (tx) => {
-      const { before, after } = await versionedUpdate(tx.job, "job", id, versions.get(id)!, { notes: `note ${i}` });
+      const { before, after } = await versionedUpdate(versioned(tx, "job"), "job", id, versions.get(id)!, { notes: `note ${i}` });
       versions.set(id, after.version);
       return { result: after, entityId: id, before, after };
     });

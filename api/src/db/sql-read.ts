@@ -113,7 +113,9 @@ export function readUnique<R>(db: object, model: string, args: Args, fallback: (
   if (!scope || !where || typeof where.id !== "string" || Object.keys(where).length !== 1) return fallback();
   for (const key of Object.keys(args)) if (key !== "select" && key !== "where" && args[key] !== undefined) return fallback();
   // no select: Prisma's default, every scalar column (a model with a column compile does not read falls back)
-  const select = args.select ?? allScalars(models.get(model)!);
+  const m = models.get(model);
+  if (!m) return fallback();
+  const select = args.select ?? allScalars(m);
   const compiled = compile(model, { select, where: { id: { in: [where.id] } } }, scope);
   // the rows are matched to the lookups by id: the statement must read it (plugin-prisma always selects the key)
   if (!compiled || typeof compiled.shape.parts[compiled.shape.keys.indexOf("id")] !== "number") return fallback();
@@ -184,13 +186,12 @@ export function compileUpdate(model: string, args: Args, scope: Pick<ReadScope, 
   const data = args.data as Args | undefined;
   if (!m || !where || !data || typeof data !== "object" || Object.keys(args).some((k) => k !== "where" && k !== "data" && args[k] !== undefined)) return null;
   if (Object.keys(where).length !== 2 || typeof where.id !== "string" || !Number.isInteger(where.version)) return null;
-  const values: unknown[] = [];
-  const param = (value: unknown) => `$${values.push(value instanceof Date ? value.toISOString() : value)}`;
+  const { values, param } = parameters();
   const sets: string[] = [];
   for (const [key, value] of Object.entries(data)) {
     if (value === undefined) continue;
     const field = m.fields.get(key);
-    if (!field || field.kind === "object" || !readable(field) || key === "id" || key === "tenantId") return null;
+    if (!field || !readable(field) || key === "id" || key === "tenantId") return null;
     if (field.isList) {
       // a String[] set whole (Prisma's `{ set }`, `{ push }` fall back); pg sends a JS array as an array literal
       if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) return null;
@@ -259,6 +260,15 @@ function fits(field: Field, value: unknown): boolean {
 /** Prisma's delegate name (`job`) to its model (`Job`). */
 const delegateModels = new Map([...models.keys()].map((name) => [name[0]!.toLowerCase() + name.slice(1), name]));
 
+/** The model of Prisma's delegate `key` (`job`: `Job`); undefined for any other key. */
+export const modelOfDelegate = (key: string): string | undefined => delegateModels.get(key);
+
+/** A statement's parameters, and `param`, which adds one and returns its placeholder; a Date is sent as ISO text. */
+function parameters(): { values: unknown[]; param: (value: unknown) => string } {
+  const values: unknown[] = [];
+  return { values, param: (value) => `$${values.push(value instanceof Date ? value.toISOString() : value)}` };
+}
+
 export interface Compiled {
   text: string;
   values: unknown[];
@@ -294,8 +304,7 @@ function build(model: string, args: Args, scope: Pick<ReadScope, "tenantId" | "f
   for (const key of Object.keys(args)) if (!TOP_LEVEL.has(key) && args[key] !== undefined) throw new Unsupported();
   if (!args.select || typeof args.select !== "object") throw new Unsupported();
 
-  const values: unknown[] = [];
-  const param = (value: unknown) => `$${values.push(value instanceof Date ? value.toISOString() : value)}`;
+  const { values, param } = parameters();
   const columns: string[] = [];
   const joins: string[] = [];
   let aliases = 0;

@@ -1,4 +1,4 @@
-import { readUnique, updateVersioned } from "../db/sql-read.ts";
+import { modelOfDelegate, readUnique, updateVersioned } from "../db/sql-read.ts";
 import { AppError, ErrorCode, notFound } from "../errors.ts";
 
 /** The part of a Prisma model delegate that versioned writes need (every versioned model has `id` and `version`). */
@@ -20,7 +20,9 @@ export interface Versioned<Row> {
  * a tenth of changeJobStatus's API CPU: npm run bench -- http --scenario change-job-status).
  */
 export function versioned<T extends object, K extends keyof T & string>(tx: T, key: K): { db: T; model: string; delegate: T[K] } {
-  return { db: tx, model: key.charAt(0).toUpperCase() + key.slice(1), delegate: tx[key] };
+  const model = modelOfDelegate(key);
+  if (!model) throw new Error(`versioned: ${key} is not a model's delegate`);
+  return { db: tx, model, delegate: tx[key] };
 }
 
 interface VersionedRow {
@@ -44,16 +46,13 @@ export const staleVersion = (entity: string, current: number, expected: number) 
  * webhook endpoint): the version read here is expected, so a concurrent writer still ends it in CONFLICT.
  */
 export async function versionedUpdate<Row extends VersionedRow>(
-  target: VersionedDelegate<Row> | Versioned<Row>,
+  { db, model, delegate }: Versioned<Row>,
   entity: string,
   id: string,
   expectedVersion: number | undefined,
   change: Record<string, unknown> | ((before: Row) => Record<string, unknown>),
 ): Promise<{ before: Row; after: Row }> {
-  const delegate = "delegate" in target ? target.delegate : target;
-  const sql = "delegate" in target ? target : null;
-  const find = (): PromiseLike<Row | null> =>
-    sql ? readUnique<Row | null>(sql.db, sql.model, { where: { id } }, () => Promise.resolve(delegate.findUnique({ where: { id } }))) : delegate.findUnique({ where: { id } });
+  const find = () => readUnique<Row | null>(db, model, { where: { id } }, () => Promise.resolve(delegate.findUnique({ where: { id } })));
   const before = await find();
   if (!before) throw notFound(entity);
   const expected = expectedVersion ?? before.version;
@@ -62,9 +61,7 @@ export async function versionedUpdate<Row extends VersionedRow>(
   const data = typeof change === "function" ? change(before) : change;
   // one statement: UPDATE ... WHERE version = expected RETURNING the row after
   const update = { where: { id, version: expected }, data: { ...data, version: { increment: 1 } } };
-  const [after] = sql
-    ? await updateVersioned<Row[]>(sql.db, sql.model, update, () => Promise.resolve(delegate.updateManyAndReturn(update)))
-    : await delegate.updateManyAndReturn(update);
+  const [after] = await updateVersioned<Row[]>(db, model, update, () => Promise.resolve(delegate.updateManyAndReturn(update)));
   if (!after) {
     const current = await find();
     throw current ? staleVersion(entity, current.version, expected) : notFound(entity);
